@@ -1,0 +1,1 @@
+"""Everything in Eioku that is not a model: storage, media, coordinator, query, CLI."""

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, migrations, engine/session setup, repositories."""

@@ -1,0 +1,175 @@
+"""Artifacts (the envelope table) and their projections."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from pipeline.db.models import Artifact, Run, RunStatus, SelectionMode
+from pipeline.db.projections import ALL_PROJECTIONS, projection_rows
+from pipeline.db.repositories.selection import SelectionPolicy, SelectionPolicyManager
+from schemas import ArtifactEnvelope, PayloadValidationError, SchemaNotFoundError
+from schemas.registry import SchemaRegistry, default_registry
+
+
+class ArtifactBatchError(ValueError):
+    """An item of a batch is invalid; nothing of the batch was written."""
+
+    def __init__(self, index: int, artifact_type: str, field: str, message: str) -> None:
+        super().__init__(f"artifact #{index} ({artifact_type}): field {field!r}: {message}")
+        self.index, self.artifact_type, self.field, self.message = (
+            index,
+            artifact_type,
+            field,
+            message,
+        )
+
+
+def _to_envelope(row: Artifact) -> ArtifactEnvelope:
+    return ArtifactEnvelope.model_validate(
+        {name: getattr(row, name) for name in ArtifactEnvelope.model_fields}
+    )
+
+
+class ArtifactRepository:
+    def __init__(
+        self,
+        session: Session,
+        selection: SelectionPolicyManager | None = None,
+        registry: SchemaRegistry = default_registry,
+    ) -> None:
+        self.session = session
+        self.selection = selection or SelectionPolicyManager(session)
+        self.registry = registry
+
+    def create(self, envelope: ArtifactEnvelope) -> ArtifactEnvelope:
+        self.batch_create([envelope])
+        return envelope
+
+    def batch_create(self, envelopes: Sequence[ArtifactEnvelope]) -> int:
+        """Validate every payload, then insert all artifacts and their projection rows
+        with set-based inserts in the caller's transaction. Any invalid item: nothing is
+        inserted and ArtifactBatchError names the item's index and field."""
+        rows = [self._validated_row(index, envelope) for index, envelope in enumerate(envelopes)]
+        if not rows:
+            return 0
+        self.session.execute(insert(Artifact), rows)
+        for table, projection in projection_rows(rows).items():
+            self.session.execute(insert(table), projection)
+        return len(rows)
+
+    def _validated_row(self, index: int, envelope: ArtifactEnvelope) -> dict[str, Any]:
+        try:
+            payload = self.registry.validate(
+                envelope.artifact_type, envelope.schema_version, envelope.payload
+            )
+        except PayloadValidationError as exc:
+            raise ArtifactBatchError(index, exc.artifact_type, exc.field, exc.message) from exc
+        except SchemaNotFoundError as exc:
+            raise ArtifactBatchError(
+                index, envelope.artifact_type, "artifact_type", str(exc)
+            ) from exc
+        start, end = payload.span_ms()
+        if (start, end) != (envelope.span_start_ms, envelope.span_end_ms):
+            raise ArtifactBatchError(
+                index,
+                envelope.artifact_type,
+                "span_start_ms",
+                f"envelope span {envelope.span_start_ms}..{envelope.span_end_ms} differs "
+                f"from the payload's {start}..{end}",
+            )
+        return {**envelope.model_dump(), "payload": payload.model_dump(mode="json")}
+
+    def get_by_id(self, artifact_id: str) -> ArtifactEnvelope | None:
+        row = self.session.get(Artifact, artifact_id)
+        return None if row is None else _to_envelope(row)
+
+    def get_by_asset(
+        self,
+        asset_id: str,
+        *,
+        artifact_type: str | None = None,
+        from_ms: int | None = None,
+        to_ms: int | None = None,
+        profile: str | None = None,
+        run_id: str | None = None,
+        selection: SelectionPolicy | None = None,
+        limit: int | None = None,
+    ) -> list[ArtifactEnvelope]:
+        """Artifacts of one asset whose start lies in [from_ms, to_ms], in time order.
+
+        Which run counts: ``run_id`` if given, else the latest run of ``profile`` if
+        given, else ``selection`` if given, else each type's stored policy."""
+        query = self._scoped(asset_id, artifact_type, profile, run_id, selection)
+        if from_ms is not None:
+            query = query.where(Artifact.span_start_ms >= from_ms)
+        if to_ms is not None:
+            query = query.where(Artifact.span_start_ms <= to_ms)
+        return self._fetch(query, limit)
+
+    def get_by_span(
+        self,
+        asset_id: str,
+        start_ms: int,
+        end_ms: int,
+        *,
+        artifact_type: str | None = None,
+        run_id: str | None = None,
+        selection: SelectionPolicy | None = None,
+        limit: int | None = None,
+    ) -> list[ArtifactEnvelope]:
+        """Artifacts whose closed span [span_start_ms, span_end_ms] overlaps [start_ms, end_ms]."""
+        query = self._scoped(asset_id, artifact_type, None, run_id, selection).where(
+            Artifact.span_start_ms <= end_ms, Artifact.span_end_ms >= start_ms
+        )
+        return self._fetch(query, limit)
+
+    def delete(self, artifact_id: str) -> bool:
+        return self._delete_where(Artifact.artifact_id == artifact_id) > 0
+
+    def delete_by_run(self, run_id: str) -> int:
+        return self._delete_where(Artifact.run_id == run_id)
+
+    def _delete_where(self, condition: Any) -> int:
+        ids = select(Artifact.artifact_id).where(condition)
+        for table in ALL_PROJECTIONS:  # FTS5 tables cannot cascade, so delete explicitly
+            self.session.execute(delete(table).where(table.c.artifact_id.in_(ids)))
+        result = self.session.execute(delete(Artifact).where(condition))
+        return result.rowcount  # type: ignore[attr-defined,no-any-return]
+
+    def count_by_run(self, run_id: str) -> int:
+        query = select(func.count()).select_from(Artifact).where(Artifact.run_id == run_id)
+        return self.session.scalar(query) or 0
+
+    def _scoped(
+        self,
+        asset_id: str,
+        artifact_type: str | None,
+        profile: str | None,
+        run_id: str | None,
+        selection: SelectionPolicy | None,
+    ) -> Any:
+        query = select(Artifact).where(Artifact.asset_id == asset_id)
+        if artifact_type is not None:
+            query = query.where(Artifact.artifact_type == artifact_type)
+        if run_id is not None:
+            return query.where(Artifact.run_id == run_id)
+        if profile is not None:
+            selection = SelectionPolicy(SelectionMode.PROFILE, preferred_profile=profile)
+        types = [artifact_type] if artifact_type else self._types_with_runs(asset_id)
+        return query.where(self.selection.artifact_condition(asset_id, types, selection))
+
+    def _types_with_runs(self, asset_id: str) -> list[str]:
+        query = (
+            select(Run.artifact_type)
+            .where(Run.video_id == asset_id, Run.status == RunStatus.SUCCEEDED)
+            .distinct()
+        )
+        return sorted(self.session.scalars(query))
+
+    def _fetch(self, query: Any, limit: int | None) -> list[ArtifactEnvelope]:
+        query = query.order_by(Artifact.span_start_ms, Artifact.artifact_id)
+        if limit is not None:
+            query = query.limit(limit)
+        return [_to_envelope(row) for row in self.session.scalars(query)]

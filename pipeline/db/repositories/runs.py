@@ -1,0 +1,146 @@
+"""Runs and their guarded lifecycle: every status change is a compare-and-set in SQL."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from pipeline.db.models import Run, RunStatus
+from pipeline.db.types import utcnow
+
+ALLOWED_TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
+    RunStatus.QUEUED: frozenset(
+        {RunStatus.RUNNING, RunStatus.CANCELLED, RunStatus.SKIPPED, RunStatus.FAILED}
+    ),
+    RunStatus.RUNNING: frozenset(
+        {
+            RunStatus.SUCCEEDED,
+            RunStatus.FAILED,
+            RunStatus.SKIPPED,
+            RunStatus.CANCELLED,
+            RunStatus.QUEUED,  # re-queued after its worker was lost
+        }
+    ),
+    RunStatus.FAILED: frozenset({RunStatus.QUEUED}),
+    RunStatus.CANCELLED: frozenset({RunStatus.QUEUED}),
+    RunStatus.SKIPPED: frozenset({RunStatus.QUEUED}),
+    RunStatus.SUCCEEDED: frozenset(),
+}
+FINISHED_STATUSES = frozenset(
+    {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.SKIPPED, RunStatus.CANCELLED}
+)
+
+
+class IllegalTransitionError(RuntimeError):
+    def __init__(self, run_id: str, current: str, target: str) -> None:
+        super().__init__(f"run {run_id}: cannot go from {current} to {target}")
+        self.run_id, self.current, self.target = run_id, current, target
+
+
+class StaleRunStateError(IllegalTransitionError):
+    """Someone else changed the run's status between our read and our write."""
+
+
+class RunNotFoundError(LookupError):
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"no run with id {run_id!r}")
+        self.run_id = run_id
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
+
+
+class RunRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def create(self, **fields: Any) -> Run:
+        run = Run(
+            run_id=fields.pop("run_id", None) or new_run_id(),
+            status=RunStatus.QUEUED,
+            attempts=0,
+            progress=0.0,
+            artifact_count=0,
+            queued_at=utcnow(),
+            **fields,
+        )
+        self.session.add(run)
+        self.session.flush()
+        return run
+
+    def get(self, run_id: str) -> Run | None:
+        return self.session.get(Run, run_id)
+
+    def require(self, run_id: str) -> Run:
+        run = self.get(run_id)
+        if run is None:
+            raise RunNotFoundError(run_id)
+        return run
+
+    def find_by_prefix(self, prefix: str) -> list[Run]:
+        return list(self.session.scalars(select(Run).where(Run.run_id.startswith(prefix))))
+
+    def latest_with_key(self, cache_key: str, statuses: Sequence[RunStatus]) -> Run | None:
+        query = (
+            select(Run)
+            .where(Run.cache_key == cache_key, Run.status.in_(list(statuses)))
+            .order_by(Run.finished_at.desc().nulls_last(), Run.queued_at.desc())
+            .limit(1)
+        )
+        return self.session.scalars(query).first()
+
+    def list(
+        self, *, video_id: str | None = None, status: str | None = None, limit: int = 500
+    ) -> list[Run]:
+        query = select(Run).order_by(Run.queued_at.desc(), Run.run_id).limit(limit)
+        if video_id is not None:
+            query = query.where(Run.video_id == video_id)
+        if status is not None:
+            query = query.where(Run.status == status)
+        return list(self.session.scalars(query))
+
+    def transition(self, run: Run, target: RunStatus, **changes: Any) -> Run:
+        current = RunStatus(run.status)
+        if target not in ALLOWED_TRANSITIONS[current]:
+            raise IllegalTransitionError(run.run_id, current, target)
+        values = {**self._lifecycle_fields(target, utcnow()), **changes, "status": target}
+        result = self.session.execute(
+            update(Run)
+            .where(Run.run_id == run.run_id, Run.status == current)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.refresh(run)
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleRunStateError(run.run_id, run.status, target)
+        return run
+
+    @staticmethod
+    def _lifecycle_fields(target: RunStatus, now: datetime) -> dict[str, Any]:
+        if target is RunStatus.RUNNING:
+            return {
+                "attempts": Run.attempts + 1,
+                "started_at": now,
+                "heartbeat_at": now,
+                "finished_at": None,
+                "error_code": None,
+                "error_message": None,
+            }
+        if target is RunStatus.QUEUED:
+            return {"queued_at": now, "progress": 0.0, "finished_at": None}
+        return {"finished_at": now}
+
+    def record_progress(self, run_id: str, progress: float) -> bool:
+        """Store progress and a heartbeat; False when the run is no longer running
+        (cancelled or taken over), which tells the worker to stop."""
+        result = self.session.execute(
+            update(Run)
+            .where(Run.run_id == run_id, Run.status == RunStatus.RUNNING)
+            .values(progress=min(max(progress, 0.0), 1.0), heartbeat_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]

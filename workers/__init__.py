@@ -1,0 +1,1 @@
+"""Analyzers (one per model) and, later, the Celery app that runs them."""
