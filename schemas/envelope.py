@@ -19,6 +19,7 @@ class ArtifactEnvelope(StrictModel):
     producer: str = Field(min_length=1)
     producer_version: str = Field(min_length=1)
     model_profile: str = Field(min_length=1)
+    model_id: str = Field(min_length=1, description="model name/path and weights sha256")
     config_hash: str = Field(min_length=1)
     input_hash: str = Field(min_length=1)
     run_id: str = Field(min_length=1)

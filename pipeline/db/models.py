@@ -140,6 +140,7 @@ class Artifact(Base):
     producer: Mapped[str] = mapped_column(String(64))
     producer_version: Mapped[str] = mapped_column(String(32))
     model_profile: Mapped[str] = mapped_column(String(32))
+    model_id: Mapped[str] = mapped_column(String(255))
     config_hash: Mapped[str] = mapped_column(String(64))
     input_hash: Mapped[str] = mapped_column(String(64))
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id", ondelete="CASCADE"))

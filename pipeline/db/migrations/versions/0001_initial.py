@@ -142,6 +142,7 @@ def upgrade() -> None:
         sa.Column("producer", sa.String(64), nullable=False),
         sa.Column("producer_version", sa.String(32), nullable=False),
         sa.Column("model_profile", sa.String(32), nullable=False),
+        sa.Column("model_id", sa.String(255), nullable=False),
         sa.Column("config_hash", sa.String(64), nullable=False),
         sa.Column("input_hash", sa.String(64), nullable=False),
         _fk("run_id", "runs.run_id"),

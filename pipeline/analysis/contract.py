@@ -1,0 +1,95 @@
+"""What the coordinator needs from an analyzer (DESIGN.md §5)."""
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+from schemas.base import Payload
+
+ProgressCallback = Callable[[float], None]
+"""Called with the fraction done (0..1). It may raise RunCancelledError to stop the work."""
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """Which model produced the output: a name or path, and the sha256 of its weights.
+    ``untrained`` marks a randomly initialised test model, so it shows in every output."""
+
+    name: str
+    weights_sha256: str | None = None
+    untrained: bool = False
+
+    @property
+    def model_id(self) -> str:
+        label = self.name
+        if self.weights_sha256:
+            label += f"@sha256:{self.weights_sha256[:16]}"
+        if self.untrained:
+            label += " [UNTRAINED TEST MODEL]"
+        return label
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "weights_sha256": self.weights_sha256,
+            "untrained": self.untrained,
+        }
+
+
+@dataclass(frozen=True)
+class MediaSource:
+    """The video a run analyzes, as probed when it was registered."""
+
+    video_id: str
+    path: str
+    duration_ms: int
+    fps: float
+    width: int
+    height: int
+    frame_count: int
+    has_audio: bool
+
+
+class AnalysisInputError(Exception):
+    """The input cannot be analyzed (corrupt stream, missing audio, ...). Never retried.
+    ``skip`` marks a run that has nothing to do rather than one that failed."""
+
+    def __init__(self, code: str, message: str, *, skip: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.skip = skip
+
+
+class RunCancelledError(Exception):
+    """The run was cancelled or taken over while it was working."""
+
+
+class UnknownProfileError(ValueError):
+    def __init__(self, analyzer: str, profile: str, known: list[str]) -> None:
+        super().__init__(
+            f"analyzer {analyzer!r} has no profile {profile!r} (known: {', '.join(known)})"
+        )
+
+
+@runtime_checkable
+class Analyzer(Protocol):
+    name: str
+    artifact_type: str
+
+    @property
+    def engine_version(self) -> str: ...
+
+    def effective_config(self, profile: str, overrides: Mapping[str, Any]) -> BaseModel:
+        """The profile's config with the user's overrides applied and validated."""
+        ...
+
+    def model_identity(self, config: BaseModel) -> ModelIdentity:
+        """Must not import the model library: it is called when deciding on the cache."""
+        ...
+
+    def analyze(
+        self, source: MediaSource, config: BaseModel, progress: ProgressCallback
+    ) -> Iterator[Payload]: ...

@@ -1,0 +1,1 @@
+"""The `eioku` command line."""

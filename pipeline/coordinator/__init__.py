@@ -1,0 +1,1 @@
+"""The coordinator: registers videos, plans runs against the cache, executes runs."""

@@ -1,0 +1,43 @@
+"""Cache keys (DESIGN.md §3): sha256 over the canonical JSON of everything that decides
+an analyzer's output. Same key, same artifacts; a succeeded run with the key is reused."""
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pipeline.analysis.contract import ModelIdentity
+
+
+def canonical_json(value: Any) -> str:
+    """JSON with sorted keys and no insignificant whitespace: equal data, equal text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def config_hash(config: Mapping[str, Any]) -> str:
+    return sha256_hex(canonical_json(config))
+
+
+def cache_key(
+    *,
+    input_hash: str,
+    analyzer: str,
+    engine_version: str,
+    model: ModelIdentity,
+    config: Mapping[str, Any],
+) -> str:
+    return sha256_hex(
+        canonical_json(
+            {
+                "input": input_hash,
+                "analyzer": analyzer,
+                "engine_version": engine_version,
+                "model": model.as_dict(),
+                "config": dict(config),
+            }
+        )
+    )

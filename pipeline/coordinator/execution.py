@@ -1,0 +1,177 @@
+"""Execute one run: the task function that embedded mode calls in-process and that a
+Celery worker calls for a queued task. Lifecycle (DESIGN.md §3):
+
+1. mark the run ``running`` in its own short commit;
+2. analyze with no transaction open, reporting progress and a heartbeat;
+3. write every artifact, its projections and the ``succeeded`` status in ONE transaction,
+   replacing whatever a half-done earlier attempt of the same run left.
+
+A run that already succeeded is left alone, so a redelivered task is a no-op.
+"""
+
+import logging
+import os
+import socket
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.analysis.contract import AnalysisInputError, MediaSource, RunCancelledError
+from pipeline.coordinator.envelopes import envelope_for
+from pipeline.coordinator.progress import ProgressListener, RunProgressReporter
+from pipeline.db.engine import Database
+from pipeline.db.models import HistoryAction, Run, RunStatus, Video
+from pipeline.db.repositories import ArtifactRepository, HistoryRepository, RunRepository
+from pipeline.media.errors import MediaError
+from pipeline.media.fingerprint import stat_media_file
+from schemas import ArtifactEnvelope
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_id: str
+    status: RunStatus
+    artifact_count: int
+    error_code: str | None = None
+    error_message: str | None = None
+
+    @classmethod
+    def of(cls, run: Run) -> "RunOutcome":
+        return cls(
+            run.run_id, RunStatus(run.status), run.artifact_count, run.error_code, run.error_message
+        )
+
+
+def default_worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def execute_run(
+    db: Database,
+    catalog: AnalyzerCatalog,
+    run_id: str,
+    *,
+    worker: str | None = None,
+    listener: ProgressListener | None = None,
+    progress_interval_s: float = 1.0,
+) -> RunOutcome:
+    started = _start(db, run_id, worker or default_worker_name())
+    if isinstance(started, RunOutcome):
+        return started
+    run, video = started
+    began = time.monotonic()
+    try:
+        envelopes = _analyze(db, catalog, run, video, listener, progress_interval_s)
+    except RunCancelledError:
+        return _outcome(db, run_id)
+    except (AnalysisInputError, MediaError) as exc:
+        skip = isinstance(exc, AnalysisInputError) and exc.skip
+        status = RunStatus.SKIPPED if skip else RunStatus.FAILED
+        return _finish_without_artifacts(db, run_id, status, exc.code, exc.message, began)
+    except KeyboardInterrupt:
+        _finish_without_artifacts(
+            db, run_id, RunStatus.CANCELLED, "interrupted", "interrupted by the user", began
+        )
+        raise
+    except Exception as exc:
+        log.exception("run %s: analyzer %s crashed", run_id, run.analyzer)
+        message = f"{type(exc).__name__}: {exc}"
+        return _finish_without_artifacts(
+            db, run_id, RunStatus.FAILED, "analyzer_error", message, began
+        )
+    return _commit_artifacts(db, run_id, envelopes, began)
+
+
+def _start(db: Database, run_id: str, worker: str) -> tuple[Run, Video] | RunOutcome:
+    with db.transaction() as session:
+        runs = RunRepository(session)
+        run = runs.require(run_id)
+        if run.status != RunStatus.QUEUED:
+            return RunOutcome.of(run)  # succeeded (redelivery), cancelled, or taken by another
+        runs.transition(run, RunStatus.RUNNING, worker=worker)
+        video = session.get_one(Video, run.video_id)
+    return run, video
+
+
+def _analyze(
+    db: Database,
+    catalog: AnalyzerCatalog,
+    run: Run,
+    video: Video,
+    listener: ProgressListener | None,
+    progress_interval_s: float,
+) -> list[ArtifactEnvelope]:
+    current = stat_media_file(video.path)
+    if (current.size_bytes, current.mtime_ns) != (video.size_bytes, video.mtime_ns):
+        raise MediaError(
+            "input_changed", f"{video.path}: file changed since it was submitted; submit it again"
+        )
+    analyzer = catalog.get(run.analyzer)
+    config = analyzer.effective_config(run.profile, run.config)
+    source = MediaSource(
+        video_id=video.video_id,
+        path=video.path,
+        duration_ms=video.duration_ms,
+        fps=video.fps,
+        width=video.width,
+        height=video.height,
+        frame_count=video.frame_count,
+        has_audio=video.audio_codec is not None,
+    )
+    reporter = RunProgressReporter(
+        db, run.run_id, min_interval_s=progress_interval_s, listener=listener
+    )
+    return [
+        envelope_for(run, video, payload) for payload in analyzer.analyze(source, config, reporter)
+    ]
+
+
+def _commit_artifacts(
+    db: Database, run_id: str, envelopes: list[ArtifactEnvelope], began: float
+) -> RunOutcome:
+    with db.transaction() as session:
+        runs = RunRepository(session)
+        run = runs.require(run_id)
+        artifacts = ArtifactRepository(session)
+        artifacts.delete_by_run(run_id)
+        count = artifacts.batch_create(envelopes)
+        runs.transition(run, RunStatus.SUCCEEDED, artifact_count=count, progress=1.0)
+        _record_history(session, run, began, detail=f"{count} artifacts")
+    return RunOutcome.of(run)
+
+
+def _finish_without_artifacts(
+    db: Database, run_id: str, status: RunStatus, code: str, message: str, began: float
+) -> RunOutcome:
+    with db.transaction() as session:
+        runs = RunRepository(session)
+        run = runs.require(run_id)
+        if run.status == RunStatus.RUNNING:
+            runs.transition(run, status, error_code=code, error_message=message)
+            _record_history(session, run, began, detail=message)
+    return RunOutcome.of(run)
+
+
+def _outcome(db: Database, run_id: str) -> RunOutcome:
+    with db.sessions() as session:
+        return RunOutcome.of(RunRepository(session).require(run_id))
+
+
+def _record_history(session: Session, run: Run, began: float, detail: str) -> None:
+    runs = RunRepository(session)
+    earlier = runs.latest_with_key(run.cache_key, [RunStatus.SUCCEEDED])
+    forced = earlier is not None and earlier.run_id != run.run_id
+    HistoryRepository(session).record(
+        video_id=run.video_id,
+        analyzer=run.analyzer,
+        profile=run.profile,
+        action=HistoryAction.MANUAL_REGENERATE if forced else HistoryAction.AUTO_REGENERATE,
+        status=run.status,
+        run_id=run.run_id,
+        duration_ms=round((time.monotonic() - began) * 1000),
+        detail=detail,
+    )

@@ -1,0 +1,1 @@
+"""Media access: probing containers, fingerprinting files, generating test videos."""

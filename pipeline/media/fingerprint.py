@@ -1,0 +1,42 @@
+"""Content identity of a file: a sha256 over all its bytes, plus the cheap stat facts
+(size, mtime) that let an unchanged file skip re-hashing."""
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.media.errors import MediaError
+
+HASH_CHUNK_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileStat:
+    path: str
+    size_bytes: int
+    mtime_ns: int
+
+
+def stat_media_file(path: str | os.PathLike[str]) -> FileStat:
+    """Stat a file we are asked to analyze, refusing what cannot be a video."""
+    resolved = Path(path).expanduser().resolve()
+    if not resolved.exists():
+        raise MediaError("not_found", f"{path}: no such file")
+    if not resolved.is_file():
+        raise MediaError("not_a_file", f"{path}: not a regular file")
+    info = resolved.stat()
+    if info.st_size == 0:
+        raise MediaError("empty_file", f"{path}: file is empty (0 bytes)")
+    return FileStat(str(resolved), info.st_size, info.st_mtime_ns)
+
+
+def hash_file(path: str | os.PathLike[str]) -> str:
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(HASH_CHUNK_BYTES):
+                digest.update(chunk)
+    except OSError as exc:
+        raise MediaError("unreadable_file", f"{path}: cannot read ({exc.strerror})") from exc
+    return digest.hexdigest()

@@ -1,0 +1,1 @@
+"""One module per analyzer; each is found through the ``eioku.analyzers`` entry points."""
