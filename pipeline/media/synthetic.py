@@ -36,10 +36,13 @@ def write_video(
     size: tuple[int, int] = (160, 120),
     audio: Path | None = None,
     title: str | None = None,
+    faststart: bool = False,
 ) -> Path:
-    """Write an H.264 MP4 (and AAC audio copied from ``audio`` when given)."""
+    """Write an H.264 MP4 (and AAC audio copied from ``audio`` when given). ``faststart``
+    puts the index before the media data, so a truncated copy still opens."""
     width, height = size
-    with av.open(str(path), mode="w") as output:
+    options = {"movflags": "faststart"} if faststart else {}
+    with av.open(str(path), mode="w", options=options) as output:
         if title is not None:
             output.metadata["title"] = title
         stream = output.add_stream("libx264", rate=fps)

@@ -4,6 +4,7 @@ Scenes tile the whole video: the first starts at 0, the last ends where the vide
 and ``scene_index`` runs 0..n-1 without gaps.
 """
 
+import os
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar, Literal
 
@@ -20,6 +21,9 @@ from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, distribution_ve
 
 ANALYZER_VERSION = "1"
 PROGRESS_CHUNK_SECONDS = 10
+# Decoding may end this much before the probed duration (rounding, trailing audio)
+# before the video counts as truncated.
+END_TOLERANCE_MS = 1000
 
 
 class ScenesConfig(AnalyzerConfig):
@@ -57,6 +61,9 @@ class ScenesAnalyzer(BaseAnalyzer[ScenesConfig, None]):
     def analyze(
         self, source: MediaSource, config: ScenesConfig, progress: ProgressCallback
     ) -> Iterator[Scene]:
+        # FFmpeg inside OpenCV prints every decode error of a damaged file to stderr;
+        # damage is reported once, as this run's error, instead.
+        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
         import scenedetect
 
         try:
@@ -79,6 +86,13 @@ class ScenesAnalyzer(BaseAnalyzer[ScenesConfig, None]):
         scene_list = manager.get_scene_list(start_in_scene=True)
         if not scene_list:
             raise AnalysisInputError("no_frames", "no video frame could be decoded")
+        decoded_ms = round(scene_list[-1][1].seconds * 1000)
+        if decoded_ms < source.duration_ms - END_TOLERANCE_MS:
+            raise AnalysisInputError(
+                "truncated_media",
+                f"decoding stopped at {decoded_ms} ms of {source.duration_ms} ms "
+                "(file truncated or corrupt)",
+            )
         for index, (start, end) in enumerate(scene_list):
             yield Scene(
                 scene_index=index,
