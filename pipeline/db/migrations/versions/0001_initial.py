@@ -184,11 +184,13 @@ def upgrade() -> None:
         sa.Column("duration_ms", sa.BigInteger),
         sa.Column("detail", sa.Text),
     )
-    label = (
-        sa.Column("label", sa.String(128), nullable=False),
-        sa.Column("confidence", sa.Float, nullable=False),
-    )
-    _create_projection("object_labels", *label, index=("asset_id", "label", "start_ms"))
+    def label() -> tuple[sa.Column, sa.Column]:
+        return (
+            sa.Column("label", sa.String(128), nullable=False),
+            sa.Column("confidence", sa.Float, nullable=False),
+        )
+
+    _create_projection("object_labels", *label(), index=("asset_id", "label", "start_ms"))
     _create_projection(
         "face_clusters",
         sa.Column("cluster_id", sa.Integer),
@@ -201,7 +203,7 @@ def upgrade() -> None:
         index=("asset_id", "start_ms"),
     )
     _create_projection(
-        "place_labels", *(c.copy() for c in label), index=("asset_id", "label", "start_ms")
+        "place_labels", *label(), index=("asset_id", "label", "start_ms")
     )
     for name in TEXT_TABLES:
         _create_text_table(name, dialect)

@@ -1,0 +1,43 @@
+# Eioku developer commands. `make install` once, then `make demo` / `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+EXTRAS ?= test,scenes
+DEMO_HOME ?= .eioku-demo
+SAMPLE := pipeline/demo/sample.mp4
+
+.PHONY: install test demo lint format bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
+	touch $@
+
+test: install
+	$(BIN)/pytest
+
+demo: install
+	@echo "== first analysis of the bundled sample (scene cuts at frames 50, 90, 150, 185, 250)"
+	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku analyze $(SAMPLE)
+	@echo "== the scenes found"
+	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku artifacts $(SAMPLE) --type scene
+	@echo "== the same file again: served from the cache"
+	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku analyze $(SAMPLE)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python bench/cache_hit.py
+	$(BIN)/python bench/batch_insert.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_HOME) .eioku .pytest_cache .ruff_cache .hypothesis

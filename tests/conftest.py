@@ -1,0 +1,89 @@
+"""Shared fixtures: one migrated SQLite and one migrated PostgreSQL database per session,
+and a function-scoped ``db`` that runs a test on both with every table emptied first.
+
+PostgreSQL is required: when it is unreachable the PostgreSQL tests fail with a clear
+message, unless ``EIOKU_TEST_SKIP_POSTGRES=1`` (then they are skipped without connecting).
+The server defaults to the local service; ``EIOKU_TEST_POSTGRES_URL`` may point at another
+(its database is only used to create and drop the per-session test database).
+"""
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from pipeline.db.engine import Database, normalize_url
+from pipeline.db.migrate import current_revision, head_revision, upgrade
+from tests.factories import clear_tables
+
+# Keep hypothesis from writing an example database into the working tree.
+settings.register_profile("eioku", database=None)
+settings.load_profile("eioku")
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "EIOKU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+SKIP_POSTGRES = os.environ.get("EIOKU_TEST_SKIP_POSTGRES") == "1"
+
+
+def _migrated(db: Database) -> Database:
+    upgrade(db.engine)
+    assert current_revision(db.engine) == head_revision()
+    return db
+
+
+@pytest.fixture(scope="session")
+def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    path: Path = tmp_path_factory.mktemp("sqlite") / "eioku.db"
+    db = _migrated(Database.from_url(f"sqlite:///{path}"))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_database() -> Iterator[Database]:
+    if SKIP_POSTGRES:
+        pytest.skip("EIOKU_TEST_SKIP_POSTGRES=1")
+    admin_url = make_url(normalize_url(POSTGRES_ADMIN_URL))
+    admin = create_engine(
+        admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+    )
+    name = f"eioku_test_{os.getpid()}_{secrets.token_hex(4)}"
+    problem = None
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        problem = str(exc.orig)
+    if problem is not None:
+        admin.dispose()
+        pytest.fail(
+            f"PostgreSQL is unreachable at {admin_url.render_as_string()}: {problem}\n"
+            "Start the service, point EIOKU_TEST_POSTGRES_URL at one, or set "
+            "EIOKU_TEST_SKIP_POSTGRES=1 to skip the PostgreSQL tests.",
+            pytrace=False,
+        )
+    db = Database.from_url(admin_url.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield _migrated(db)
+    finally:
+        db.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def db(request: pytest.FixtureRequest) -> Database:
+    """A migrated database of each dialect, emptied before the test."""
+    database: Database = request.getfixturevalue(f"{request.param}_database")
+    clear_tables(database)
+    return database

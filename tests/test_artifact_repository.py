@@ -1,0 +1,434 @@
+"""ArtifactRepository on SQLite and PostgreSQL: batch writes, projections, queries, deletes."""
+
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from pipeline.db.engine import Database
+from pipeline.db.models import Artifact, RunStatus
+from pipeline.db.projections import (
+    ALL_PROJECTIONS,
+    face_clusters,
+    object_labels,
+    ocr_fts,
+    place_labels,
+    scene_ranges,
+    transcript_fts,
+)
+from pipeline.db.repositories import ArtifactBatchError, ArtifactRepository
+from schemas import ArtifactEnvelope
+from schemas.base import BoundingBox, Payload, Point
+from schemas.payloads import (
+    PAYLOAD_MODELS,
+    FaceDetection,
+    FrameKind,
+    FrameSelection,
+    ObjectDetection,
+    OcrText,
+    PlaceClassification,
+    PlacePrediction,
+    Scene,
+    TranscriptSegment,
+    VideoMetadata,
+)
+from tests.factories import clear_tables, make_envelope, make_run, make_video
+from tests.strategies import payloads, payloads_of
+
+DB_PROPERTY = settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+BOX = BoundingBox(x=1.0, y=2.0, width=3.0, height=4.0)
+TRIANGLE = [Point(x=0, y=0), Point(x=10, y=0), Point(x=10, y=5)]
+
+
+def detection(timestamp_ms: int, *, label: str = "person", confidence: float = 0.5) -> Any:
+    return ObjectDetection(
+        frame_index=timestamp_ms // 40,
+        timestamp_ms=timestamp_ms,
+        label=label,
+        class_id=0,
+        confidence=confidence,
+        bbox=BOX,
+    )
+
+
+def segment(start_ms: int, end_ms: int, words: str) -> TranscriptSegment:
+    return TranscriptSegment(
+        start_ms=start_ms, end_ms=end_ms, text=words, language="en", confidence=0.8
+    )
+
+
+def ocr(start_ms: int, end_ms: int, words: str) -> OcrText:
+    return OcrText(start_ms=start_ms, end_ms=end_ms, text=words, confidence=0.7, polygon=TRIANGLE)
+
+
+def one_of_each_type() -> list[Payload]:
+    payloads = [
+        segment(0, 1500, "the budget meeting"),
+        Scene(start_ms=0, end_ms=4000, scene_index=0, start_frame=0, end_frame=100),
+        detection(480, label="dog", confidence=0.75),
+        FaceDetection(frame_index=12, timestamp_ms=480, confidence=0.9, bbox=BOX, cluster_id=7),
+        PlaceClassification(
+            frame_index=0,
+            timestamp_ms=0,
+            predictions=[
+                PlacePrediction(label="office", class_index=244, confidence=0.6),
+                PlacePrediction(label="kitchen", class_index=203, confidence=0.3),
+            ],
+        ),
+        ocr(100, 900, "EXIT only"),
+        FrameSelection(frame_index=3, timestamp_ms=120, kind=FrameKind.BRIGHT, score=0.4),
+        VideoMetadata(
+            duration_ms=60000,
+            fps=25.0,
+            width=1280,
+            height=720,
+            frame_count=1500,
+            container="mp4",
+            video_codec="h264",
+            size_bytes=1000,
+        ),
+    ]
+    assert {type(p) for p in payloads} == set(PAYLOAD_MODELS)
+    return payloads
+
+
+def setup_video_and_run(db: Database, **run_fields: Any) -> tuple[str, str]:
+    with db.transaction() as session:
+        video = make_video(session)
+        run = make_run(session, video.video_id, status=RunStatus.SUCCEEDED, **run_fields)
+        return video.video_id, run.run_id
+
+
+def insert(db: Database, envelopes: list[ArtifactEnvelope]) -> int:
+    with db.transaction() as session:
+        return ArtifactRepository(session).batch_create(envelopes)
+
+
+def count(db: Database, table: Any) -> int:
+    with db.sessions() as session:
+        return session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def rows(db: Database, table: Any) -> dict[str, dict[str, Any]]:
+    with db.sessions() as session:
+        return {
+            row["artifact_id"]: dict(row) for row in session.execute(select(table)).mappings()
+        }
+
+
+def normalized(envelope: ArtifactEnvelope) -> ArtifactEnvelope:
+    """The envelope as the repository stores it: payload re-dumped through its model."""
+    model = next(m for m in PAYLOAD_MODELS if m.ARTIFACT_TYPE == envelope.artifact_type)
+    payload = model.model_validate(envelope.payload).model_dump(mode="json")
+    return envelope.model_copy(update={"payload": payload})
+
+
+# --- batch_create is all-or-nothing ----------------------------------------------------
+
+
+def test_batch_with_one_invalid_item_writes_nothing_and_names_it(db: Database) -> None:
+    asset, run = setup_video_and_run(db)
+    kinds = one_of_each_type()
+    envelopes = [
+        make_envelope(kinds[i % len(kinds)], asset_id=asset, run_id=run) for i in range(1000)
+    ]
+    good = make_envelope(detection(537), asset_id=asset, run_id=run)
+    envelopes[537] = good.model_copy(update={"payload": {**good.payload, "confidence": 1.5}})
+
+    with pytest.raises(ArtifactBatchError) as caught, db.transaction() as session:
+        ArtifactRepository(session).batch_create(envelopes)
+
+    assert caught.value.index == 537
+    assert caught.value.field == "confidence"
+    assert caught.value.artifact_type == "object.detection"
+    assert count(db, Artifact) == 0
+    for table in ALL_PROJECTIONS:
+        assert count(db, table) == 0, table.name
+
+    # the same batch with the item fixed goes in whole
+    envelopes[537] = good
+    assert insert(db, envelopes) == 1000
+    assert count(db, Artifact) == 1000
+    assert count(db, object_labels) == 126  # 125 in the cycle + the one at 537
+    assert count(db, scene_ranges) == 124
+
+
+def test_batch_rejects_an_unknown_type_and_a_span_that_differs_from_the_payload(
+    db: Database,
+) -> None:
+    asset, run = setup_video_and_run(db)
+    good = make_envelope(detection(100), asset_id=asset, run_id=run)
+    shifted = make_envelope(detection(100), asset_id=asset, run_id=run, span_end_ms=200)
+    unknown = good.model_copy(update={"artifact_id": "f" * 32, "artifact_type": "lyrics"})
+    newer = good.model_copy(update={"artifact_id": "e" * 32, "schema_version": 2})
+
+    for index, bad, field in [
+        (1, shifted, "span_start_ms"),
+        (1, unknown, "artifact_type"),
+        (1, newer, "artifact_type"),
+    ]:
+        with pytest.raises(ArtifactBatchError) as caught, db.transaction() as session:
+            ArtifactRepository(session).batch_create([good, bad])
+        assert (caught.value.index, caught.value.field) == (index, field)
+    assert count(db, Artifact) == 0
+    assert insert(db, []) == 0
+
+
+# --- projections -----------------------------------------------------------------------
+
+
+def test_batch_create_writes_one_projection_row_per_projected_artifact(db: Database) -> None:
+    asset, run = setup_video_and_run(db)
+    envelopes = {type(p): make_envelope(p, asset_id=asset, run_id=run) for p in one_of_each_type()}
+    unclustered = make_envelope(
+        FaceDetection(frame_index=50, timestamp_ms=2000, confidence=0.5, bbox=BOX),
+        asset_id=asset,
+        run_id=run,
+    )
+    assert insert(db, [*envelopes.values(), unclustered]) == 9
+
+    common = {"asset_id": asset, "run_id": run}
+    objects = rows(db, object_labels)
+    assert objects == {
+        envelopes[ObjectDetection].artifact_id: {
+            "artifact_id": envelopes[ObjectDetection].artifact_id,
+            "start_ms": 480,
+            "label": "dog",
+            "confidence": 0.75,
+            **common,
+        }
+    }
+    faces = rows(db, face_clusters)
+    assert {k: (v["cluster_id"], v["start_ms"]) for k, v in faces.items()} == {
+        envelopes[FaceDetection].artifact_id: (7, 480),
+        unclustered.artifact_id: (None, 2000),
+    }
+    assert all(v["asset_id"] == asset and v["run_id"] == run for v in faces.values())
+    scenes = rows(db, scene_ranges)
+    assert scenes == {
+        envelopes[Scene].artifact_id: {
+            "artifact_id": envelopes[Scene].artifact_id,
+            "start_ms": 0,
+            "end_ms": 4000,
+            "scene_index": 0,
+            **common,
+        }
+    }
+    places = rows(db, place_labels)
+    assert places == {
+        envelopes[PlaceClassification].artifact_id: {
+            "artifact_id": envelopes[PlaceClassification].artifact_id,
+            "start_ms": 0,
+            "label": "office",
+            "confidence": 0.6,
+            **common,
+        }
+    }
+    for table, model, span, words in [
+        (transcript_fts, TranscriptSegment, (0, 1500), "the budget meeting"),
+        (ocr_fts, OcrText, (100, 900), "EXIT only"),
+    ]:
+        found = rows(db, table)
+        artifact_id = envelopes[model].artifact_id
+        assert list(found) == [artifact_id]
+        row = found[artifact_id]
+        assert (row["asset_id"], row["run_id"], row["text"]) == (asset, run, words)
+        assert (int(row["start_ms"]), int(row["end_ms"])) == span
+    total = sum(count(db, table) for table in ALL_PROJECTIONS)
+    assert total == 7  # frame.selection and video.metadata have no projection
+
+
+def test_delete_and_delete_by_run_remove_projection_rows(db: Database) -> None:
+    asset, run = setup_video_and_run(db)
+    with db.transaction() as session:
+        other_run = make_run(session, asset, status=RunStatus.SUCCEEDED).run_id
+    mine = [make_envelope(p, asset_id=asset, run_id=run) for p in one_of_each_type()]
+    theirs = [make_envelope(p, asset_id=asset, run_id=other_run) for p in one_of_each_type()]
+    insert(db, mine + theirs)
+    assert sum(count(db, table) for table in ALL_PROJECTIONS) == 12
+
+    transcript = next(e for e in mine if e.artifact_type == "transcript.segment")
+    with db.transaction() as session:
+        assert ArtifactRepository(session).delete(transcript.artifact_id) is True
+    with db.transaction() as session:
+        assert ArtifactRepository(session).delete(transcript.artifact_id) is False
+        assert ArtifactRepository(session).get_by_id(transcript.artifact_id) is None
+    assert transcript.artifact_id not in rows(db, transcript_fts)
+    assert count(db, transcript_fts) == 1
+    assert count(db, Artifact) == 15
+
+    with db.transaction() as session:
+        assert ArtifactRepository(session).delete_by_run(run) == 7
+        assert ArtifactRepository(session).count_by_run(run) == 0
+        assert ArtifactRepository(session).count_by_run(other_run) == 8
+    for table in ALL_PROJECTIONS:
+        assert {r["run_id"] for r in rows(db, table).values()} == {other_run}, table.name
+    with db.transaction() as session:
+        assert ArtifactRepository(session).delete_by_run(run) == 0
+        assert ArtifactRepository(session).delete_by_run(other_run) == 8
+    for table in [Artifact, *ALL_PROJECTIONS]:
+        assert count(db, table) == 0
+
+
+# --- text search on the FTS projections -------------------------------------------------
+
+
+def search(session: Session, table: str, word: str) -> set[str]:
+    if session.get_bind().dialect.name == "postgresql":
+        query = f"SELECT artifact_id FROM {table} WHERE tsv @@ plainto_tsquery('simple', :q)"
+        return set(session.scalars(text(query), {"q": word}))
+    query = f"SELECT artifact_id FROM {table} WHERE {table} MATCH :q"
+    return set(session.scalars(text(query), {"q": f'"{word}"'}))
+
+
+def test_full_text_search_finds_the_segment_on_each_dialect(db: Database) -> None:
+    asset, run = setup_video_and_run(db)
+    budget = make_envelope(segment(0, 900, "Review the Budget, then lunch"), asset_id=asset, run_id=run)
+    weather = make_envelope(segment(900, 1800, "weather report"), asset_id=asset, run_id=run)
+    sign = make_envelope(ocr(0, 500, "BUDGET 2024"), asset_id=asset, run_id=run)
+    exit_sign = make_envelope(ocr(500, 900, "EXIT"), asset_id=asset, run_id=run)
+    insert(db, [budget, weather, sign, exit_sign])
+
+    with db.sessions() as session:
+        assert search(session, "transcript_fts", "budget") == {budget.artifact_id}
+        assert search(session, "transcript_fts", "weather") == {weather.artifact_id}
+        assert search(session, "transcript_fts", "forecast") == set()
+        assert search(session, "ocr_fts", "budget") == {sign.artifact_id}
+        assert search(session, "ocr_fts", "exit") == {exit_sign.artifact_id}
+
+    with db.transaction() as session:
+        ArtifactRepository(session).delete(budget.artifact_id)
+    with db.sessions() as session:
+        assert search(session, "transcript_fts", "budget") == set()
+        assert search(session, "ocr_fts", "budget") == {sign.artifact_id}
+
+
+# --- queries equal a brute-force filter --------------------------------------------------
+
+SPAN_MS = 1000
+QUERY_MS = st.integers(0, SPAN_MS + 100)
+TYPES_FOR_QUERIES = [TranscriptSegment, Scene, ObjectDetection, OcrText]
+
+
+def insert_one_run_per_type(db: Database, data: st.DataObject) -> tuple[str, list[ArtifactEnvelope]]:
+    """An asset with one succeeded run per artifact type, each owning random artifacts;
+    plus a second asset holding artifacts that no query on the first may return."""
+    clear_tables(db)
+    drawn = data.draw(
+        st.lists(
+            st.sampled_from(TYPES_FOR_QUERIES).flatmap(lambda m: payloads_of(m, SPAN_MS)),
+            max_size=25,
+        ),
+        label="payloads",
+    )
+    noise = data.draw(st.lists(payloads(SPAN_MS), max_size=3), label="other asset")
+    with db.transaction() as session:
+        asset = make_video(session).video_id
+        other = make_video(session).video_id
+        runs = {
+            model.ARTIFACT_TYPE: make_run(
+                session, asset, status=RunStatus.SUCCEEDED, artifact_type=model.ARTIFACT_TYPE
+            ).run_id
+            for model in TYPES_FOR_QUERIES
+        }
+        other_runs = {
+            model.ARTIFACT_TYPE: make_run(
+                session, other, status=RunStatus.SUCCEEDED, artifact_type=model.ARTIFACT_TYPE
+            ).run_id
+            for model in PAYLOAD_MODELS
+        }
+        envelopes = [
+            make_envelope(p, asset_id=asset, run_id=runs[p.ARTIFACT_TYPE]) for p in drawn
+        ]
+        noise_envelopes = [
+            make_envelope(p, asset_id=other, run_id=other_runs[p.ARTIFACT_TYPE]) for p in noise
+        ]
+        ArtifactRepository(session).batch_create(envelopes + noise_envelopes)
+    return asset, envelopes
+
+
+def in_time_order(envelopes: list[ArtifactEnvelope]) -> list[str]:
+    ordered = sorted(envelopes, key=lambda e: (e.span_start_ms, e.artifact_id))
+    return [e.artifact_id for e in ordered]
+
+
+@DB_PROPERTY
+@given(data=st.data())
+def test_get_by_span_equals_brute_force_overlap(db: Database, data: st.DataObject) -> None:
+    asset, envelopes = insert_one_run_per_type(db, data)
+    a = data.draw(QUERY_MS, label="a")
+    b = data.draw(QUERY_MS, label="b")
+    artifact_type = data.draw(st.none() | st.sampled_from(TYPES_FOR_QUERIES), label="type")
+
+    expected = [
+        e
+        for e in envelopes
+        if e.span_start_ms <= b
+        and e.span_end_ms >= a
+        and (artifact_type is None or e.artifact_type == artifact_type.ARTIFACT_TYPE)
+    ]
+    with db.sessions() as session:
+        found = ArtifactRepository(session).get_by_span(
+            asset,
+            a,
+            b,
+            artifact_type=None if artifact_type is None else artifact_type.ARTIFACT_TYPE,
+        )
+    assert {e.artifact_id for e in found} == {e.artifact_id for e in expected}
+    assert [e.artifact_id for e in found] == in_time_order(expected)
+
+
+@DB_PROPERTY
+@given(data=st.data())
+def test_get_by_asset_equals_brute_force_filter(db: Database, data: st.DataObject) -> None:
+    asset, envelopes = insert_one_run_per_type(db, data)
+    from_ms = data.draw(st.none() | QUERY_MS, label="from_ms")
+    to_ms = data.draw(st.none() | QUERY_MS, label="to_ms")
+    artifact_type = data.draw(st.none() | st.sampled_from(TYPES_FOR_QUERIES), label="type")
+    limit = data.draw(st.none() | st.integers(0, 30), label="limit")
+
+    expected = in_time_order(
+        [
+            e
+            for e in envelopes
+            if (artifact_type is None or e.artifact_type == artifact_type.ARTIFACT_TYPE)
+            and (from_ms is None or e.span_start_ms >= from_ms)
+            and (to_ms is None or e.span_start_ms <= to_ms)
+        ]
+    )
+    with db.sessions() as session:
+        found = ArtifactRepository(session).get_by_asset(
+            asset,
+            artifact_type=None if artifact_type is None else artifact_type.ARTIFACT_TYPE,
+            from_ms=from_ms,
+            to_ms=to_ms,
+            limit=limit,
+        )
+    assert [e.artifact_id for e in found] == (expected if limit is None else expected[:limit])
+
+
+# --- get_by_id ---------------------------------------------------------------------------
+
+
+@DB_PROPERTY
+@given(drawn=st.lists(payloads(), min_size=1, max_size=8))
+def test_get_by_id_returns_what_was_inserted(db: Database, drawn: list[Payload]) -> None:
+    clear_tables(db)
+    asset, run = setup_video_and_run(db)
+    envelopes = [make_envelope(p, asset_id=asset, run_id=run) for p in drawn]
+    insert(db, envelopes)
+    with db.sessions() as session:
+        repository = ArtifactRepository(session)
+        for envelope in envelopes:
+            stored = repository.get_by_id(envelope.artifact_id)
+            assert stored == normalized(envelope)
+            assert stored is not None and stored.created_at.utcoffset() is not None
+        assert repository.get_by_id("0" * 32) is None

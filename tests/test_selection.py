@@ -1,0 +1,237 @@
+"""Selection policies on SQLite and PostgreSQL: which run's artifacts a query returns."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import Session
+
+from pipeline.db.engine import Database
+from pipeline.db.models import RunStatus, SelectionMode
+from pipeline.db.repositories import (
+    ArtifactRepository,
+    InvalidSelectionPolicyError,
+    SelectionPolicy,
+    SelectionPolicyManager,
+)
+from schemas.base import BoundingBox
+from schemas.payloads import ObjectDetection, Scene
+from tests.factories import clear_tables, make_envelope, make_run, make_video
+
+PROFILES = ("fast", "balanced", "high_quality")
+QUALITY_ORDER = ("high_quality", "balanced", "fast")  # best first
+ARTIFACT_TYPE = "scene"
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+DETECTION = ObjectDetection(
+    frame_index=0,
+    timestamp_ms=0,
+    label="person",
+    class_id=0,
+    confidence=0.5,
+    bbox=BoundingBox(x=0, y=0, width=1, height=1),
+)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    run_id: str
+    profile: str
+    status: RunStatus
+    finished_at: datetime | None
+    artifact_id: str
+
+
+def latest(runs: list[RunSpec]) -> RunSpec | None:
+    return max(runs, key=lambda r: (r.finished_at, r.run_id), default=None)
+
+
+def expected_run(runs: list[RunSpec], policy: SelectionPolicy) -> RunSpec | None:
+    """Brute-force reading of DESIGN.md §4."""
+    succeeded = [r for r in runs if r.status is RunStatus.SUCCEEDED]
+    mode = SelectionMode.BEST_QUALITY if policy.mode is SelectionMode.DEFAULT else policy.mode
+    if mode is SelectionMode.LATEST:
+        return latest(succeeded)
+    if mode is SelectionMode.PROFILE:
+        return latest([r for r in succeeded if r.profile == policy.preferred_profile])
+    if mode is SelectionMode.PINNED:
+        return next(r for r in runs if r.run_id == policy.pinned_run_id)
+    assert mode is SelectionMode.BEST_QUALITY
+    for profile in QUALITY_ORDER:
+        best = latest([r for r in succeeded if r.profile == profile])
+        if best is not None:
+            return best
+    return None
+
+
+run_specs = st.lists(
+    st.tuples(
+        st.sampled_from(PROFILES),
+        st.sampled_from(RunStatus),
+        st.integers(0, 100_000),  # finished_at, in seconds after EPOCH
+    ),
+    max_size=10,
+    unique_by=lambda spec: spec[2],
+)
+
+
+def insert_runs(db: Database, specs: list[tuple[str, RunStatus, int]]) -> tuple[str, list[RunSpec]]:
+    """One asset; every run owns one scene artifact, and the asset also has a succeeded run
+    of another type whose artifact must never show up in a scene query."""
+    clear_tables(db)
+    runs: list[RunSpec] = []
+    with db.transaction() as session:
+        asset = make_video(session).video_id
+        envelopes = []
+        for profile, status, seconds in specs:
+            finished = status not in (RunStatus.QUEUED, RunStatus.RUNNING)
+            run = make_run(
+                session,
+                asset,
+                analyzer="scenes",
+                artifact_type=ARTIFACT_TYPE,
+                profile=profile,
+                status=status,
+                finished_at=EPOCH + timedelta(seconds=seconds) if finished else None,
+            )
+            scene = Scene(start_ms=0, end_ms=1000, scene_index=0, start_frame=0, end_frame=25)
+            envelope = make_envelope(scene, asset_id=asset, run_id=run.run_id, model_profile=profile)
+            envelopes.append(envelope)
+            runs.append(RunSpec(run.run_id, profile, status, run.finished_at, envelope.artifact_id))
+        other = make_run(session, asset, artifact_type="object.detection", status="succeeded")
+        envelopes.append(make_envelope(DETECTION, asset_id=asset, run_id=other.run_id))
+        ArtifactRepository(session).batch_create(envelopes)
+    return asset, runs
+
+
+@st.composite
+def policies(draw: st.DrawFn, runs: list[RunSpec]) -> SelectionPolicy:
+    succeeded = [r.run_id for r in runs if r.status is RunStatus.SUCCEEDED]
+    choices = [
+        st.just(SelectionPolicy(SelectionMode.LATEST)),
+        st.just(SelectionPolicy(SelectionMode.BEST_QUALITY)),
+        st.just(SelectionPolicy(SelectionMode.DEFAULT)),
+        st.sampled_from(PROFILES).map(lambda p: SelectionPolicy(SelectionMode.PROFILE, p)),
+    ]
+    if succeeded:
+        choices.append(
+            st.sampled_from(succeeded).map(
+                lambda r: SelectionPolicy(SelectionMode.PINNED, pinned_run_id=r)
+            )
+        )
+    return draw(st.one_of(choices))
+
+
+def selected(db: Database, asset: str, policy: SelectionPolicy | None) -> set[str]:
+    with db.sessions() as session:
+        found = ArtifactRepository(session).get_by_asset(
+            asset, artifact_type=ARTIFACT_TYPE, selection=policy
+        )
+    return {e.artifact_id for e in found}
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(specs=run_specs, data=st.data())
+def test_selection_policy_picks_the_brute_force_run(
+    db: Database, specs: list[tuple[str, RunStatus, int]], data: st.DataObject
+) -> None:
+    asset, runs = insert_runs(db, specs)
+    policy = data.draw(policies(runs), label="policy")
+    pick = expected_run(runs, policy)
+    expected = set() if pick is None else {pick.artifact_id}
+
+    assert selected(db, asset, policy) == expected
+
+    # the same policy stored for (asset, type) is used when the query names none
+    with db.transaction() as session:
+        SelectionPolicyManager(session).set_policy(asset, ARTIFACT_TYPE, policy)
+    assert selected(db, asset, None) == expected
+    with db.sessions() as session:
+        manager = SelectionPolicyManager(session)
+        assert manager.get_policy(asset, ARTIFACT_TYPE) == policy
+        assert manager.selected_run_id(asset, ARTIFACT_TYPE) == (pick and pick.run_id)
+
+
+def test_stored_policy_replaces_the_default_until_changed(db: Database) -> None:
+    asset, runs = insert_runs(
+        db,
+        [
+            ("high_quality", RunStatus.SUCCEEDED, 10),
+            ("fast", RunStatus.SUCCEEDED, 30),
+            ("balanced", RunStatus.SUCCEEDED, 20),
+            ("high_quality", RunStatus.FAILED, 40),
+        ],
+    )
+    best, newest, balanced, failed = runs
+
+    assert selected(db, asset, None) == {best.artifact_id}  # default = best_quality
+    with db.transaction() as session:
+        manager = SelectionPolicyManager(session)
+        manager.set_policy(asset, ARTIFACT_TYPE, SelectionPolicy(SelectionMode.LATEST))
+    assert selected(db, asset, None) == {newest.artifact_id}
+    # an explicit policy overrides the stored one, and so does a profile
+    assert selected(db, asset, SelectionPolicy(SelectionMode.PROFILE, "balanced")) == {
+        balanced.artifact_id
+    }
+    with db.sessions() as session:
+        by_profile = ArtifactRepository(session).get_by_asset(
+            asset, artifact_type=ARTIFACT_TYPE, profile="high_quality"
+        )
+        by_run = ArtifactRepository(session).get_by_asset(asset, run_id=failed.run_id)
+    assert [e.artifact_id for e in by_profile] == [best.artifact_id]
+    assert [e.artifact_id for e in by_run] == [failed.artifact_id]
+
+    with db.transaction() as session:
+        manager = SelectionPolicyManager(session)
+        pinned = SelectionPolicy(SelectionMode.PINNED, pinned_run_id=balanced.run_id)
+        manager.set_policy(asset, ARTIFACT_TYPE, pinned)
+    assert selected(db, asset, None) == {balanced.artifact_id}
+    with db.transaction() as session:
+        manager = SelectionPolicyManager(session)
+        manager.set_policy(asset, ARTIFACT_TYPE, SelectionPolicy(SelectionMode.DEFAULT))
+    assert selected(db, asset, None) == {best.artifact_id}
+
+
+def test_a_latest_default_mode_picks_the_newest_run(db: Database) -> None:
+    asset, runs = insert_runs(
+        db, [("high_quality", RunStatus.SUCCEEDED, 10), ("fast", RunStatus.SUCCEEDED, 30)]
+    )
+    with db.sessions() as session:
+        manager = SelectionPolicyManager(session, default_mode=SelectionMode.LATEST)
+        found = ArtifactRepository(session, selection=manager).get_by_asset(
+            asset, artifact_type=ARTIFACT_TYPE
+        )
+    assert [e.artifact_id for e in found] == [runs[1].artifact_id]
+
+
+@pytest.mark.parametrize(
+    ("mode", "fields", "field"),
+    [
+        (SelectionMode.PINNED, {}, "pinned_run_id"),
+        (SelectionMode.PINNED, {"pinned_run_id": ""}, "pinned_run_id"),
+        (SelectionMode.PINNED, {"preferred_profile": "fast"}, "pinned_run_id"),
+        (SelectionMode.PROFILE, {}, "preferred_profile"),
+        (SelectionMode.PROFILE, {"preferred_profile": ""}, "preferred_profile"),
+        (SelectionMode.PROFILE, {"pinned_run_id": "r" * 32}, "preferred_profile"),
+    ],
+    ids=["pinned", "pinned-empty", "pinned-profile", "profile", "profile-empty", "profile-run"],
+)
+def test_incomplete_policy_is_refused_naming_the_field(
+    mode: SelectionMode, fields: dict[str, str], field: str
+) -> None:
+    with pytest.raises(InvalidSelectionPolicyError) as caught:
+        SelectionPolicy(mode, **fields)
+    assert caught.value.field == field
+    assert field in str(caught.value)
+
+
+@pytest.mark.parametrize("mode", [SelectionMode.PINNED, SelectionMode.PROFILE, SelectionMode.DEFAULT])
+def test_default_mode_must_be_latest_or_best_quality(mode: SelectionMode) -> None:
+    with pytest.raises(InvalidSelectionPolicyError) as caught:
+        SelectionPolicyManager(Session(), default_mode=mode)
+    assert caught.value.field == "default_mode"
