@@ -14,7 +14,15 @@ from typer.testing import CliRunner
 from pipeline.cli.main import app
 from pipeline.db.engine import Database
 
-ANALYZER_LIBRARIES = ("scenedetect", "cv2", "av", "torch", "ultralytics", "faster_whisper", "easyocr")
+ANALYZER_LIBRARIES = (
+    "scenedetect",
+    "cv2",
+    "av",
+    "torch",
+    "ultralytics",
+    "faster_whisper",
+    "easyocr",
+)
 
 # Runs the CLI in-process, then reports which analyzer libraries got imported.
 _IMPORT_PROBE = f"""

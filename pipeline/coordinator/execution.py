@@ -139,8 +139,9 @@ def _commit_artifacts(
         artifacts = ArtifactRepository(session)
         artifacts.delete_by_run(run_id)
         count = artifacts.batch_create(envelopes)
+        action = _history_action(runs, run)
         runs.transition(run, RunStatus.SUCCEEDED, artifact_count=count, progress=1.0)
-        _record_history(session, run, began, detail=f"{count} artifacts")
+        _record_history(session, run, action, began, detail=f"{count} artifacts")
     return RunOutcome.of(run)
 
 
@@ -151,8 +152,9 @@ def _finish_without_artifacts(
         runs = RunRepository(session)
         run = runs.require(run_id)
         if run.status == RunStatus.RUNNING:
+            action = _history_action(runs, run)
             runs.transition(run, status, error_code=code, error_message=message)
-            _record_history(session, run, began, detail=message)
+            _record_history(session, run, action, began, detail=message)
     return RunOutcome.of(run)
 
 
@@ -161,15 +163,23 @@ def _outcome(db: Database, run_id: str) -> RunOutcome:
         return RunOutcome.of(RunRepository(session).require(run_id))
 
 
-def _record_history(session: Session, run: Run, began: float, detail: str) -> None:
-    runs = RunRepository(session)
+def _history_action(runs: RunRepository, run: Run) -> HistoryAction:
+    """A run whose result was already known (another succeeded run with the same cache
+    key) was forced by someone: a manual regeneration."""
     earlier = runs.latest_with_key(run.cache_key, [RunStatus.SUCCEEDED])
-    forced = earlier is not None and earlier.run_id != run.run_id
+    if earlier is not None and earlier.run_id != run.run_id:
+        return HistoryAction.MANUAL_REGENERATE
+    return HistoryAction.AUTO_REGENERATE
+
+
+def _record_history(
+    session: Session, run: Run, action: HistoryAction, began: float, detail: str
+) -> None:
     HistoryRepository(session).record(
         video_id=run.video_id,
         analyzer=run.analyzer,
         profile=run.profile,
-        action=HistoryAction.MANUAL_REGENERATE if forced else HistoryAction.AUTO_REGENERATE,
+        action=action,
         status=run.status,
         run_id=run.run_id,
         duration_ms=round((time.monotonic() - began) * 1000),

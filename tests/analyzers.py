@@ -1,0 +1,75 @@
+"""A test-only analyzer whose behaviour is scripted through its config, so the
+coordinator's lifecycle can be driven into every outcome with a real database."""
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, ClassVar, Literal
+
+from pipeline.analysis.contract import (
+    AnalysisInputError,
+    MediaSource,
+    ModelIdentity,
+    ProgressCallback,
+)
+from schemas.payloads import Scene
+from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer
+
+
+class ScriptedConfig(AnalyzerConfig):
+    scenes: int = 4
+    outcome: Literal["ok", "crash", "bad_input", "skip", "interrupt"] = "ok"
+
+
+class ScriptedAnalyzer(BaseAnalyzer[ScriptedConfig, str]):
+    """Splits the video into ``scenes`` equal scenes, reporting progress after each."""
+
+    name = "scripted"
+    artifact_type = Scene.ARTIFACT_TYPE
+    config_type = ScriptedConfig
+    profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {"fast": {}, "high_quality": {}}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loads = 0
+        self.midway_hook: Callable[[], None] | None = None
+
+    @property
+    def engine_version(self) -> str:
+        return "test-1"
+
+    def model_identity(self, config: ScriptedConfig) -> ModelIdentity:
+        return ModelIdentity("scripted-test-model", "ab" * 32, untrained=True)
+
+    def _load_model(self, config: ScriptedConfig) -> str:
+        self.loads += 1
+        return "model"
+
+    def analyze(
+        self, source: MediaSource, config: ScriptedConfig, progress: ProgressCallback
+    ) -> Iterator[Scene]:
+        self.load(config)
+        self._act(config.outcome)
+        step = source.duration_ms // config.scenes
+        for index in range(config.scenes):
+            if index == config.scenes // 2 and self.midway_hook is not None:
+                self.midway_hook()
+            progress((index + 1) / config.scenes)
+            end = source.duration_ms if index == config.scenes - 1 else (index + 1) * step
+            yield Scene(
+                scene_index=index,
+                start_frame=index,
+                end_frame=index + 1,
+                start_ms=index * step,
+                end_ms=end,
+            )
+
+    @staticmethod
+    def _act(outcome: str) -> None:
+        match outcome:
+            case "crash":
+                raise RuntimeError("model exploded")
+            case "bad_input":
+                raise AnalysisInputError("corrupt_frames", "frame 3 cannot be decoded")
+            case "skip":
+                raise AnalysisInputError("no_audio", "video has no audio stream", skip=True)
+            case "interrupt":
+                raise KeyboardInterrupt

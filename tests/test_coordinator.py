@@ -1,0 +1,302 @@
+"""Registration, planning and execution of runs in embedded mode, on both databases."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.analysis.contract import MediaSource
+from pipeline.coordinator import registration
+from pipeline.coordinator.execution import execute_run
+from pipeline.coordinator.planner import PlanAction, PlannedRun, plan_runs
+from pipeline.coordinator.registration import register_video
+from pipeline.db.engine import Database
+from pipeline.db.models import AnalysisHistory, Artifact, HistoryAction, RunStatus, Video
+from pipeline.db.repositories import ArtifactRepository, RunRepository
+from pipeline.media.synthetic import alternating_shots, write_video
+from tests.analyzers import ScriptedAnalyzer
+from tests.factories import make_envelope
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_video(tmp_path_factory.mktemp("media") / "s.mp4", alternating_shots([20, 20]))
+
+
+@pytest.fixture
+def clip(sample: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copy2(sample, tmp_path / "clip.mp4"))
+
+
+@pytest.fixture
+def scripted() -> ScriptedAnalyzer:
+    return ScriptedAnalyzer()
+
+
+@pytest.fixture
+def catalog(scripted: ScriptedAnalyzer) -> AnalyzerCatalog:
+    catalog = AnalyzerCatalog()
+    catalog.register(scripted)
+    return catalog
+
+
+def plan(
+    db: Database,
+    catalog: AnalyzerCatalog,
+    path: Path,
+    *,
+    profile: str = "fast",
+    force: bool = False,
+    resume: bool = False,
+    **config: object,
+) -> PlannedRun:
+    with db.transaction() as session:
+        video = register_video(session, str(path)).video
+        return plan_runs(
+            session,
+            catalog,
+            video,
+            ["scripted"],
+            profile,
+            {"scripted": config},
+            force=force,
+            resume=resume,
+        )[0]
+
+
+def artifact_count(db: Database, run_id: str) -> int:
+    with db.sessions() as session:
+        return ArtifactRepository(session).count_by_run(run_id)
+
+
+def test_unchanged_file_is_not_read_again(
+    db: Database, clip: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with db.transaction() as session:
+        first = register_video(session, str(clip))
+    assert (first.rehashed, first.new_content) == (True, True)
+
+    def no_reading(path: object) -> str:
+        raise AssertionError(f"{path} was read again")
+
+    monkeypatch.setattr(registration, "hash_file", no_reading)
+    with db.transaction() as session:
+        again = register_video(session, str(clip))
+    assert (again.rehashed, again.new_content) == (False, False)
+    assert again.video.video_id == first.video.video_id
+    monkeypatch.undo()
+
+    os.utime(clip, ns=(clip.stat().st_atime_ns, clip.stat().st_mtime_ns + 10**9))
+    copy = Path(shutil.copy(clip, tmp_path / "elsewhere.mp4"))
+    with db.transaction() as session:
+        touched = register_video(session, str(clip))
+        copied = register_video(session, str(copy))
+    assert touched.rehashed and not touched.new_content
+    assert copied.rehashed and not copied.new_content
+    assert touched.video.video_id == copied.video.video_id == first.video.video_id
+    with db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Video)) == 1
+
+
+def test_a_run_records_its_whole_lifecycle(
+    db: Database, catalog: AnalyzerCatalog, clip: Path
+) -> None:
+    planned = plan(db, catalog, clip)
+    assert planned.action is PlanAction.QUEUED
+    outcome = execute_run(db, catalog, planned.run.run_id, worker="test-worker")
+    assert (outcome.status, outcome.artifact_count) == (RunStatus.SUCCEEDED, 4)
+    with db.sessions() as session:
+        run = RunRepository(session).require(planned.run.run_id)
+        video = session.get_one(Video, run.video_id)
+        assert (run.status, run.attempts, run.progress, run.artifact_count) == (
+            "succeeded",
+            1,
+            1.0,
+            4,
+        )
+        assert run.worker == "test-worker"
+        assert run.queued_at <= run.started_at <= run.heartbeat_at <= run.finished_at
+        assert run.model_id.endswith("[UNTRAINED TEST MODEL]")
+        stored = ArtifactRepository(session).get_by_asset(video.video_id, run_id=run.run_id)
+        assert [a.payload["scene_index"] for a in stored] == [0, 1, 2, 3]
+        for artifact in stored:
+            assert artifact.model_id == run.model_id
+            assert artifact.input_hash == video.content_hash
+            assert (artifact.producer, artifact.producer_version) == ("scripted", "test-1")
+            assert artifact.config_hash == run.config_hash
+        history = session.scalars(select(AnalysisHistory)).all()
+        assert [(h.action, h.status) for h in history] == [
+            (HistoryAction.AUTO_REGENERATE, "succeeded")
+        ]
+
+
+def test_cached_plan_loads_no_model_and_redelivery_is_a_no_op(
+    db: Database, catalog: AnalyzerCatalog, scripted: ScriptedAnalyzer, clip: Path
+) -> None:
+    run_id = plan(db, catalog, clip).run.run_id
+    execute_run(db, catalog, run_id)
+    assert scripted.loads == 1
+    cached = plan(db, catalog, clip)
+    assert (cached.action, cached.run.run_id) == (PlanAction.CACHED, run_id)
+    again = execute_run(db, catalog, run_id)  # a redelivered task
+    assert (again.status, again.artifact_count) == (RunStatus.SUCCEEDED, 4)
+    assert scripted.loads == 1
+    assert artifact_count(db, run_id) == 4
+    with db.sessions() as session:
+        assert RunRepository(session).require(run_id).attempts == 1
+
+
+def test_model_is_loaded_once_per_process(
+    db: Database, catalog: AnalyzerCatalog, scripted: ScriptedAnalyzer, clip: Path
+) -> None:
+    for scenes in (2, 3, 5):
+        execute_run(db, catalog, plan(db, catalog, clip, scenes=scenes).run.run_id)
+    assert scripted.loads == 1
+
+
+def test_a_half_done_run_replaces_its_own_artifacts(
+    db: Database, catalog: AnalyzerCatalog, clip: Path, sample: Path
+) -> None:
+    run_id = plan(db, catalog, clip).run.run_id
+    with db.transaction() as session:
+        runs = RunRepository(session)
+        run = runs.transition(runs.require(run_id), RunStatus.RUNNING)
+        leftovers = [
+            make_envelope(scene, asset_id=run.video_id, run_id=run_id)
+            for scene in ScriptedAnalyzer().analyze(
+                _source(session, run.video_id),
+                ScriptedAnalyzer().effective_config("fast", {}),
+                lambda fraction: None,
+            )
+        ][:2]
+        ArtifactRepository(session).batch_create(leftovers)
+        runs.transition(run, RunStatus.QUEUED)  # its worker was lost
+    assert artifact_count(db, run_id) == 2
+    outcome = execute_run(db, catalog, run_id)
+    assert (outcome.status, outcome.artifact_count) == (RunStatus.SUCCEEDED, 4)
+    assert artifact_count(db, run_id) == 4
+    with db.sessions() as session:
+        assert RunRepository(session).require(run_id).attempts == 2
+
+
+def _source(session: Session, video_id: str) -> MediaSource:
+    video = session.get_one(Video, video_id)
+    return MediaSource(
+        video_id=video_id,
+        path=video.path,
+        duration_ms=video.duration_ms,
+        fps=video.fps,
+        width=video.width,
+        height=video.height,
+        frame_count=video.frame_count,
+        has_audio=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("outcome", "status", "code"),
+    [
+        ("crash", RunStatus.FAILED, "analyzer_error"),
+        ("bad_input", RunStatus.FAILED, "corrupt_frames"),
+        ("skip", RunStatus.SKIPPED, "no_audio"),
+    ],
+)
+def test_failures_are_recorded_without_artifacts(
+    db: Database,
+    catalog: AnalyzerCatalog,
+    clip: Path,
+    outcome: str,
+    status: RunStatus,
+    code: str,
+) -> None:
+    run_id = plan(db, catalog, clip, outcome=outcome).run.run_id
+    result = execute_run(db, catalog, run_id)
+    assert (result.status, result.error_code) == (status, code)
+    assert result.error_message
+    assert artifact_count(db, run_id) == 0
+    with db.sessions() as session:
+        run = RunRepository(session).require(run_id)
+        assert run.finished_at is not None and run.error_code == code
+
+
+def test_resume_continues_the_failed_run(
+    db: Database, catalog: AnalyzerCatalog, clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failed = plan(db, catalog, clip).run.run_id
+    monkeypatch.setattr(ScriptedAnalyzer, "_act", staticmethod(_crash))
+    assert execute_run(db, catalog, failed).status is RunStatus.FAILED
+    monkeypatch.undo()
+
+    fresh = plan(db, catalog, clip)
+    assert fresh.action is PlanAction.QUEUED and fresh.run.run_id != failed
+    with db.transaction() as session:
+        runs = RunRepository(session)
+        runs.transition(runs.require(fresh.run.run_id), RunStatus.CANCELLED)
+
+    resumed = plan(db, catalog, clip, resume=True)
+    assert resumed.action is PlanAction.RESUMED
+    assert resumed.run.run_id in {failed, fresh.run.run_id}
+    outcome = execute_run(db, catalog, resumed.run.run_id)
+    assert outcome.status is RunStatus.SUCCEEDED
+    assert plan(db, catalog, clip, resume=True).action is PlanAction.CACHED
+
+
+def _crash(outcome: str) -> None:
+    raise RuntimeError("first attempt fails")
+
+
+def test_force_makes_a_new_run_and_history_says_manual(
+    db: Database, catalog: AnalyzerCatalog, clip: Path
+) -> None:
+    first = plan(db, catalog, clip).run.run_id
+    execute_run(db, catalog, first)
+    forced = plan(db, catalog, clip, force=True)
+    assert forced.action is PlanAction.QUEUED and forced.run.run_id != first
+    execute_run(db, catalog, forced.run.run_id)
+    with db.sessions() as session:
+        actions = [
+            h.action for h in session.scalars(select(AnalysisHistory).order_by(AnalysisHistory.id))
+        ]
+        assert actions == [HistoryAction.AUTO_REGENERATE, HistoryAction.MANUAL_REGENERATE]
+        assert session.scalar(select(func.count()).select_from(Artifact)) == 8
+
+
+def test_cancel_while_running_stops_at_the_next_checkpoint(
+    db: Database, catalog: AnalyzerCatalog, scripted: ScriptedAnalyzer, clip: Path
+) -> None:
+    run_id = plan(db, catalog, clip).run.run_id
+
+    def cancel_from_outside() -> None:
+        with db.transaction() as session:
+            runs = RunRepository(session)
+            runs.transition(runs.require(run_id), RunStatus.CANCELLED)
+
+    scripted.midway_hook = cancel_from_outside
+    outcome = execute_run(db, catalog, run_id, progress_interval_s=0)
+    assert outcome.status is RunStatus.CANCELLED
+    assert artifact_count(db, run_id) == 0
+
+
+def test_interrupt_cancels_the_run_and_propagates(
+    db: Database, catalog: AnalyzerCatalog, clip: Path
+) -> None:
+    run_id = plan(db, catalog, clip, outcome="interrupt").run.run_id
+    with pytest.raises(KeyboardInterrupt):
+        execute_run(db, catalog, run_id)
+    with db.sessions() as session:
+        run = RunRepository(session).require(run_id)
+        assert (run.status, run.error_code) == ("cancelled", "interrupted")
+
+
+def test_a_file_changed_after_registration_fails_the_run(
+    db: Database, catalog: AnalyzerCatalog, clip: Path
+) -> None:
+    run_id = plan(db, catalog, clip).run.run_id
+    with clip.open("ab") as handle:
+        handle.write(b"\0")
+    outcome = execute_run(db, catalog, run_id)
+    assert (outcome.status, outcome.error_code) == (RunStatus.FAILED, "input_changed")
