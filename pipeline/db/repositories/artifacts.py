@@ -3,9 +3,10 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from pipeline.db.bulk import bulk_insert
 from pipeline.db.models import Artifact, Run, RunStatus, SelectionMode
 from pipeline.db.projections import ALL_PROJECTIONS, projection_rows
 from pipeline.db.repositories.selection import SelectionPolicy, SelectionPolicyManager
@@ -54,9 +55,9 @@ class ArtifactRepository:
         rows = [self._validated_row(index, envelope) for index, envelope in enumerate(envelopes)]
         if not rows:
             return 0
-        self.session.execute(insert(Artifact), rows)
+        bulk_insert(self.session, Artifact.__table__, rows)
         for table, projection in projection_rows(rows).items():
-            self.session.execute(insert(table), projection)
+            bulk_insert(self.session, table, projection)
         return len(rows)
 
     def _validated_row(self, index: int, envelope: ArtifactEnvelope) -> dict[str, Any]:
