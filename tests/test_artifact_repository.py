@@ -119,9 +119,7 @@ def count(db: Database, table: Any) -> int:
 
 def rows(db: Database, table: Any) -> dict[str, dict[str, Any]]:
     with db.sessions() as session:
-        return {
-            row["artifact_id"]: dict(row) for row in session.execute(select(table)).mappings()
-        }
+        return {row["artifact_id"]: dict(row) for row in session.execute(select(table)).mappings()}
 
 
 def normalized(envelope: ArtifactEnvelope) -> ArtifactEnvelope:
@@ -291,7 +289,9 @@ def search(session: Session, table: str, word: str) -> set[str]:
 
 def test_full_text_search_finds_the_segment_on_each_dialect(db: Database) -> None:
     asset, run = setup_video_and_run(db)
-    budget = make_envelope(segment(0, 900, "Review the Budget, then lunch"), asset_id=asset, run_id=run)
+    budget = make_envelope(
+        segment(0, 900, "Review the Budget, then lunch"), asset_id=asset, run_id=run
+    )
     weather = make_envelope(segment(900, 1800, "weather report"), asset_id=asset, run_id=run)
     sign = make_envelope(ocr(0, 500, "BUDGET 2024"), asset_id=asset, run_id=run)
     exit_sign = make_envelope(ocr(500, 900, "EXIT"), asset_id=asset, run_id=run)
@@ -318,7 +318,9 @@ QUERY_MS = st.integers(0, SPAN_MS + 100)
 TYPES_FOR_QUERIES = [TranscriptSegment, Scene, ObjectDetection, OcrText]
 
 
-def insert_one_run_per_type(db: Database, data: st.DataObject) -> tuple[str, list[ArtifactEnvelope]]:
+def insert_one_run_per_type(
+    db: Database, data: st.DataObject
+) -> tuple[str, list[ArtifactEnvelope]]:
     """An asset with one succeeded run per artifact type, each owning random artifacts;
     plus a second asset holding artifacts that no query on the first may return."""
     clear_tables(db)
@@ -345,9 +347,7 @@ def insert_one_run_per_type(db: Database, data: st.DataObject) -> tuple[str, lis
             ).run_id
             for model in PAYLOAD_MODELS
         }
-        envelopes = [
-            make_envelope(p, asset_id=asset, run_id=runs[p.ARTIFACT_TYPE]) for p in drawn
-        ]
+        envelopes = [make_envelope(p, asset_id=asset, run_id=runs[p.ARTIFACT_TYPE]) for p in drawn]
         noise_envelopes = [
             make_envelope(p, asset_id=other, run_id=other_runs[p.ARTIFACT_TYPE]) for p in noise
         ]

@@ -305,7 +305,7 @@ REJECTED: list[tuple[str, str, Any, str | None]] = [
 @pytest.mark.parametrize(
     ("artifact_type", "path", "value", "field"),
     REJECTED,
-    ids=[f"{t}:{p}={v!r}"[:60] for t, p, v, _ in REJECTED],
+    ids=[f"{t}:{p}={'<missing>' if v is MISSING else repr(v)}"[:60] for t, p, v, _ in REJECTED],
 )
 def test_invalid_payload_is_rejected_with_the_failing_field(
     artifact_type: str, path: str, value: Any, field: str | None

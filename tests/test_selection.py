@@ -96,7 +96,9 @@ def insert_runs(db: Database, specs: list[tuple[str, RunStatus, int]]) -> tuple[
                 finished_at=EPOCH + timedelta(seconds=seconds) if finished else None,
             )
             scene = Scene(start_ms=0, end_ms=1000, scene_index=0, start_frame=0, end_frame=25)
-            envelope = make_envelope(scene, asset_id=asset, run_id=run.run_id, model_profile=profile)
+            envelope = make_envelope(
+                scene, asset_id=asset, run_id=run.run_id, model_profile=profile
+            )
             envelopes.append(envelope)
             runs.append(RunSpec(run.run_id, profile, status, run.finished_at, envelope.artifact_id))
         other = make_run(session, asset, artifact_type="object.detection", status="succeeded")
@@ -230,7 +232,9 @@ def test_incomplete_policy_is_refused_naming_the_field(
     assert field in str(caught.value)
 
 
-@pytest.mark.parametrize("mode", [SelectionMode.PINNED, SelectionMode.PROFILE, SelectionMode.DEFAULT])
+@pytest.mark.parametrize(
+    "mode", [SelectionMode.PINNED, SelectionMode.PROFILE, SelectionMode.DEFAULT]
+)
 def test_default_mode_must_be_latest_or_best_quality(mode: SelectionMode) -> None:
     with pytest.raises(InvalidSelectionPolicyError) as caught:
         SelectionPolicyManager(Session(), default_mode=mode)
