@@ -1,21 +1,43 @@
-"""Building blocks shared by every payload model: strict config and constrained scalar types."""
+"""Building blocks shared by every payload model: strict config and constrained scalar types.
+
+Every value must be storable unchanged in JSON, PostgreSQL JSONB and the projection columns:
+finite numbers, integers within the column ranges, and text without NUL characters."""
 
 from abc import abstractmethod
-from typing import Annotated, ClassVar, Self
+from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-Milliseconds = Annotated[int, Field(strict=True, ge=0)]
-FrameIndex = Annotated[int, Field(strict=True, ge=0)]
-Pixels = Annotated[float, Field(ge=0)]
-Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
-NonEmptyText = Annotated[str, Field(min_length=1)]
+MAX_INT32 = 2**31 - 1
+MAX_JSON_SAFE_INT = 2**53 - 1  # largest integer every JSON reader keeps exact
+
+
+def _no_nul(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("text must not contain NUL characters")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+NonEmptyText = Annotated[Text, Field(min_length=1)]
+Milliseconds = Annotated[int, Field(strict=True, ge=0, le=MAX_JSON_SAFE_INT)]
+FrameIndex = Annotated[int, Field(strict=True, ge=0, le=MAX_JSON_SAFE_INT)]
+SmallIndex = Annotated[int, Field(strict=True, ge=0, le=MAX_INT32)]
+Pixels = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
+Confidence = Annotated[float, Field(strict=True, ge=0.0, le=1.0, allow_inf_nan=False)]
 
 
 class StrictModel(BaseModel):
     """Unknown fields are rejected; instances are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_not_before(value: int, info: ValidationInfo, start_field: str) -> int:
+    start = info.data.get(start_field)
+    if start is not None and value < start:
+        raise ValueError(f"is before {start_field} ({start})")
+    return value
 
 
 class Payload(StrictModel):
@@ -36,11 +58,10 @@ class SpanPayload(Payload):
     start_ms: Milliseconds
     end_ms: Milliseconds
 
-    @model_validator(mode="after")
-    def _start_not_after_end(self) -> Self:
-        if self.start_ms > self.end_ms:
-            raise ValueError(f"start_ms ({self.start_ms}) is after end_ms ({self.end_ms})")
-        return self
+    @field_validator("end_ms")
+    @classmethod
+    def _end_not_before_start(cls, value: int, info: ValidationInfo) -> int:
+        return check_not_before(value, info, "start_ms")
 
     def span_ms(self) -> tuple[int, int]:
         return self.start_ms, self.end_ms

@@ -190,3 +190,11 @@ def test_finished_runs_do_not_block_an_active_one_with_the_same_key(db: Database
         repository = RunRepository(session)
         repository.transition(repository.require(failed), RunStatus.QUEUED)
     assert snapshot(db, failed)["status"] == RunStatus.FAILED
+
+
+def test_a_plain_string_target_gets_the_lifecycle_fields_of_its_status(db: Database) -> None:
+    with db.transaction() as session:
+        run = make_run(session, make_video(session).video_id)
+        RunRepository(session).transition(run, "running")  # type: ignore[arg-type]
+        assert (run.status, run.attempts) == ("running", 1)
+        assert run.started_at is not None and run.finished_at is None

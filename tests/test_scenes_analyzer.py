@@ -1,5 +1,6 @@
 """The scenes analyzer on generated videos whose cut frames are known exactly."""
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -60,7 +61,7 @@ def test_scenes_tile_the_whole_video(cut_video: Path) -> None:
     assert found[-1].end_frame == sum(SHOT_LENGTHS)
     assert found[-1].end_ms == probe(str(cut_video)).duration_ms == 7200
     assert [scene.scene_index for scene in found] == list(range(len(found)))
-    for before, after in zip(found, found[1:], strict=False):
+    for before, after in itertools.pairwise(found):
         assert before.end_frame == after.start_frame
         assert before.end_ms == after.start_ms
 
@@ -71,9 +72,8 @@ def test_cuts_across_progress_chunks_are_exact_and_progress_is_monotonic(
     monkeypatch.setattr(scenes_module, "PROGRESS_CHUNK_SECONDS", 1)  # 25-frame chunks
     analyzer = ScenesAnalyzer()
     reported: list[float] = []
-    found = list(
-        analyzer.analyze(source_for(cut_video), analyzer.effective_config("fast", {}), reported.append)
-    )
+    config = analyzer.effective_config("fast", {})
+    found = list(analyzer.analyze(source_for(cut_video), config, reported.append))
     assert [scene.start_frame for scene in found[1:]] == [30, 75, 100, 160]
     assert len(reported) >= 7
     assert reported == sorted(reported)

@@ -239,3 +239,10 @@ def test_default_mode_must_be_latest_or_best_quality(mode: SelectionMode) -> Non
     with pytest.raises(InvalidSelectionPolicyError) as caught:
         SelectionPolicyManager(Session(), default_mode=mode)
     assert caught.value.field == "default_mode"
+
+
+def test_plain_string_modes_are_validated_like_enum_members() -> None:
+    with pytest.raises(InvalidSelectionPolicyError) as caught:
+        SelectionPolicy("pinned")  # type: ignore[arg-type]
+    assert caught.value.field == "pinned_run_id"
+    assert SelectionPolicy("default").mode is SelectionMode.DEFAULT  # type: ignore[arg-type]

@@ -1,8 +1,8 @@
-from typing import Annotated, ClassVar
+from typing import ClassVar
 
 from pydantic import Field
 
-from schemas.base import BoundingBox, Confidence, InstantPayload, Point
+from schemas.base import BoundingBox, Confidence, InstantPayload, Point, SmallIndex
 
 
 class FaceDetection(InstantPayload):
@@ -13,4 +13,4 @@ class FaceDetection(InstantPayload):
     confidence: Confidence
     bbox: BoundingBox
     landmarks: list[Point] = Field(default_factory=list, max_length=68)
-    cluster_id: Annotated[int, Field(strict=True, ge=0)] | None = None
+    cluster_id: SmallIndex | None = None

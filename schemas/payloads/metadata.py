@@ -2,7 +2,14 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from schemas.base import Milliseconds, Payload
+from schemas.base import (
+    MAX_INT32,
+    MAX_JSON_SAFE_INT,
+    FrameIndex,
+    Milliseconds,
+    Payload,
+    Text,
+)
 
 
 class VideoMetadata(Payload):
@@ -11,14 +18,14 @@ class VideoMetadata(Payload):
     ARTIFACT_TYPE: ClassVar[str] = "video.metadata"
 
     duration_ms: Milliseconds
-    fps: Annotated[float, Field(gt=0)]
-    width: Annotated[int, Field(strict=True, gt=0)]
-    height: Annotated[int, Field(strict=True, gt=0)]
-    frame_count: Annotated[int, Field(strict=True, ge=0)]
-    container: str
-    video_codec: str
-    audio_codec: str | None = None
-    size_bytes: Annotated[int, Field(strict=True, ge=0)]
+    fps: Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
+    width: Annotated[int, Field(strict=True, gt=0, le=MAX_INT32)]
+    height: Annotated[int, Field(strict=True, gt=0, le=MAX_INT32)]
+    frame_count: FrameIndex
+    container: Text
+    video_codec: Text
+    audio_codec: Text | None = None
+    size_bytes: Annotated[int, Field(strict=True, ge=0, le=MAX_JSON_SAFE_INT)]
 
     def span_ms(self) -> tuple[int, int]:
         return 0, self.duration_ms

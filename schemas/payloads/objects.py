@@ -1,15 +1,13 @@
-from typing import Annotated, ClassVar
+from typing import ClassVar
 
-from pydantic import Field
-
-from schemas.base import BoundingBox, Confidence, InstantPayload, NonEmptyText
+from schemas.base import BoundingBox, Confidence, InstantPayload, NonEmptyText, SmallIndex
 
 
 class ObjectDetection(InstantPayload):
     ARTIFACT_TYPE: ClassVar[str] = "object.detection"
 
     label: NonEmptyText
-    class_id: Annotated[int, Field(strict=True, ge=0)]
+    class_id: SmallIndex
     confidence: Confidence
     bbox: BoundingBox
-    track_id: Annotated[int, Field(strict=True, ge=0)] | None = None
+    track_id: SmallIndex | None = None

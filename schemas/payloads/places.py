@@ -1,13 +1,13 @@
-from typing import Annotated, ClassVar
+from typing import ClassVar
 
 from pydantic import Field
 
-from schemas.base import Confidence, InstantPayload, NonEmptyText, StrictModel
+from schemas.base import Confidence, InstantPayload, NonEmptyText, SmallIndex, StrictModel
 
 
 class PlacePrediction(StrictModel):
     label: NonEmptyText
-    class_index: Annotated[int, Field(strict=True, ge=0)]
+    class_index: SmallIndex
     confidence: Confidence
 
 

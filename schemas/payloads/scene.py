@@ -1,8 +1,8 @@
-from typing import ClassVar, Self
+from typing import ClassVar
 
-from pydantic import model_validator
+from pydantic import ValidationInfo, field_validator
 
-from schemas.base import FrameIndex, SpanPayload
+from schemas.base import FrameIndex, SmallIndex, SpanPayload, check_not_before
 
 
 class Scene(SpanPayload):
@@ -10,14 +10,11 @@ class Scene(SpanPayload):
 
     ARTIFACT_TYPE: ClassVar[str] = "scene"
 
-    scene_index: FrameIndex
+    scene_index: SmallIndex
     start_frame: FrameIndex
     end_frame: FrameIndex
 
-    @model_validator(mode="after")
-    def _frames_ordered(self) -> Self:
-        if self.start_frame > self.end_frame:
-            raise ValueError(
-                f"start_frame ({self.start_frame}) is after end_frame ({self.end_frame})"
-            )
-        return self
+    @field_validator("end_frame")
+    @classmethod
+    def _end_not_before_start(cls, value: int, info: ValidationInfo) -> int:
+        return check_not_before(value, info, "start_frame")

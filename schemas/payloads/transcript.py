@@ -1,27 +1,26 @@
-from typing import ClassVar, Self
+from typing import ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
-from schemas.base import Confidence, Milliseconds, SpanPayload, StrictModel
+from schemas.base import Confidence, Milliseconds, SpanPayload, StrictModel, Text, check_not_before
 
 
 class Word(StrictModel):
-    word: str
+    word: Text
     start_ms: Milliseconds
     end_ms: Milliseconds
     probability: Confidence
 
-    @model_validator(mode="after")
-    def _start_not_after_end(self) -> Self:
-        if self.start_ms > self.end_ms:
-            raise ValueError(f"word start_ms ({self.start_ms}) is after end_ms ({self.end_ms})")
-        return self
+    @field_validator("end_ms")
+    @classmethod
+    def _end_not_before_start(cls, value: int, info: ValidationInfo) -> int:
+        return check_not_before(value, info, "start_ms")
 
 
 class TranscriptSegment(SpanPayload):
     ARTIFACT_TYPE: ClassVar[str] = "transcript.segment"
 
-    text: str
-    language: str = Field(min_length=2, max_length=16)
+    text: Text
+    language: Text = Field(min_length=2, max_length=16)
     confidence: Confidence
     words: list[Word] = Field(default_factory=list)

@@ -104,6 +104,7 @@ class RunRepository:
         return list(self.session.scalars(query))
 
     def transition(self, run: Run, target: RunStatus, **changes: Any) -> Run:
+        target = RunStatus(target)  # accept plain strings
         current = RunStatus(run.status)
         if target not in ALLOWED_TRANSITIONS[current]:
             raise IllegalTransitionError(run.run_id, current, target)

@@ -34,6 +34,7 @@ class SelectionPolicy:
     pinned_run_id: str | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "mode", SelectionMode(self.mode))  # accept plain strings
         if self.mode is SelectionMode.PINNED and not self.pinned_run_id:
             raise InvalidSelectionPolicyError("pinned_run_id", "mode 'pinned' needs a run id")
         if self.mode is SelectionMode.PROFILE and not self.preferred_profile:
@@ -89,7 +90,7 @@ class SelectionPolicyManager:
             Run.artifact_type == artifact_type,
             Run.status == RunStatus.SUCCEEDED,
         )
-        latest_first = (Run.finished_at.desc(), Run.run_id.desc())
+        latest_first = (Run.finished_at.desc().nulls_last(), Run.run_id.desc())
         match policy.mode:
             case SelectionMode.PINNED:
                 return query.where(Run.run_id == policy.pinned_run_id)

@@ -184,6 +184,7 @@ def upgrade() -> None:
         sa.Column("duration_ms", sa.BigInteger),
         sa.Column("detail", sa.Text),
     )
+
     def label() -> tuple[sa.Column, sa.Column]:
         return (
             sa.Column("label", sa.String(128), nullable=False),
@@ -202,9 +203,7 @@ def upgrade() -> None:
         sa.Column("end_ms", sa.BigInteger, nullable=False),
         index=("asset_id", "start_ms"),
     )
-    _create_projection(
-        "place_labels", *label(), index=("asset_id", "label", "start_ms")
-    )
+    _create_projection("place_labels", *label(), index=("asset_id", "label", "start_ms"))
     for name in TEXT_TABLES:
         _create_text_table(name, dialect)
 
