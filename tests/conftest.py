@@ -10,6 +10,7 @@ The server defaults to the local service; ``EIOKU_TEST_POSTGRES_URL`` may point 
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -46,8 +47,9 @@ def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databa
     db.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgresql_database() -> Iterator[Database]:
+@contextmanager
+def empty_postgresql_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database (URL yielded), dropped afterwards."""
     if SKIP_POSTGRES:
         pytest.skip("EIOKU_TEST_SKIP_POSTGRES=1")
     admin_url = make_url(normalize_url(POSTGRES_ADMIN_URL))
@@ -69,14 +71,29 @@ def postgresql_database() -> Iterator[Database]:
             "EIOKU_TEST_SKIP_POSTGRES=1 to skip the PostgreSQL tests.",
             pytrace=False,
         )
-    db = Database.from_url(admin_url.set(database=name).render_as_string(hide_password=False))
     try:
-        yield _migrated(db)
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:
-        db.dispose()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_database() -> Iterator[Database]:
+    with empty_postgresql_database() as url:
+        db = Database.from_url(url)
+        try:
+            yield _migrated(db)
+        finally:
+            db.dispose()
+
+
+@pytest.fixture
+def empty_postgresql_url() -> Iterator[str]:
+    """A PostgreSQL database that no migration has touched."""
+    with empty_postgresql_database() as url:
+        yield url
 
 
 @pytest.fixture(

@@ -109,15 +109,14 @@ def analyze(
     _validate_request(catalog, request)
     db = _open(settings)
     reports = []
-    with run_progress_bars() as bars:
-        for path in paths:
-            bars.label = path
+    for path in paths:
+        with run_progress_bars(path) as bars:  # transient: gone before the report prints
             report = analyze_file(db, catalog, path, request, listener=bars)
-            reports.append(report)
-            if not as_json:
-                render.print_file_report(report)
-            elif report.error_code:
-                render.print_file_error(report)
+        reports.append(report)
+        if not as_json:
+            render.print_file_report(report)
+        elif report.error_code:
+            render.print_file_error(report)
     if as_json:
         render.print_json([render.file_report_dict(report) for report in reports])
     if not all(report.ok for report in reports):

@@ -11,19 +11,19 @@ from pipeline.cli.render import err
 class RunProgressBars:
     """One bar per run, created on the run's first progress report."""
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, progress: Progress, label: str) -> None:
         self.progress = progress
+        self.label = label
         self.tasks: dict[str, TaskID] = {}
-        self.label = ""
 
     def __call__(self, run_id: str, fraction: float) -> None:
         if run_id not in self.tasks:
-            self.tasks[run_id] = self.progress.add_task(self.label or run_id, total=1.0)
+            self.tasks[run_id] = self.progress.add_task(self.label, total=1.0)
         self.progress.update(self.tasks[run_id], completed=fraction)
 
 
 @contextmanager
-def run_progress_bars() -> Iterator[RunProgressBars]:
+def run_progress_bars(label: str) -> Iterator[RunProgressBars]:
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -34,4 +34,4 @@ def run_progress_bars() -> Iterator[RunProgressBars]:
         disable=not err.is_terminal,
     )
     with progress:
-        yield RunProgressBars(progress)
+        yield RunProgressBars(progress, label)
