@@ -52,8 +52,8 @@ class Payload(StrictModel):
         """The closed [start, end] interval in milliseconds that the artifact covers."""
 
 
-class SpanPayload(Payload):
-    """A payload that covers the closed interval [start_ms, end_ms]."""
+class Interval(StrictModel):
+    """The closed interval [start_ms, end_ms]."""
 
     start_ms: Milliseconds
     end_ms: Milliseconds
@@ -62,6 +62,10 @@ class SpanPayload(Payload):
     @classmethod
     def _end_not_before_start(cls, value: int, info: ValidationInfo) -> int:
         return check_not_before(value, info, "start_ms")
+
+
+class SpanPayload(Payload, Interval):
+    """A payload that covers the closed interval [start_ms, end_ms]."""
 
     def span_ms(self) -> tuple[int, int]:
         return self.start_ms, self.end_ms

@@ -6,12 +6,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from pipeline.analysis.catalog import AnalyzerCatalog
-from pipeline.analysis.contract import MediaSource
 from pipeline.coordinator import registration
-from pipeline.coordinator.execution import execute_run
+from pipeline.coordinator.execution import execute_run, media_source
 from pipeline.coordinator.planner import PlanAction, PlannedRun, plan_runs
 from pipeline.coordinator.registration import register_video
 from pipeline.db.engine import Database
@@ -168,7 +166,7 @@ def test_a_half_done_run_replaces_its_own_artifacts(
         leftovers = [
             make_envelope(scene, asset_id=run.video_id, run_id=run_id)
             for scene in ScriptedAnalyzer().analyze(
-                _source(session, run.video_id),
+                media_source(session.get_one(Video, run.video_id)),
                 ScriptedAnalyzer().effective_config("fast", {}),
                 lambda fraction: None,
             )
@@ -181,20 +179,6 @@ def test_a_half_done_run_replaces_its_own_artifacts(
     assert artifact_count(db, run_id) == 4
     with db.sessions() as session:
         assert RunRepository(session).require(run_id).attempts == 2
-
-
-def _source(session: Session, video_id: str) -> MediaSource:
-    video = session.get_one(Video, video_id)
-    return MediaSource(
-        video_id=video_id,
-        path=video.path,
-        duration_ms=video.duration_ms,
-        fps=video.fps,
-        width=video.width,
-        height=video.height,
-        frame_count=video.frame_count,
-        has_audio=False,
-    )
 
 
 @pytest.mark.parametrize(

@@ -112,7 +112,18 @@ def _analyze(
         )
     analyzer = catalog.get(run.analyzer)
     config = analyzer.effective_config(run.profile, run.config)
-    source = MediaSource(
+    source = media_source(video)
+    reporter = RunProgressReporter(
+        db, run.run_id, min_interval_s=progress_interval_s, listener=listener
+    )
+    return [
+        envelope_for(run, video, payload) for payload in analyzer.analyze(source, config, reporter)
+    ]
+
+
+def media_source(video: Video) -> MediaSource:
+    """What an analyzer is told about the video it works on."""
+    return MediaSource(
         video_id=video.video_id,
         path=video.path,
         duration_ms=video.duration_ms,
@@ -122,12 +133,6 @@ def _analyze(
         frame_count=video.frame_count,
         has_audio=video.audio_codec is not None,
     )
-    reporter = RunProgressReporter(
-        db, run.run_id, min_interval_s=progress_interval_s, listener=listener
-    )
-    return [
-        envelope_for(run, video, payload) for payload in analyzer.analyze(source, config, reporter)
-    ]
 
 
 def _commit_artifacts(

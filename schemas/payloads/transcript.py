@@ -1,20 +1,13 @@
 from typing import ClassVar
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field
 
-from schemas.base import Confidence, Milliseconds, SpanPayload, StrictModel, Text, check_not_before
+from schemas.base import Confidence, Interval, SpanPayload, Text
 
 
-class Word(StrictModel):
+class Word(Interval):
     word: Text
-    start_ms: Milliseconds
-    end_ms: Milliseconds
     probability: Confidence
-
-    @field_validator("end_ms")
-    @classmethod
-    def _end_not_before_start(cls, value: int, info: ValidationInfo) -> int:
-        return check_not_before(value, info, "start_ms")
 
 
 class TranscriptSegment(SpanPayload):
