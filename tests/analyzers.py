@@ -6,6 +6,8 @@ from typing import Any, ClassVar, Literal
 
 from pipeline.analysis.contract import (
     AnalysisInputError,
+    AnalyzerOutput,
+    ArtifactOutput,
     MediaSource,
     ModelIdentity,
     ProgressCallback,
@@ -17,6 +19,7 @@ from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer
 class ScriptedConfig(AnalyzerConfig):
     scenes: int = 4
     outcome: Literal["ok", "crash", "bad_input", "skip", "interrupt"] = "ok"
+    embed: bool = False  # attach a 4-d embedding to every artifact
 
 
 class ScriptedAnalyzer(BaseAnalyzer[ScriptedConfig, str]):
@@ -45,7 +48,7 @@ class ScriptedAnalyzer(BaseAnalyzer[ScriptedConfig, str]):
 
     def analyze(
         self, source: MediaSource, config: ScriptedConfig, progress: ProgressCallback
-    ) -> Iterator[Scene]:
+    ) -> Iterator[AnalyzerOutput]:
         self.load(config)
         self._act(config.outcome)
         step = source.duration_ms // config.scenes
@@ -54,13 +57,14 @@ class ScriptedAnalyzer(BaseAnalyzer[ScriptedConfig, str]):
                 self.midway_hook()
             progress((index + 1) / config.scenes)
             end = source.duration_ms if index == config.scenes - 1 else (index + 1) * step
-            yield Scene(
+            scene = Scene(
                 scene_index=index,
                 start_frame=index,
                 end_frame=index + 1,
                 start_ms=index * step,
                 end_ms=end,
             )
+            yield ArtifactOutput(scene, (float(index),) * 4) if config.embed else scene
 
     @staticmethod
     def _act(outcome: str) -> None:

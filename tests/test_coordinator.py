@@ -284,3 +284,17 @@ def test_a_file_changed_after_registration_fails_the_run(
         handle.write(b"\0")
     outcome = execute_run(db, catalog, run_id)
     assert (outcome.status, outcome.error_code) == (RunStatus.FAILED, "input_changed")
+
+
+def test_embeddings_from_the_analyzer_are_stored_with_the_run(
+    db: Database, catalog: AnalyzerCatalog, clip: Path
+) -> None:
+    run_id = plan(db, catalog, clip, embed=True).run.run_id
+    assert execute_run(db, catalog, run_id).status is RunStatus.SUCCEEDED
+    with db.sessions() as session:
+        repository = ArtifactRepository(session)
+        video_id = RunRepository(session).require(run_id).video_id
+        stored = repository.get_by_asset(video_id, run_id=run_id)
+        vectors = repository.get_embeddings([a.artifact_id for a in stored])
+    by_index = {a.payload["scene_index"]: vectors[a.artifact_id] for a in stored}
+    assert by_index == {i: [float(i)] * 4 for i in range(4)}

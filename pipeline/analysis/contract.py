@@ -52,6 +52,17 @@ class MediaSource:
     has_audio: bool
 
 
+@dataclass(frozen=True)
+class ArtifactOutput:
+    """A payload plus data kept beside it rather than in its JSON, e.g. a face embedding."""
+
+    payload: Payload
+    embedding: tuple[float, ...] | None = None
+
+
+AnalyzerOutput = Payload | ArtifactOutput
+
+
 class AnalysisInputError(Exception):
     """The input cannot be analyzed (corrupt stream, missing audio, ...). Never retried.
     ``skip`` marks a run that has nothing to do rather than one that failed."""
@@ -92,4 +103,4 @@ class Analyzer(Protocol):
 
     def analyze(
         self, source: MediaSource, config: BaseModel, progress: ProgressCallback
-    ) -> Iterator[Payload]: ...
+    ) -> Iterator[AnalyzerOutput]: ...

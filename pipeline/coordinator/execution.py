@@ -13,12 +13,19 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from pipeline.analysis.catalog import AnalyzerCatalog
-from pipeline.analysis.contract import AnalysisInputError, MediaSource, RunCancelledError
+from pipeline.analysis.contract import (
+    AnalysisInputError,
+    AnalyzerOutput,
+    ArtifactOutput,
+    MediaSource,
+    RunCancelledError,
+)
 from pipeline.coordinator.envelopes import envelope_for
 from pipeline.coordinator.progress import ProgressListener, RunProgressReporter
 from pipeline.db.engine import Database
@@ -65,7 +72,7 @@ def execute_run(
     run, video = started
     began = time.monotonic()
     try:
-        envelopes = _analyze(db, catalog, run, video, listener, progress_interval_s)
+        collected = _analyze(db, catalog, run, video, listener, progress_interval_s)
     except RunCancelledError:
         return _outcome(db, run_id)
     except (AnalysisInputError, MediaError) as exc:
@@ -83,7 +90,7 @@ def execute_run(
         return _finish_without_artifacts(
             db, run_id, RunStatus.FAILED, "analyzer_error", message, began
         )
-    return _commit_artifacts(db, run_id, envelopes, began)
+    return _commit_artifacts(db, run_id, collected, began)
 
 
 def _start(db: Database, run_id: str, worker: str) -> tuple[Run, Video] | RunOutcome:
@@ -97,6 +104,27 @@ def _start(db: Database, run_id: str, worker: str) -> tuple[Run, Video] | RunOut
     return run, video
 
 
+@dataclass
+class CollectedArtifacts:
+    envelopes: list[ArtifactEnvelope]
+    embeddings: dict[str, tuple[float, ...]]
+
+
+def collect_outputs(
+    run: Run, video: Video, outputs: Iterable[AnalyzerOutput]
+) -> CollectedArtifacts:
+    collected = CollectedArtifacts([], {})
+    for output in outputs:
+        if isinstance(output, ArtifactOutput):
+            envelope = envelope_for(run, video, output.payload)
+            if output.embedding is not None:
+                collected.embeddings[envelope.artifact_id] = output.embedding
+        else:
+            envelope = envelope_for(run, video, output)
+        collected.envelopes.append(envelope)
+    return collected
+
+
 def _analyze(
     db: Database,
     catalog: AnalyzerCatalog,
@@ -104,7 +132,7 @@ def _analyze(
     video: Video,
     listener: ProgressListener | None,
     progress_interval_s: float,
-) -> list[ArtifactEnvelope]:
+) -> CollectedArtifacts:
     current = stat_media_file(video.path)
     if (current.size_bytes, current.mtime_ns) != (video.size_bytes, video.mtime_ns):
         raise MediaError(
@@ -116,9 +144,7 @@ def _analyze(
     reporter = RunProgressReporter(
         db, run.run_id, min_interval_s=progress_interval_s, listener=listener
     )
-    return [
-        envelope_for(run, video, payload) for payload in analyzer.analyze(source, config, reporter)
-    ]
+    return collect_outputs(run, video, analyzer.analyze(source, config, reporter))
 
 
 def media_source(video: Video) -> MediaSource:
@@ -136,14 +162,14 @@ def media_source(video: Video) -> MediaSource:
 
 
 def _commit_artifacts(
-    db: Database, run_id: str, envelopes: list[ArtifactEnvelope], began: float
+    db: Database, run_id: str, collected: CollectedArtifacts, began: float
 ) -> RunOutcome:
     with db.transaction() as session:
         runs = RunRepository(session)
         run = runs.require(run_id)
         artifacts = ArtifactRepository(session)
         artifacts.delete_by_run(run_id)
-        count = artifacts.batch_create(envelopes)
+        count = artifacts.batch_create(collected.envelopes, collected.embeddings)
         action = _history_action(runs, run)
         runs.transition(run, RunStatus.SUCCEEDED, artifact_count=count, progress=1.0)
         _record_history(session, run, action, began, detail=f"{count} artifacts")

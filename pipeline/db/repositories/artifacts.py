@@ -1,13 +1,14 @@
 """Artifacts (the envelope table) and their projections."""
 
-from collections.abc import Sequence
+from array import array
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from pipeline.db.bulk import bulk_insert
-from pipeline.db.models import Artifact, Run, RunStatus, SelectionMode
+from pipeline.db.models import Artifact, ArtifactEmbedding, Run, RunStatus, SelectionMode
 from pipeline.db.projections import ALL_PROJECTIONS, projection_rows
 from pipeline.db.repositories.selection import SelectionPolicy, SelectionPolicyManager
 from schemas import ArtifactEnvelope, PayloadValidationError, SchemaNotFoundError
@@ -25,6 +26,25 @@ class ArtifactBatchError(ValueError):
             field,
             message,
         )
+
+
+def _embedding_rows(
+    rows: Sequence[Mapping[str, Any]], embeddings: Mapping[str, Sequence[float]]
+) -> list[dict[str, Any]]:
+    by_id = {row["artifact_id"]: row for row in rows}
+    unknown = set(embeddings) - set(by_id)
+    if unknown:
+        raise ValueError(f"embeddings for artifacts not in the batch: {sorted(unknown)[:3]}")
+    return [
+        {
+            "artifact_id": artifact_id,
+            "asset_id": by_id[artifact_id]["asset_id"],
+            "run_id": by_id[artifact_id]["run_id"],
+            "dimensions": len(vector),
+            "vector": array("f", vector).tobytes(),
+        }
+        for artifact_id, vector in embeddings.items()
+    ]
 
 
 def _to_envelope(row: Artifact) -> ArtifactEnvelope:
@@ -48,17 +68,30 @@ class ArtifactRepository:
         self.batch_create([envelope])
         return envelope
 
-    def batch_create(self, envelopes: Sequence[ArtifactEnvelope]) -> int:
-        """Validate every payload, then insert all artifacts and their projection rows
-        with set-based inserts in the caller's transaction. Any invalid item: nothing is
-        inserted and ArtifactBatchError names the item's index and field."""
+    def batch_create(
+        self,
+        envelopes: Sequence[ArtifactEnvelope],
+        embeddings: Mapping[str, Sequence[float]] | None = None,
+    ) -> int:
+        """Validate every payload, then insert all artifacts, their projection rows and
+        their embeddings (by artifact id) with set-based inserts in the caller's
+        transaction. Any invalid item: nothing is inserted and ArtifactBatchError names
+        the item's index and field."""
         rows = [self._validated_row(index, envelope) for index, envelope in enumerate(envelopes)]
         if not rows:
             return 0
+        vectors = _embedding_rows(rows, embeddings or {})
         bulk_insert(self.session, Artifact.__table__, rows)
         for table, projection in projection_rows(rows).items():
             bulk_insert(self.session, table, projection)
+        bulk_insert(self.session, ArtifactEmbedding.__table__, vectors)
         return len(rows)
+
+    def get_embeddings(self, artifact_ids: Sequence[str]) -> dict[str, list[float]]:
+        query = select(ArtifactEmbedding).where(ArtifactEmbedding.artifact_id.in_(artifact_ids))
+        return {
+            row.artifact_id: array("f", row.vector).tolist() for row in self.session.scalars(query)
+        }
 
     def _validated_row(self, index: int, envelope: ArtifactEnvelope) -> dict[str, Any]:
         try:
@@ -134,7 +167,8 @@ class ArtifactRepository:
 
     def _delete_where(self, condition: Any) -> int:
         ids = select(Artifact.artifact_id).where(condition)
-        for table in ALL_PROJECTIONS:  # FTS5 tables cannot cascade, so delete explicitly
+        for table in (*ALL_PROJECTIONS, ArtifactEmbedding.__table__):
+            # FTS5 tables cannot cascade, so every side table is cleared explicitly
             self.session.execute(delete(table).where(table.c.artifact_id.in_(ids)))
         result = self.session.execute(delete(Artifact).where(condition))
         return result.rowcount  # type: ignore[attr-defined,no-any-return]
