@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.coordinator import registration
-from pipeline.coordinator.execution import execute_run, media_source
+from pipeline.coordinator.execution import Timing, execute_run, media_source
 from pipeline.coordinator.planner import PlanAction, PlannedRun, plan_runs
 from pipeline.coordinator.registration import register_video
 from pipeline.db.engine import Database
@@ -260,7 +260,7 @@ def test_cancel_while_running_stops_at_the_next_checkpoint(
             runs.transition(runs.require(run_id), RunStatus.CANCELLED)
 
     scripted.midway_hook = cancel_from_outside
-    outcome = execute_run(db, catalog, run_id, progress_interval_s=0)
+    outcome = execute_run(db, catalog, run_id, timing=Timing(progress_interval_s=0))
     assert outcome.status is RunStatus.CANCELLED
     assert artifact_count(db, run_id) == 0
 

@@ -1,6 +1,9 @@
 """Finds analyzers through the ``eioku.analyzers`` entry-point group, importing an
-analyzer's module only when it is asked for by name."""
+analyzer's module only when it is asked for by name, plus plugins named as
+``module:Class`` (setting EIOKU_ANALYZER_PLUGINS), which are imported at once."""
 
+from collections.abc import Sequence
+from importlib import import_module
 from importlib.metadata import entry_points
 
 from pipeline.analysis.contract import Analyzer
@@ -15,9 +18,11 @@ class UnknownAnalyzerError(LookupError):
 
 
 class AnalyzerCatalog:
-    def __init__(self) -> None:
+    def __init__(self, plugins: Sequence[str] = ()) -> None:
         self._entry_points = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
         self._loaded: dict[str, Analyzer] = {}
+        for plugin in plugins:
+            self.register(_instantiate(plugin))
 
     def names(self) -> list[str]:
         return sorted(set(self._entry_points) | set(self._loaded))
@@ -32,3 +37,11 @@ class AnalyzerCatalog:
                 raise UnknownAnalyzerError(name, self.names())
             self._loaded[name] = entry_point.load()()
         return self._loaded[name]
+
+
+def _instantiate(plugin: str) -> Analyzer:
+    module_name, _, class_name = plugin.partition(":")
+    if not module_name or not class_name:
+        raise ValueError(f"analyzer plugin {plugin!r} is not of the form module:Class")
+    analyzer_class = getattr(import_module(module_name), class_name)
+    return analyzer_class()  # type: ignore[no-any-return]

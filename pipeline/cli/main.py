@@ -133,11 +133,11 @@ def status(
     with db.sessions() as session:
         videos = VideoRepository(session)
         try:
-            selected = [find_video(session, video)] if video else videos.list()
+            selected = [find_video(session, video)] if video else videos.all()
         except VideoNotFoundError as exc:
             raise _fail(str(exc), EXIT_FAILED) from None
         runs = RunRepository(session)
-        rows = [(item, runs.list(video_id=item.video_id)) for item in selected]
+        rows = [(item, runs.find(video_id=item.video_id)) for item in selected]
     if as_json:
         render.print_json(
             [

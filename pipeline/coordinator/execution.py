@@ -6,7 +6,14 @@ Celery worker calls for a queued task. Lifecycle (DESIGN.md §3):
 3. write every artifact, its projections and the ``succeeded`` status in ONE transaction,
    replacing whatever a half-done earlier attempt of the same run left.
 
-A run that already succeeded is left alone, so a redelivered task is a no-op.
+A run that already succeeded is left alone, so a redelivered task is a no-op. A run
+still marked ``running`` is taken over (as a new attempt) when it is this same task coming
+back (a retry, or a redelivery after its worker died) or when its heartbeat is stale.
+Every write of an attempt is guarded by its attempt number, so a superseded attempt can
+never overwrite the result of the one that replaced it.
+
+Database errors are not the run's fault: they propagate (see faults.is_transient) so the
+caller can retry the task; the run stays ``running`` and the retry takes it over.
 """
 
 import logging
@@ -15,6 +22,7 @@ import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -27,10 +35,13 @@ from pipeline.analysis.contract import (
     RunCancelledError,
 )
 from pipeline.coordinator.envelopes import envelope_for
+from pipeline.coordinator.faults import is_transient
+from pipeline.coordinator.heartbeat import RunHeartbeat
 from pipeline.coordinator.progress import ProgressListener, RunProgressReporter
 from pipeline.db.engine import Database
 from pipeline.db.models import HistoryAction, Run, RunStatus, Video
 from pipeline.db.repositories import ArtifactRepository, HistoryRepository, RunRepository
+from pipeline.db.types import utcnow
 from pipeline.media.errors import MediaError
 from pipeline.media.fingerprint import stat_media_file
 from schemas import ArtifactEnvelope
@@ -57,51 +68,73 @@ def default_worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+@dataclass(frozen=True)
+class Timing:
+    progress_interval_s: float = 1.0  # least time between two progress writes
+    heartbeat_interval_s: float = 10.0
+    stale_after_s: float = 120.0  # a running run silent this long may be taken over
+
+
 def execute_run(
     db: Database,
     catalog: AnalyzerCatalog,
     run_id: str,
     *,
     worker: str | None = None,
+    task_id: str | None = None,
     listener: ProgressListener | None = None,
-    progress_interval_s: float = 1.0,
+    timing: Timing = Timing(),
 ) -> RunOutcome:
-    started = _start(db, run_id, worker or default_worker_name())
-    if isinstance(started, RunOutcome):
-        return started
-    run, video = started
+    claimed = _claim(db, run_id, worker or default_worker_name(), task_id, timing.stale_after_s)
+    if isinstance(claimed, RunOutcome):
+        return claimed
+    run, video = claimed
     began = time.monotonic()
     try:
-        collected = _analyze(db, catalog, run, video, listener, progress_interval_s)
+        with RunHeartbeat(db, run_id, run.attempts, timing.heartbeat_interval_s) as heartbeat:
+            collected = _analyze(db, catalog, run, video, listener, timing, heartbeat)
     except RunCancelledError:
         return _outcome(db, run_id)
     except (AnalysisInputError, MediaError) as exc:
         skip = isinstance(exc, AnalysisInputError) and exc.skip
         status = RunStatus.SKIPPED if skip else RunStatus.FAILED
-        return _finish_without_artifacts(db, run_id, status, exc.code, exc.message, began)
+        return _finish_without_artifacts(db, run, status, exc.code, exc.message, began)
     except KeyboardInterrupt:
         _finish_without_artifacts(
-            db, run_id, RunStatus.CANCELLED, "interrupted", "interrupted by the user", began
+            db, run, RunStatus.CANCELLED, "interrupted", "interrupted by the user", began
         )
         raise
     except Exception as exc:
+        if is_transient(exc):
+            raise
         log.exception("run %s: analyzer %s crashed", run_id, run.analyzer)
         message = f"{type(exc).__name__}: {exc}"
         return _finish_without_artifacts(
-            db, run_id, RunStatus.FAILED, "analyzer_error", message, began
+            db, run, RunStatus.FAILED, "analyzer_error", message, began
         )
-    return _commit_artifacts(db, run_id, collected, began)
+    return _commit_artifacts(db, run, collected, began)
 
 
-def _start(db: Database, run_id: str, worker: str) -> tuple[Run, Video] | RunOutcome:
+def _claim(
+    db: Database, run_id: str, worker: str, task_id: str | None, stale_after_s: float
+) -> tuple[Run, Video] | RunOutcome:
     with db.transaction() as session:
         runs = RunRepository(session)
         run = runs.require(run_id)
+        if run.status == RunStatus.RUNNING and _may_take_over(run, task_id, stale_after_s):
+            runs.transition(run, RunStatus.QUEUED)
         if run.status != RunStatus.QUEUED:
-            return RunOutcome.of(run)  # succeeded (redelivery), cancelled, or taken by another
-        runs.transition(run, RunStatus.RUNNING, worker=worker)
+            return RunOutcome.of(run)  # succeeded (redelivery), cancelled, or busy elsewhere
+        runs.transition(run, RunStatus.RUNNING, worker=worker, task_id=task_id or run.task_id)
         video = session.get_one(Video, run.video_id)
     return run, video
+
+
+def _may_take_over(run: Run, task_id: str | None, stale_after_s: float) -> bool:
+    if task_id is not None and run.task_id == task_id:
+        return True  # this very task again: retried, or redelivered after its worker died
+    last_seen = run.heartbeat_at or run.started_at or run.queued_at
+    return last_seen < utcnow() - timedelta(seconds=stale_after_s)
 
 
 @dataclass
@@ -131,7 +164,8 @@ def _analyze(
     run: Run,
     video: Video,
     listener: ProgressListener | None,
-    progress_interval_s: float,
+    timing: Timing,
+    heartbeat: RunHeartbeat,
 ) -> CollectedArtifacts:
     current = stat_media_file(video.path)
     if (current.size_bytes, current.mtime_ns) != (video.size_bytes, video.mtime_ns):
@@ -142,7 +176,12 @@ def _analyze(
     config = analyzer.effective_config(run.profile, run.config)
     source = media_source(video)
     reporter = RunProgressReporter(
-        db, run.run_id, min_interval_s=progress_interval_s, listener=listener
+        db,
+        run.run_id,
+        run.attempts,
+        min_interval_s=timing.progress_interval_s,
+        listener=listener,
+        lost=heartbeat.lost,
     )
     return collect_outputs(run, video, analyzer.analyze(source, config, reporter))
 
@@ -161,14 +200,23 @@ def media_source(video: Video) -> MediaSource:
     )
 
 
+def _current_attempt(runs: RunRepository, claimed: Run) -> Run | None:
+    """The run, if this attempt still owns it (not cancelled, not taken over)."""
+    run = runs.require(claimed.run_id)
+    owned = run.status == RunStatus.RUNNING and run.attempts == claimed.attempts
+    return run if owned else None
+
+
 def _commit_artifacts(
-    db: Database, run_id: str, collected: CollectedArtifacts, began: float
+    db: Database, claimed: Run, collected: CollectedArtifacts, began: float
 ) -> RunOutcome:
     with db.transaction() as session:
         runs = RunRepository(session)
-        run = runs.require(run_id)
+        run = _current_attempt(runs, claimed)
+        if run is None:
+            return RunOutcome.of(runs.require(claimed.run_id))
         artifacts = ArtifactRepository(session)
-        artifacts.delete_by_run(run_id)
+        artifacts.delete_by_run(run.run_id)
         count = artifacts.batch_create(collected.envelopes, collected.embeddings)
         action = _history_action(runs, run)
         runs.transition(run, RunStatus.SUCCEEDED, artifact_count=count, progress=1.0)
@@ -177,15 +225,16 @@ def _commit_artifacts(
 
 
 def _finish_without_artifacts(
-    db: Database, run_id: str, status: RunStatus, code: str, message: str, began: float
+    db: Database, claimed: Run, status: RunStatus, code: str, message: str, began: float
 ) -> RunOutcome:
     with db.transaction() as session:
         runs = RunRepository(session)
-        run = runs.require(run_id)
-        if run.status == RunStatus.RUNNING:
-            action = _history_action(runs, run)
-            runs.transition(run, status, error_code=code, error_message=message)
-            _record_history(session, run, action, began, detail=message)
+        run = _current_attempt(runs, claimed)
+        if run is None:
+            return RunOutcome.of(runs.require(claimed.run_id))
+        action = _history_action(runs, run)
+        runs.transition(run, status, error_code=code, error_message=message)
+        _record_history(session, run, action, began, detail=message)
     return RunOutcome.of(run)
 
 

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.db.models import Run, RunStatus
@@ -93,7 +93,7 @@ class RunRepository:
         )
         return self.session.scalars(query).first()
 
-    def list(
+    def find(
         self, *, video_id: str | None = None, status: str | None = None, limit: int = 500
     ) -> list[Run]:
         query = select(Run).order_by(Run.queued_at.desc(), Run.run_id).limit(limit)
@@ -111,7 +111,7 @@ class RunRepository:
         values = {**self._lifecycle_fields(target, utcnow()), **changes, "status": target}
         result = self.session.execute(
             update(Run)
-            .where(Run.run_id == run.run_id, Run.status == current)
+            .where(Run.run_id == run.run_id, Run.status == current, Run.attempts == run.attempts)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
@@ -135,13 +135,27 @@ class RunRepository:
             return {"queued_at": now, "progress": 0.0, "finished_at": None}
         return {"finished_at": now}
 
-    def record_progress(self, run_id: str, progress: float) -> bool:
-        """Store progress and a heartbeat; False when the run is no longer running
-        (cancelled or taken over), which tells the worker to stop."""
+    def record_progress(self, run_id: str, progress: float, attempt: int | None = None) -> bool:
+        """Store progress and a heartbeat; False when the run (or this attempt of it) is no
+        longer running, i.e. it was cancelled or taken over: the worker must stop."""
+        return self._touch(
+            run_id, attempt, progress=min(max(progress, 0.0), 1.0), heartbeat_at=utcnow()
+        )
+
+    def record_heartbeat(self, run_id: str, attempt: int | None = None) -> bool:
+        return self._touch(run_id, attempt, heartbeat_at=utcnow())
+
+    def _touch(self, run_id: str, attempt: int | None, **values: Any) -> bool:
+        query = update(Run).where(Run.run_id == run_id, Run.status == RunStatus.RUNNING)
+        if attempt is not None:
+            query = query.where(Run.attempts == attempt)
         result = self.session.execute(
-            update(Run)
-            .where(Run.run_id == run_id, Run.status == RunStatus.RUNNING)
-            .values(progress=min(max(progress, 0.0), 1.0), heartbeat_at=utcnow())
-            .execution_options(synchronize_session=False)
+            query.values(**values).execution_options(synchronize_session=False)
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def stale_running(self, older_than: datetime) -> list[Run]:
+        """Running runs whose last sign of life is older than ``older_than``."""
+        last_seen = func.coalesce(Run.heartbeat_at, Run.started_at, Run.queued_at)
+        query = select(Run).where(Run.status == RunStatus.RUNNING, last_seen < older_than)
+        return list(self.session.scalars(query.order_by(Run.run_id)))

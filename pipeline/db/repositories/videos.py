@@ -40,5 +40,5 @@ class VideoRepository:
         self.session.flush()
         return video
 
-    def list(self) -> list[Video]:
+    def all(self) -> list[Video]:
         return list(self.session.scalars(select(Video).order_by(Video.created_at, Video.video_id)))
