@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from pipeline.analysis.catalog import AnalyzerCatalog
-from pipeline.coordinator.embedded import AnalysisRequest, analyze_file
+from pipeline.coordinator.embedded import analyze_file
+from pipeline.coordinator.submission import AnalysisRequest
 from pipeline.db.connect import open_database
 from pipeline.media.synthetic import alternating_shots, write_video
 from pipeline.settings import load_settings

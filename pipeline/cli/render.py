@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipeline.coordinator.embedded import FileReport
+from pipeline.coordinator.submission import FileReport
 from pipeline.db.models import Run, Video
 from schemas import ArtifactEnvelope
 
@@ -149,5 +149,39 @@ def print_artifacts(envelopes: Sequence[ArtifactEnvelope]) -> None:
             envelope.model_profile,
             envelope.run_id[:12],
             payload_summary(envelope.payload),
+        )
+    out.print(table)
+
+
+def print_runs(runs: Sequence[Run]) -> None:
+    if not runs:
+        out.print("no runs match")
+        return
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for header in (
+        "run",
+        "video",
+        "analyzer",
+        "profile",
+        "status",
+        "progress",
+        "attempts",
+        "worker",
+        "heartbeat",
+        "error",
+    ):
+        table.add_column(header)
+    for run in runs:
+        table.add_row(
+            run.run_id,
+            run.video_id,
+            run.analyzer,
+            run.profile,
+            run.status,
+            f"{run.progress:.0%}",
+            str(run.attempts),
+            escape(run.worker or "-"),
+            run.heartbeat_at.strftime("%H:%M:%S") if run.heartbeat_at else "-",
+            escape(f"{run.error_code}: {run.error_message}") if run.error_code else "",
         )
     out.print(table)

@@ -31,7 +31,7 @@ def register_video(session: Session, path: str) -> RegisteredVideo:
     video = videos.by_content_hash(content_hash)
     new_content = video is None
     if video is None:
-        video = videos.add(_probed_video(stat, content_hash))
+        video = videos.add_unless_present(_probed_video(stat, content_hash))
     else:
         video.path, video.size_bytes, video.mtime_ns = stat.path, stat.size_bytes, stat.mtime_ns
     videos.remember_file(stat.path, stat.size_bytes, stat.mtime_ns, content_hash, video.video_id)

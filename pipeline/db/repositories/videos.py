@@ -1,4 +1,5 @@
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.db.models import Video, VideoFile
@@ -27,18 +28,36 @@ class VideoRepository:
     def remember_file(
         self, path: str, size_bytes: int, mtime_ns: int, content_hash: str, video_id: str
     ) -> None:
-        entry = self.session.get(VideoFile, path) or VideoFile(path=path)
-        entry.size_bytes = size_bytes
-        entry.mtime_ns = mtime_ns
-        entry.content_hash = content_hash
-        entry.video_id = video_id
-        entry.seen_at = utcnow()
-        self.session.add(entry)
+        fields = {
+            "size_bytes": size_bytes,
+            "mtime_ns": mtime_ns,
+            "content_hash": content_hash,
+            "video_id": video_id,
+            "seen_at": utcnow(),
+        }
+        entry = self.session.get(VideoFile, path)
+        if entry is None:
+            try:  # another producer may be registering the same path right now
+                with self.session.begin_nested():
+                    self.session.add(VideoFile(path=path, **fields))
+                return
+            except IntegrityError:
+                entry = self.session.get_one(VideoFile, path, populate_existing=True)
+        for name, value in fields.items():
+            setattr(entry, name, value)
 
-    def add(self, video: Video) -> Video:
-        self.session.add(video)
-        self.session.flush()
-        return video
+    def add_unless_present(self, video: Video) -> Video:
+        """Insert the video, or return the row another producer inserted for the same
+        content meanwhile (the content hash is unique)."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(video)
+            return video
+        except IntegrityError:
+            existing = self.by_content_hash(video.content_hash)
+            if existing is None:
+                raise
+            return existing
 
     def all(self) -> list[Video]:
         return list(self.session.scalars(select(Video).order_by(Video.created_at, Video.video_id)))

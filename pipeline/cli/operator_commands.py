@@ -1,0 +1,117 @@
+"""Operating the distributed pipeline: workers, Flower, cancelling, reconciling, migrations."""
+
+import os
+import sys
+from typing import Annotated, NoReturn
+
+import typer
+
+from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.cli import render
+from pipeline.cli.common import EXIT_FAILED, fail, open_db
+from pipeline.cli.options import split_names
+from pipeline.coordinator.dispatch import Dispatcher
+from pipeline.coordinator.reconcile import reconcile_stale_runs
+from pipeline.db.engine import Database
+from pipeline.db.migrate import upgrade
+from pipeline.db.repositories import IllegalTransitionError, RunNotFoundError
+from pipeline.settings import Settings, load_settings
+from pipeline.taskqueue import queue_name
+
+CELERY_APP = "workers.app"
+
+
+def _broker_settings() -> Settings:
+    settings = load_settings()
+    if not settings.broker_url:
+        raise fail("EIOKU_BROKER_URL is not set: there is no broker to work with")
+    return settings
+
+
+def _exec_celery(*arguments: str) -> NoReturn:
+    """Become the Celery program (same interpreter), so signals reach it directly."""
+    command = [sys.executable, "-m", "celery", "-A", CELERY_APP, *arguments]
+    os.execv(sys.executable, command)
+
+
+def worker(
+    analyzers: Annotated[
+        str, typer.Option("--analyzers", "-a", help="Analyzers whose queues to consume.")
+    ] = "scenes",
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", min=1, help="Worker processes.")
+    ] = 1,
+    loglevel: Annotated[str, typer.Option("--loglevel", "-l")] = "INFO",
+    name: Annotated[str | None, typer.Option("--name", "-n", help="Worker node name.")] = None,
+) -> None:
+    """Start a Celery worker for some analyzers (same as `celery -A workers.app worker -Q ...`)."""
+    settings = _broker_settings()
+    catalog = AnalyzerCatalog(settings.analyzer_plugins)
+    names = split_names(analyzers)
+    unknown = [analyzer for analyzer in names if analyzer not in catalog.names()]
+    if unknown:
+        raise fail(f"unknown analyzers {unknown} (known: {', '.join(catalog.names())})")
+    queues = ",".join(queue_name(analyzer) for analyzer in names)
+    node = name or f"eioku-{'-'.join(names)}@%h"
+    _exec_celery(
+        "worker",
+        "-Q",
+        queues,
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        loglevel,
+        "-n",
+        node,
+    )
+
+
+def flower(
+    port: Annotated[int, typer.Option("--port", help="HTTP port.")] = 5555,
+    address: Annotated[str, typer.Option("--address", help="Listen address.")] = "127.0.0.1",
+) -> None:
+    """Start Flower (task names, arguments, runtimes, retries) for the configured broker."""
+    _broker_settings()
+    _exec_celery("flower", f"--port={port}", f"--address={address}")
+
+
+def cancel(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
+    """Cancel a queued or running run: its task is revoked and a running task stops at
+    its next checkpoint, writing no artifacts."""
+    settings = _broker_settings()
+    db = open_db(settings)
+    dispatcher = Dispatcher(settings, db)
+    try:
+        run = dispatcher.cancel(run_id)
+    except RunNotFoundError as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+    except IllegalTransitionError as exc:
+        raise fail(f"{exc} (only queued or running runs can be cancelled)", EXIT_FAILED) from None
+    finally:
+        dispatcher.close()
+    render.out.print(f"run {run.run_id} cancelled")
+
+
+def reconcile() -> None:
+    """Re-queue running runs whose heartbeat is stale, or fail them after the last attempt
+    (workers also do this every EIOKU_RECONCILE_INTERVAL seconds)."""
+    settings = _broker_settings()
+    db = open_db(settings)
+    dispatcher = Dispatcher(settings, db)
+    try:
+        report = reconcile_stale_runs(
+            db,
+            stale_after_s=settings.stale_after_s,
+            max_attempts=settings.max_attempts,
+            requeue=dispatcher.send,
+        )
+    finally:
+        dispatcher.close()
+    render.out.print(f"requeued {len(report.requeued)}, failed {len(report.failed)}")
+
+
+def db_upgrade() -> None:
+    """Migrate the configured database to the newest schema."""
+    db = Database.from_url(load_settings().database_url)
+    upgrade(db.engine)
+    render.out.print(f"database at {db.engine.url.render_as_string()} is up to date")

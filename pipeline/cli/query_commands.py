@@ -1,0 +1,139 @@
+"""Reading what is known: `status`, `runs`, `artifacts`, and `select` (which run counts)."""
+
+from typing import Annotated
+
+import typer
+
+from pipeline.cli import render
+from pipeline.cli.common import (
+    JsonFlag,
+    fail,
+    open_db,
+    policy_manager,
+    video_or_fail,
+)
+from pipeline.cli.options import parse_timestamp_ms
+from pipeline.db.models import RunStatus, SelectionMode
+from pipeline.db.repositories import (
+    ArtifactRepository,
+    InvalidSelectionPolicyError,
+    RunRepository,
+    SelectionPolicy,
+    VideoRepository,
+)
+from pipeline.settings import load_settings
+
+VideoArgument = Annotated[str, typer.Argument(help="Video id or path.")]
+
+
+def status(
+    video: Annotated[str | None, typer.Argument(help="Video id or path; all when omitted.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Videos, their runs, statuses and cache keys."""
+    db = open_db(load_settings())
+    with db.sessions() as session:
+        selected = [video_or_fail(session, video)] if video else VideoRepository(session).all()
+        runs = RunRepository(session)
+        rows = [(item, runs.find(video_id=item.video_id)) for item in selected]
+    if as_json:
+        render.print_json(
+            [
+                {**render.video_dict(item), "runs": [render.run_dict(run) for run in item_runs]}
+                for item, item_runs in rows
+            ]
+        )
+    else:
+        render.print_status(rows)
+
+
+def runs(
+    status_filter: Annotated[
+        RunStatus | None, typer.Option("--status", help="Only runs with this status.")
+    ] = None,
+    video: Annotated[str | None, typer.Option("--video", help="Video id or path.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 100,
+    as_json: JsonFlag = False,
+) -> None:
+    """Runs, newest first, with worker, attempts, progress and heartbeat."""
+    db = open_db(load_settings())
+    with db.sessions() as session:
+        video_id = video_or_fail(session, video).video_id if video else None
+        found = RunRepository(session).find(video_id=video_id, status=status_filter, limit=limit)
+    if as_json:
+        render.print_json([render.run_dict(run) for run in found])
+    else:
+        render.print_runs(found)
+
+
+def artifacts(
+    video: VideoArgument,
+    artifact_type: Annotated[
+        str | None, typer.Option("--type", "-t", help="Artifact type, e.g. scene.")
+    ] = None,
+    from_ms: Annotated[
+        str | None, typer.Option("--from-ms", help="Earliest start (ms, 12.5s or HH:MM:SS).")
+    ] = None,
+    to_ms: Annotated[
+        str | None, typer.Option("--to-ms", help="Latest start (ms, 12.5s or HH:MM:SS).")
+    ] = None,
+    run_id: Annotated[
+        str | None, typer.Option("--run", help="Only this run's artifacts (ignores selection).")
+    ] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="Latest run of this profile.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Artifacts of a video, through its selection policy (see `eioku select`)."""
+    settings = load_settings()
+    db = open_db(settings)
+    with db.sessions() as session:
+        found = video_or_fail(session, video)
+        repository = ArtifactRepository(session, policy_manager(settings, session))
+        envelopes = repository.get_by_asset(
+            found.video_id,
+            artifact_type=artifact_type,
+            from_ms=parse_timestamp_ms(from_ms),
+            to_ms=parse_timestamp_ms(to_ms),
+            profile=profile,
+            run_id=run_id,
+            limit=limit,
+        )
+    if as_json:
+        render.print_json([envelope.model_dump(mode="json") for envelope in envelopes])
+    else:
+        render.print_artifacts(envelopes)
+
+
+def select(
+    video: VideoArgument,
+    artifact_type: Annotated[str, typer.Argument(help="Artifact type, e.g. scene.")],
+    mode: Annotated[
+        SelectionMode, typer.Option("--mode", "-m", help="Which run's artifacts count.")
+    ],
+    run_id: Annotated[str | None, typer.Option("--run", help="Run to pin (mode pinned).")] = None,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="Profile to prefer (mode profile).")
+    ] = None,
+) -> None:
+    """Set the selection policy of one video's artifact type."""
+    settings = load_settings()
+    db = open_db(settings)
+    try:
+        policy = SelectionPolicy(mode, preferred_profile=profile, pinned_run_id=run_id)
+    except InvalidSelectionPolicyError as exc:
+        raise fail(str(exc)) from None
+    with db.transaction() as session:
+        found = video_or_fail(session, video)
+        if run_id is not None:
+            pinned = RunRepository(session).get(run_id)
+            if pinned is None or pinned.video_id != found.video_id:
+                raise fail(f"run {run_id} is not a run of video {found.video_id}")
+        manager = policy_manager(settings, session)
+        manager.set_policy(found.video_id, artifact_type, policy)
+        selected = manager.selected_run_id(found.video_id, artifact_type)
+    render.out.print(
+        f"{found.video_id} {artifact_type}: mode {mode.value}; selected run {selected or 'none'}"
+    )

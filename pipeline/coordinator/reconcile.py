@@ -1,0 +1,49 @@
+"""Reconcile runs whose worker went silent: a ``running`` run with a stale heartbeat is
+re-queued (and its task re-sent), or failed once it has used up its attempts."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from pipeline.db.engine import Database
+from pipeline.db.models import Run, RunStatus
+from pipeline.db.repositories import RunRepository, StaleRunStateError
+from pipeline.db.types import utcnow
+
+Requeue = Callable[[Run], None]
+
+
+@dataclass
+class ReconcileReport:
+    requeued: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def reconcile_stale_runs(
+    db: Database, *, stale_after_s: float, max_attempts: int, requeue: Requeue
+) -> ReconcileReport:
+    report = ReconcileReport()
+    with db.transaction() as session:
+        runs = RunRepository(session)
+        for run in runs.stale_running(utcnow() - timedelta(seconds=stale_after_s)):
+            try:
+                if run.attempts >= max_attempts:
+                    runs.transition(
+                        run,
+                        RunStatus.FAILED,
+                        error_code="worker_lost",
+                        error_message=(
+                            f"no heartbeat for {stale_after_s:.0f} s on attempt {run.attempts} "
+                            f"of {max_attempts}; giving up"
+                        ),
+                    )
+                    report.failed.append(run.run_id)
+                else:
+                    runs.transition(run, RunStatus.QUEUED)
+                    report.requeued.append(run.run_id)
+            except StaleRunStateError:
+                continue  # its worker came back, or another reconciler got there first
+    with db.sessions() as session:
+        for run_id in report.requeued:
+            requeue(RunRepository(session).require(run_id))
+    return report

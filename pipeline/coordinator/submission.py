@@ -1,0 +1,104 @@
+"""Register a file and plan its runs: the first half of both `eioku analyze` (which then
+executes the runs in-process) and `eioku submit` (which sends them to workers)."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.coordinator.planner import PlanAction, PlannedRun, plan_runs
+from pipeline.coordinator.registration import register_video
+from pipeline.db.engine import Database
+from pipeline.db.models import Run
+from pipeline.media.errors import MediaError
+
+GOOD_OUTCOMES = frozenset({"cached", "succeeded", "skipped", "queued", "running"})
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    analyzers: Sequence[str]
+    profile: str
+    overrides: Mapping[str, Mapping[str, Any]]
+    force: bool = False
+    resume: bool = False
+
+
+@dataclass(frozen=True)
+class RunReport:
+    run_id: str
+    analyzer: str
+    profile: str
+    outcome: str  # "cached", "already_active" or the run's status
+    artifact_count: int
+    cache_key: str
+    model_id: str
+    error_code: str | None = None
+    error_message: str | None = None
+
+    def with_error(self, code: str, message: str) -> "RunReport":
+        return replace(self, error_code=code, error_message=message)
+
+    @classmethod
+    def of(cls, run: Run, outcome: str | None = None) -> "RunReport":
+        return cls(
+            run_id=run.run_id,
+            analyzer=run.analyzer,
+            profile=run.profile,
+            outcome=outcome or str(run.status),
+            artifact_count=run.artifact_count,
+            cache_key=run.cache_key,
+            model_id=run.model_id,
+            error_code=run.error_code,
+            error_message=run.error_message,
+        )
+
+
+@dataclass
+class FileReport:
+    path: str
+    video_id: str | None = None
+    duration_ms: int | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+    runs: list[RunReport] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error_code is None and all(run.outcome in GOOD_OUTCOMES for run in self.runs)
+
+
+@dataclass
+class PlannedFile:
+    report: FileReport
+    planned: list[PlannedRun] = field(default_factory=list)
+
+
+def plan_file(
+    db: Database, catalog: AnalyzerCatalog, path: str, request: AnalysisRequest
+) -> PlannedFile:
+    """Register the file and plan its runs in one transaction; a file that is not a usable
+    video gets its error in the report and nothing is written."""
+    report = FileReport(path=path)
+    try:
+        with db.transaction() as session:
+            video = register_video(session, path).video
+            planned = plan_runs(
+                session,
+                catalog,
+                video,
+                request.analyzers,
+                request.profile,
+                request.overrides,
+                force=request.force,
+                resume=request.resume,
+            )
+    except MediaError as exc:
+        report.error_code, report.error_message = exc.code, exc.message
+        return PlannedFile(report)
+    report.video_id, report.duration_ms = video.video_id, video.duration_ms
+    return PlannedFile(report, planned)
+
+
+def plan_label(plan: PlannedRun) -> str:
+    return "cached" if plan.action is PlanAction.CACHED else plan.action.value

@@ -1,0 +1,110 @@
+"""Tasks are thin: ``eioku.analyze.<analyzer>`` executes one run through
+pipeline.coordinator.execution.execute_run (the same function embedded mode calls) and
+retries with exponential backoff when the database or broker is unreachable.
+
+Per worker process: one database engine and one analyzer catalog (so each model is
+loaded once and reused), both created lazily after the fork."""
+
+import logging
+import threading
+from functools import cache
+from typing import Any
+
+from celery import Celery, Task
+from celery.signals import worker_process_init, worker_ready
+
+from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.coordinator.dispatch import Dispatcher
+from pipeline.coordinator.execution import Timing, execute_run
+from pipeline.coordinator.faults import is_transient
+from pipeline.coordinator.reconcile import reconcile_stale_runs
+from pipeline.db.connect import open_database
+from pipeline.db.engine import Database
+from pipeline.settings import Settings
+from pipeline.taskqueue import task_name
+
+log = logging.getLogger(__name__)
+
+MAX_TRANSIENT_RETRIES = 10
+MAX_BACKOFF_S = 60
+
+
+@cache
+def _database(settings: Settings) -> Database:
+    return open_database(settings)
+
+
+@cache
+def _catalog(settings: Settings) -> AnalyzerCatalog:
+    return AnalyzerCatalog(settings.analyzer_plugins)
+
+
+@worker_process_init.connect
+def _fresh_resources_after_fork(**_: Any) -> None:
+    # connections and models must not be shared across a fork
+    _database.cache_clear()
+    _catalog.cache_clear()
+
+
+def backoff_s(retries: int) -> int:
+    return int(min(2**retries, MAX_BACKOFF_S))
+
+
+def register_analysis_tasks(app: Celery, settings: Settings) -> None:
+    timing = Timing(
+        heartbeat_interval_s=settings.heartbeat_interval_s,
+        stale_after_s=settings.stale_after_s,
+    )
+
+    def analyze(task: Task, run_id: str, **display: Any) -> dict[str, Any]:
+        try:
+            outcome = execute_run(
+                _database(settings),
+                _catalog(settings),
+                run_id,
+                worker=task.request.hostname,
+                task_id=task.request.id,
+                timing=timing,
+            )
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            log.warning("run %s: transient fault, retrying: %s", run_id, exc)
+            countdown = backoff_s(task.request.retries)
+            raise task.retry(
+                exc=exc, countdown=countdown, max_retries=MAX_TRANSIENT_RETRIES
+            ) from exc
+        return {"run_id": outcome.run_id, "status": outcome.status.value}
+
+    for analyzer in _catalog(settings).names():
+        app.task(bind=True, name=task_name(analyzer))(analyze)
+
+
+def start_reconciler_on_ready(settings: Settings) -> None:
+    """Every worker re-queues runs whose heartbeat went stale; concurrent reconcilers are
+    safe because every transition is a compare-and-set."""
+
+    @worker_ready.connect(weak=False)
+    def _start(**_: Any) -> None:
+        threading.Thread(
+            target=_reconcile_forever, args=(settings,), name="eioku-reconciler", daemon=True
+        ).start()
+
+
+def _reconcile_forever(settings: Settings) -> None:
+    db = open_database(settings)
+    dispatcher = Dispatcher(settings, db)
+    stop = threading.Event()
+    while not stop.wait(settings.reconcile_interval_s):
+        try:
+            report = reconcile_stale_runs(
+                db,
+                stale_after_s=settings.stale_after_s,
+                max_attempts=settings.max_attempts,
+                requeue=dispatcher.send,
+            )
+        except Exception as exc:  # the reconciler must outlive database and broker outages
+            log.warning("reconciler pass failed: %s", exc)
+            continue
+        if report.requeued or report.failed:
+            log.info("reconciled: requeued %s, failed %s", report.requeued, report.failed)
