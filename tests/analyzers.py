@@ -1,7 +1,9 @@
 """A test-only analyzer whose behaviour is scripted through its config, so the
 coordinator's lifecycle can be driven into every outcome with a real database."""
 
+import time
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pipeline.analysis.contract import (
@@ -20,6 +22,11 @@ class ScriptedConfig(AnalyzerConfig):
     scenes: int = 4
     outcome: Literal["ok", "crash", "bad_input", "skip", "interrupt"] = "ok"
     embed: bool = False  # attach a 4-d embedding to every artifact
+    step_s: float = 0.0  # work this long per scene (a slow analyzer for worker tests)
+    # Before finishing, create `reached_file` and wait until `gate_file` exists, so a test
+    # can break something between the analysis and the final write.
+    gate_file: str | None = None
+    reached_file: str | None = None
 
 
 class ScriptedAnalyzer(BaseAnalyzer[ScriptedConfig, str]):
@@ -55,7 +62,10 @@ class ScriptedAnalyzer(BaseAnalyzer[ScriptedConfig, str]):
         for index in range(config.scenes):
             if index == config.scenes // 2 and self.midway_hook is not None:
                 self.midway_hook()
+            time.sleep(config.step_s)
             progress((index + 1) / config.scenes)
+            if index == config.scenes - 1:
+                _wait_at_gate(config)
             end = source.duration_ms if index == config.scenes - 1 else (index + 1) * step
             scene = Scene(
                 scene_index=index,
@@ -77,3 +87,18 @@ class ScriptedAnalyzer(BaseAnalyzer[ScriptedConfig, str]):
                 raise AnalysisInputError("no_audio", "video has no audio stream", skip=True)
             case "interrupt":
                 raise KeyboardInterrupt
+
+
+GATE_TIMEOUT_S = 120
+
+
+def _wait_at_gate(config: ScriptedConfig) -> None:
+    if config.gate_file is None:
+        return
+    if config.reached_file is not None:
+        Path(config.reached_file).touch()
+    deadline = time.monotonic() + GATE_TIMEOUT_S
+    while not Path(config.gate_file).exists():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gate {config.gate_file} never opened")
+        time.sleep(0.05)

@@ -54,11 +54,12 @@ class CliResult:
 
 
 class Eioku:
-    def __init__(self, db: Database, home: Path) -> None:
+    def __init__(self, db: Database, home: Path, **extra_env: str) -> None:
         self.env = {
             **os.environ,
             "EIOKU_HOME": str(home),
             "EIOKU_DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
+            **extra_env,
         }
 
     def __call__(self, *args: str, cwd: Path | None = None) -> CliResult:
