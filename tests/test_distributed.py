@@ -2,20 +2,29 @@
 `celery worker` processes. Faults are real too: SIGKILL, Redis stopped, database cut."""
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.coordinator.planner import PlannedRun, plan_runs
+from pipeline.coordinator.registration import register_video
+from pipeline.coordinator.submission import AnalysisRequest, plan_file
 from pipeline.db.engine import Database
 from pipeline.db.models import Artifact, Run
 from pipeline.media.synthetic import alternating_shots, write_video
 from pipeline.taskqueue import queue_name
 from tests.cli import Eioku
-from tests.distributed import REPO, RedisServer, TcpProxy, Worker, wait_until
+from tests.distributed import REPO, RedisServer, TcpProxy, Worker, free_port, wait_until
 from tests.factories import clear_tables
 
 pytestmark = pytest.mark.postgres
@@ -77,8 +86,6 @@ def workers(env: dict[str, str], tmp_path: Path) -> Iterator[list[Worker]]:
 def start_worker(
     workers: list[Worker], env: dict[str, str], tmp_path: Path, *analyzers: str, **options: object
 ) -> Worker:
-    import os
-
     log = tmp_path / f"worker-{len(workers)}.log"
     worker = Worker(
         {**os.environ, **env},
@@ -215,3 +222,117 @@ def test_database_outage_during_the_final_write_is_retried_without_partial_rows(
     assert (run.artifact_count, artifact_rows(pg, run_id), run.attempts) == (5, 5, 2)
     assert "retry" in workers[0].output().lower()
     proxy.cut()
+
+
+def test_concurrent_submissions_of_the_same_work_give_one_run(pg: Database, tmp_path: Path) -> None:
+    """The second planner blocks on the unique index until the first commits, then adopts
+    the first one's run: the database decides, not a check-then-insert."""
+    (video,) = make_videos(tmp_path, 1)
+    catalog = AnalyzerCatalog()
+    request = AnalysisRequest(["scenes"], "fast", {})
+    first_holds_its_transaction = threading.Event()
+    release_first = threading.Event()
+    results: dict[str, list] = {}
+
+    def first() -> None:
+        with pg.transaction() as session:
+            results["first"] = _plan_in(session, catalog, str(video), request)
+            first_holds_its_transaction.set()
+            release_first.wait(10)
+
+    holder = threading.Thread(target=first)
+    holder.start()
+    first_holds_its_transaction.wait(10)
+    second = threading.Thread(
+        target=lambda: results.setdefault(
+            "second", plan_file(pg, catalog, str(video), request).planned
+        )
+    )
+    second.start()
+    time.sleep(1)
+    assert second.is_alive(), "the second submission should wait for the first"
+    release_first.set()
+    holder.join(10)
+    second.join(10)
+    (first_plan,) = results["first"]
+    (second_plan,) = results["second"]
+    assert first_plan.run.run_id == second_plan.run.run_id
+    with pg.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Run)) == 1
+
+
+def _plan_in(
+    session: Session, catalog: AnalyzerCatalog, path: str, request: AnalysisRequest
+) -> list[PlannedRun]:
+    video = register_video(session, path).video
+    return plan_runs(session, catalog, video, request.analyzers, request.profile, {})
+
+
+def test_cancel_stops_a_running_run_and_keeps_no_artifacts(
+    eioku: Eioku, pg: Database, env: dict[str, str], workers: list[Worker], tmp_path: Path
+) -> None:
+    (video,) = make_videos(tmp_path, 1)
+    worker = start_worker(workers, env, tmp_path, "scripted")
+    slow = ["-a", "scripted", "-s", "scripted.scenes=40", "-s", "scripted.step_s=0.25"]
+    run_id = submitted_run_id(eioku("submit", str(video), *slow, "--json").json())
+    wait_until(lambda: run_row(pg, run_id).progress > 0, 30, "the run to make progress")
+    cancelled = eioku("cancel", run_id)
+    assert cancelled.code == 0, cancelled.stderr
+    began = time.monotonic()
+    wait_until(lambda: "'status': 'cancelled'" in worker.output(), 10, "the task to stop")
+    assert time.monotonic() - began < 5  # it stopped at a checkpoint, not after 10 s of work
+    run = run_row(pg, run_id)
+    assert (run.status, run.artifact_count, artifact_rows(pg, run_id)) == ("cancelled", 0, 0)
+
+
+def test_a_run_cancelled_while_queued_never_runs(
+    eioku: Eioku, pg: Database, env: dict[str, str], workers: list[Worker], tmp_path: Path
+) -> None:
+    (video,) = make_videos(tmp_path, 1)
+    run_id = submitted_run_id(eioku("submit", str(video), "-a", "scripted", "--json").json())
+    assert eioku("cancel", run_id).code == 0
+    worker = start_worker(workers, env, tmp_path, "scripted")
+    wait_until(lambda: "received" in worker.output(), 20, "the task to be delivered or revoked")
+    time.sleep(1)
+    run = run_row(pg, run_id)
+    assert (run.status, run.attempts, artifact_rows(pg, run_id)) == ("cancelled", 0, 0)
+    assert eioku("cancel", run_id).code == 1  # a finished run cannot be cancelled again
+
+
+def test_flower_lists_tasks_by_analyzer_and_video(
+    eioku: Eioku, pg: Database, env: dict[str, str], workers: list[Worker], tmp_path: Path
+) -> None:
+    port = free_port()
+    flower_env = {**os.environ, **env, "FLOWER_UNAUTHENTICATED_API": "true"}
+    with (tmp_path / "flower.log").open("wb") as log:
+        flower = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli.main", "flower", "--port", str(port)],
+            env=flower_env,
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+
+        def tasks() -> dict:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/tasks", timeout=2) as reply:
+                return json.loads(reply.read())
+
+        def answers() -> bool:
+            try:
+                tasks()
+            except OSError:
+                return False
+            return True
+
+        wait_until(answers, 30, "Flower's API")
+        start_worker(workers, env, tmp_path, "scripted")
+        submitted = eioku("submit", str(make_videos(tmp_path, 1)[0]), "-a", "scripted", "--json")
+        report = submitted.json()[0]
+        wait_until(lambda: any(t.get("state") == "SUCCESS" for t in tasks().values()), 30, "Flower")
+        (task,) = tasks().values()
+        assert task["name"] == f"eioku.analyze.scripted[{report['video_id']}]"
+        assert report["runs"][0]["run_id"] in task["args"]
+    finally:
+        flower.terminate()
+        flower.wait(10)
