@@ -20,25 +20,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from sqlalchemy import Engine, create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
+from support import DEFAULT_ADMIN_URL, temporary_database
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from pipeline.db.engine import Database, create_db_engine, normalize_url
+from pipeline.db.engine import Database, create_db_engine
 from pipeline.db.migrate import upgrade
 from pipeline.db.models import Artifact, Run, Video
 from pipeline.db.projections import object_labels
@@ -47,7 +42,6 @@ from schemas import ArtifactEnvelope
 from schemas.payloads.objects import ObjectDetection
 
 ARTIFACT_TYPE = ObjectDetection.ARTIFACT_TYPE
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1/postgres"
 LABELS = ("person", "car", "dog", "bicycle", "chair", "bottle", "cup", "laptop")
 FPS = 30
 PROGRESS_STEP = 100
@@ -80,29 +74,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     if args.rows < 1 or args.baseline_rows < 1:
         parser.error("--rows and --baseline-rows must be positive")
     return args
-
-
-def _admin_engine(admin_url: str) -> Engine:
-    return create_engine(normalize_url(admin_url), isolation_level="AUTOCOMMIT")
-
-
-@contextmanager
-def temporary_database(admin_url: str) -> Iterator[str]:
-    """Create a uniquely named database, yield its URL, and always drop it afterwards."""
-    name = f"eioku_bench_{uuid.uuid4().hex[:12]}"
-    admin = _admin_engine(admin_url)
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            url = make_url(normalize_url(admin_url)).set(database=name)
-            yield url.render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            stderr.print(f"dropped temporary database {name}")
-    finally:
-        admin.dispose()
 
 
 def seed_video_and_run(db: Database) -> tuple[str, str]:

@@ -33,6 +33,12 @@ POSTGRES_ADMIN_URL = os.environ.get(
 SKIP_POSTGRES = os.environ.get("EIOKU_TEST_SKIP_POSTGRES") == "1"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def isolated_eioku_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Nothing a test does may write into the working tree's .eioku (caches, databases)."""
+    os.environ["EIOKU_HOME"] = str(tmp_path_factory.mktemp("eioku-home"))
+
+
 def _migrated(db: Database) -> Database:
     upgrade(db.engine)
     assert current_revision(db.engine) == head_revision()

