@@ -6,7 +6,7 @@ EXTRAS ?= test,scenes,transcript,ocr,faces
 DEMO_HOME ?= .eioku-demo
 SAMPLE := pipeline/demo/sample.mp4
 
-.PHONY: install test demo lint format bench clean
+.PHONY: install test demo lint format bench up clean
 
 install: $(VENV)/.installed
 
@@ -38,6 +38,11 @@ format: install
 bench: install
 	$(BIN)/python bench/cache_hit.py
 	$(BIN)/python bench/batch_insert.py
+	$(BIN)/python bench/scale_workers.py
+
+# the distributed stack, where a Docker engine runs (see README, "Scaling out")
+up:
+	docker compose -f compose/docker-compose.yml up -d
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME) .eioku .pytest_cache .ruff_cache .hypothesis
