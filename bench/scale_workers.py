@@ -54,9 +54,16 @@ def start_worker(env: dict[str, str], concurrency: int, log: Path) -> subprocess
     deadline = time.monotonic() + 60
     while b" ready." not in log.read_bytes():
         if time.monotonic() > deadline or worker.poll() is not None:
+            stop_worker(worker)
             raise SystemExit(f"worker did not start; see {log}")
         time.sleep(0.2)
     return worker
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    if worker.poll() is None:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(30)
 
 
 def measure(videos: list[Path], concurrency: int, broker: str, workdir: Path) -> float:
@@ -80,8 +87,7 @@ def measure(videos: list[Path], concurrency: int, broker: str, workdir: Path) ->
             finished = wait_for_runs(db, run_ids, on_update=lambda run: None, poll_s=0.1)
             elapsed = time.perf_counter() - began
         finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(30)
+            stop_worker(worker)
             dispatcher.close()
             db.dispose()
         statuses = {run.status for run in finished}
