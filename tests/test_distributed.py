@@ -336,3 +336,14 @@ def test_flower_lists_tasks_by_analyzer_and_video(
     finally:
         flower.terminate()
         flower.wait(10)
+
+
+def test_a_worker_process_loads_its_model_once_and_reuses_it(
+    eioku: Eioku, pg: Database, env: dict[str, str], workers: list[Worker], tmp_path: Path
+) -> None:
+    worker = start_worker(workers, env, tmp_path, "scripted")
+    videos = make_videos(tmp_path, 3)
+    result = eioku("submit", *map(str, videos), "-a", "scripted", "--wait", "--json")
+    assert result.code == 0, result.stderr
+    assert worker.output().count("loaded model scripted-test-model") == 1
+    assert worker.output().count("succeeded in") == 3

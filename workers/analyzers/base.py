@@ -4,6 +4,9 @@ Shaped like PySceneDetect's SceneDetector: a small interface with interchangeabl
 implementations, driven by someone else (here, pipeline.coordinator.execution).
 """
 
+import logging
+import os
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Hashable, Iterator, Mapping
 from importlib.metadata import PackageNotFoundError, version
@@ -18,6 +21,8 @@ from pipeline.analysis.contract import (
     UnknownProfileError,
 )
 from schemas.base import Payload
+
+log = logging.getLogger(__name__)
 
 
 class AnalyzerConfig(BaseModel):
@@ -60,7 +65,12 @@ class BaseAnalyzer(ABC, Generic[ConfigT, ModelT]):
         """The model for ``config``, loaded once per process and then reused."""
         key = self.model_identity(config)
         if key not in self._models:
+            began = time.monotonic()
             self._models[key] = self._load_model(config)
+            log.info(
+                "loaded model %s for %s in %.2f s (pid %d)",
+                key.model_id, self.name, time.monotonic() - began, os.getpid(),
+            )  # fmt: skip
         return self._models[key]
 
     @abstractmethod

