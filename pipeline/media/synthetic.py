@@ -5,7 +5,9 @@ benchmarks and the demo sample, so their ground truth is exact."""
 import colorsys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -62,6 +64,26 @@ def write_video(
     return path
 
 
+def write_stills_video(
+    path: Path, stills: Sequence[tuple[np.ndarray, int]], *, fps: int = 25
+) -> Path:
+    """Write an H.264 MP4 showing each RGB uint8 image for its number of frames. Every
+    image must have the same even width and height."""
+    height, width = stills[0][0].shape[:2]
+    with av.open(str(path), mode="w") as output:
+        stream = output.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "ultrafast", "tune": "stillimage", "crf": "23"}
+        for image, frames in stills:
+            if image.shape != (height, width, 3):
+                raise ValueError(f"image of shape {image.shape}, expected {(height, width, 3)}")
+            for _ in range(frames):
+                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+                output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+    return path
+
+
 def _add_audio_stream(output: av.container.OutputContainer, source: Path) -> av.AudioStream:
     with av.open(str(source)) as audio_in:
         rate = audio_in.streams.audio[0].rate
@@ -95,3 +117,102 @@ def cut_frames(shots: Sequence[Shot]) -> list[int]:
         position += shot.frames
         cuts.append(position)
     return cuts
+
+
+def numbered_frame(index: int, width: int, height: int) -> np.ndarray:
+    """A frame that differs visibly from every other index: hue and a bright square whose
+    place both follow the index."""
+    red, green, blue = colorsys.hsv_to_rgb((index * 0.137) % 1.0, 0.7, 0.6)
+    frame = np.empty((height, width, 3), np.uint8)
+    frame[:] = np.array([red, green, blue]) * 255
+    side = max(min(width, height) // 6, 2)
+    x = (index * side) % max(width - side, 1)
+    y = (index * 7) % max(height - side, 1)
+    frame[y : y + side, x : x + side] = 255
+    return frame
+
+
+def write_vfr_video(
+    path: Path,
+    frame_times_ms: Sequence[int],
+    *,
+    size: tuple[int, int] = (96, 64),
+    gop: int = 8,
+    bframes: int = 0,
+    faststart: bool = False,
+) -> Path:
+    """Write an H.264 MP4 whose frame ``i`` (``numbered_frame(i)``) is presented at
+    ``frame_times_ms[i]`` exactly: irregular gaps make it variable-frame-rate. A keyframe
+    every ``gop`` frames; ``bframes`` > 0 reorders packets so decode order != PTS order."""
+    width, height = size
+    time_base = Fraction(1, 1000)
+    options = {"movflags": "faststart"} if faststart else {}
+    with av.open(str(path), mode="w", options=options) as output:
+        stream = output.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.time_base = stream.codec_context.time_base = time_base
+        stream.options = {
+            "preset": "veryfast",
+            "crf": "20",
+            "g": str(gop),
+            "keyint_min": str(gop),
+            "sc_threshold": "0",
+            "bf": str(bframes),
+        }
+        for index, time_ms in enumerate(frame_times_ms):
+            frame = av.VideoFrame.from_ndarray(numbered_frame(index, width, height), format="rgb24")
+            frame.pts, frame.time_base = time_ms, time_base
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+    return path
+
+
+@dataclass(frozen=True)
+class Caption:
+    """``text`` shown from ``start_ms`` (inclusive) to ``end_ms`` (exclusive)."""
+
+    start_ms: int
+    end_ms: int
+    text: str
+
+
+def write_text_video(
+    path: Path,
+    captions: Sequence[Caption],
+    duration_ms: int,
+    *,
+    fps: int = 5,
+    size: tuple[int, int] = (320, 120),
+    faststart: bool = False,
+) -> Path:
+    """Write an H.264 MP4 of dark text centred on a plain light background, showing each
+    caption during its span and nothing in between (needs OpenCV for the lettering)."""
+    import cv2
+
+    width, height = size
+    blank = np.full((height, width, 3), 235, np.uint8)
+    options = {"movflags": "faststart"} if faststart else {}
+    with av.open(str(path), mode="w", options=options) as output:
+        stream = output.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.options = {"preset": "ultrafast", "tune": "stillimage", "crf": "18"}
+        for index in range(duration_ms * fps // 1000):
+            time_ms = index * 1000 // fps
+            image = blank.copy()
+            for caption in captions:
+                if caption.start_ms <= time_ms < caption.end_ms:
+                    _draw_centred(cv2, image, caption.text)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            output.mux(stream.encode(frame))
+        output.mux(stream.encode(None))
+    return path
+
+
+def _draw_centred(cv2: Any, image: np.ndarray, text: str) -> None:
+    height, width = image.shape[:2]
+    font, thickness = cv2.FONT_HERSHEY_SIMPLEX, 3
+    (text_width, text_height), _ = cv2.getTextSize(text, font, 1.0, thickness)
+    scale = min(0.85 * width / text_width, 0.4 * height / text_height)
+    (text_width, text_height), _ = cv2.getTextSize(text, font, scale, thickness)
+    origin = ((width - text_width) // 2, (height + text_height) // 2)
+    cv2.putText(image, text, origin, font, scale, (20, 20, 20), thickness, cv2.LINE_AA)

