@@ -1,0 +1,176 @@
+"""Seconds of processing per minute of video for each real analyzer on this CPU, against
+the way a user would script it by hand, with the same loaded model:
+
+- ocr, faces: read EVERY frame sequentially with OpenCV and call the model on each
+  sampled frame (same sampling interval and frame size as Eioku's profile);
+- transcript: faster-whisper's own `transcribe(path)` on the file, without VAD.
+
+    python bench/analyzers.py [--seconds 30] [--profile fast] [--only ocr,faces,transcript]
+
+Model loading is timed separately (once per worker process in Eioku) and excluded; each
+side runs twice, alternating, and the faster run counts.
+"""
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from pipeline.analysis.contract import MediaSource
+from pipeline.media.probe import probe
+from pipeline.media.synthetic import (
+    Caption,
+    Shot,
+    write_stills_video,
+    write_text_video,
+    write_video,
+)
+from workers.analyzers.face_detection import detect_faces
+from workers.analyzers.faces import FacesAnalyzer
+from workers.analyzers.ocr import OcrAnalyzer
+from workers.analyzers.transcript import TranscriptAnalyzer
+
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+FPS = 25
+ROUNDS = 2  # best of two, each side
+WORDS = ("EXIT", "HELLO WORLD", "OPEN", "BUDGET 2026", "PLATFORM 9", "NO ENTRY")
+
+
+def source_for(path: Path) -> MediaSource:
+    info = probe(str(path))
+    return MediaSource("bench", str(path), info.duration_ms, info.fps, info.width,
+                       info.height, info.frame_count, info.has_audio)  # fmt: skip
+
+
+def still(name: str, size: tuple[int, int]) -> np.ndarray:
+    image = cv2.cvtColor(cv2.imread(str(DATA / name)), cv2.COLOR_BGR2RGB)
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def faces_video(directory: Path, seconds: int) -> Path:
+    third = seconds * FPS // 3
+    zidane, bus = still("zidane.jpg", (960, 540)), still("bus.jpg", (960, 540))
+    stills = [(zidane, third), (bus, third), (zidane, seconds * FPS - 2 * third)]
+    return write_stills_video(directory / "faces.mp4", stills, fps=FPS)
+
+
+def ocr_video(directory: Path, seconds: int) -> Path:
+    captions = [
+        Caption(start, start + 4000, WORDS[(start // 5000) % len(WORDS)])
+        for start in range(0, seconds * 1000, 5000)
+    ]
+    return write_text_video(
+        directory / "ocr.mp4", captions, seconds * 1000, fps=FPS, size=(640, 240)
+    )
+
+
+def speech_video(directory: Path, seconds: int) -> Path:
+    # jfk.flac is 11 s: the transcript is measured on what speech there is
+    frames = min(seconds, 11) * FPS
+    return write_video(
+        directory / "speech.mp4", [Shot(frames, 0.6)], fps=FPS, audio=DATA / "jfk.flac"
+    )
+
+
+def sequential_frames(path: Path, interval_ms: int, max_side: int | None) -> Any:
+    """The hand-written loop: decode every frame with OpenCV, keep every n-th."""
+    capture = cv2.VideoCapture(str(path))
+    step = max(round(capture.get(cv2.CAP_PROP_FPS) * interval_ms / 1000), 1)
+    index = 0
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        if index % step == 0:
+            image = cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+            height, width = image.shape[:2]
+            if max_side and max(height, width) > max_side:
+                scale = max_side / max(height, width)
+                image = cv2.resize(image, (round(width * scale), round(height * scale)))
+            yield image
+        index += 1
+    capture.release()
+
+
+def ocr_baseline(analyzer: OcrAnalyzer, config: Any, path: Path) -> None:
+    reader = analyzer.load(config)
+    for image in sequential_frames(path, config.interval_ms, config.max_side):
+        reader.readtext(
+            image,
+            decoder=config.decoder,
+            text_threshold=config.text_threshold,
+            min_size=config.min_text_size,
+        )
+
+
+def faces_baseline(analyzer: FacesAnalyzer, config: Any, path: Path) -> None:
+    models = analyzer.load(config)
+    for image in sequential_frames(path, config.interval_ms, config.max_side):
+        detect_faces(models, image, upsample=config.upsample)
+
+
+def transcript_baseline(analyzer: TranscriptAnalyzer, config: Any, path: Path) -> None:
+    model = analyzer.load(config)
+    segments, _ = model.transcribe(str(path), word_timestamps=True, vad_filter=False)
+    list(segments)
+
+
+BENCHES: dict[str, tuple[type, Callable[[Path, int], Path], Callable[..., None]]] = {
+    "ocr": (OcrAnalyzer, ocr_video, ocr_baseline),
+    "faces": (FacesAnalyzer, faces_video, faces_baseline),
+    "transcript": (TranscriptAnalyzer, speech_video, transcript_baseline),
+}
+
+
+def _quiet(fraction: float) -> None:
+    """Progress goes nowhere in a benchmark."""
+
+
+def timed(action: Callable[[], Any]) -> float:
+    began = time.perf_counter()
+    action()
+    return time.perf_counter() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=30, help="length of each test video")
+    parser.add_argument("--profile", default="fast")
+    parser.add_argument("--only", default=",".join(BENCHES))
+    args = parser.parse_args()
+    header = (f"{'analyzer':<11}{'video s':>8}{'load s':>8}{'eioku s':>9}{'s/min':>8}"
+              f"{'baseline s':>12}{'s/min':>8}{'ratio':>8}")  # fmt: skip
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="eioku-analyzers-") as directory:
+        for name in args.only.split(","):
+            analyzer_type, make_video, baseline = BENCHES[name]
+            analyzer = analyzer_type()
+            config = analyzer.effective_config(args.profile, {})
+            video = make_video(Path(directory), args.seconds)
+            source = source_for(video)
+            load_s = timed(lambda: analyzer.load(config))  # noqa: B023
+            eioku_times, baseline_times = [], []
+            for _ in range(ROUNDS):  # alternate, so warm-up and noise hit both alike
+                eioku_times.append(timed(lambda: list(analyzer.analyze(source, config, _quiet))))  # noqa: B023
+                baseline_times.append(timed(lambda: baseline(analyzer, config, video)))  # noqa: B023
+            eioku_s, baseline_s = min(eioku_times), min(baseline_times)
+            minutes = source.duration_ms / 60000
+            rows.append(
+                f"{name:<11}{source.duration_ms / 1000:>8.1f}{load_s:>8.2f}{eioku_s:>9.2f}"
+                f"{eioku_s / minutes:>8.1f}{baseline_s:>12.2f}{baseline_s / minutes:>8.1f}"
+                f"{baseline_s / eioku_s:>7.2f}x"
+            )
+            print(f"done: {name}", flush=True)
+    print(f"profile {args.profile}; s/min = seconds of processing per minute of video; "
+          "ratio = baseline time / Eioku time")  # fmt: skip
+    print(header)
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
