@@ -21,8 +21,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from pipeline.analysis.contract import MediaSource
-from pipeline.media.probe import probe
+from pipeline.media.probe import probe_source
 from pipeline.media.synthetic import (
     Caption,
     Shot,
@@ -39,12 +38,6 @@ DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 FPS = 25
 ROUNDS = 2  # best of two, each side
 WORDS = ("EXIT", "HELLO WORLD", "OPEN", "BUDGET 2026", "PLATFORM 9", "NO ENTRY")
-
-
-def source_for(path: Path) -> MediaSource:
-    info = probe(str(path))
-    return MediaSource("bench", str(path), info.duration_ms, info.fps, info.width,
-                       info.height, info.frame_count, info.has_audio)  # fmt: skip
 
 
 def still(name: str, size: tuple[int, int]) -> np.ndarray:
@@ -152,7 +145,7 @@ def main() -> None:
             analyzer = analyzer_type()
             config = analyzer.effective_config(args.profile, {})
             video = make_video(Path(directory), args.seconds)
-            source = source_for(video)
+            source = probe_source(video)
             load_s = timed(lambda: analyzer.load(config))  # noqa: B023
             eioku_times, baseline_times = [], []
             for _ in range(ROUNDS):  # alternate, so warm-up and noise hit both alike

@@ -15,12 +15,12 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from pipeline.analysis.contract import ArtifactOutput, MediaSource
+from pipeline.analysis.contract import ArtifactOutput
 from pipeline.db.engine import Database
 from pipeline.db.projections import face_clusters
 from pipeline.db.repositories import ArtifactRepository
 from pipeline.media.frames import SampledFrame
-from pipeline.media.probe import probe
+from pipeline.media.probe import probe_source
 from pipeline.media.synthetic import alternating_shots, write_stills_video, write_video
 from tests.cli import Eioku
 from workers.analyzers.face_clustering import cluster_faces, renumber_by_first_appearance
@@ -57,20 +57,6 @@ def still(name: str, crop: tuple[slice, slice]) -> np.ndarray:
     return cv2.resize(image, (WIDTH, HEIGHT), interpolation=cv2.INTER_AREA)
 
 
-def source_for(path: Path) -> MediaSource:
-    info = probe(str(path))
-    return MediaSource(
-        video_id="test",
-        path=str(path),
-        duration_ms=info.duration_ms,
-        fps=info.fps,
-        width=info.width,
-        height=info.height,
-        frame_count=info.frame_count,
-        has_audio=info.has_audio,
-    )
-
-
 def on_zidane(output: ArtifactOutput) -> bool:
     return any(output.payload.timestamp_ms in segment for segment in ZIDANE_MS)
 
@@ -99,7 +85,7 @@ def run_faces(
     analyzer = FacesAnalyzer()
     config = analyzer.effective_config(profile, overrides)
     reported = progress if progress is not None else []
-    return list(analyzer.analyze(source_for(path), config, reported.append))
+    return list(analyzer.analyze(probe_source(path), config, reported.append))
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,10 @@ from sqlalchemy import text
 from pipeline.analysis.contract import AnalysisInputError
 from pipeline.db.engine import Database
 from pipeline.media.frames import FrameSampler
+from pipeline.media.probe import probe_source
 from pipeline.media.synthetic import Caption, write_text_video
 from schemas.payloads import OcrText
 from tests.cli import Eioku
-from tests.test_scenes_analyzer import source_for
 from workers.analyzers.ocr import WEIGHT_FILES, OcrAnalyzer, default_model_dir
 
 pytestmark = pytest.mark.slow
@@ -53,7 +53,7 @@ def read(captions_video: Path) -> dict:
         "fast", {"max_side": 320, "interval_ms": INTERVAL_MS, "batch_size": 3}
     )
     progress: list[float] = []
-    found = list(analyzer.analyze(source_for(captions_video), config, progress.append))
+    found = list(analyzer.analyze(probe_source(captions_video), config, progress.append))
     return {"found": found, "progress": progress}
 
 
@@ -157,7 +157,9 @@ def test_a_truncated_video_is_refused(captions_video: Path, tmp_path: Path) -> N
     truncated.write_bytes(data[: len(data) // 2])
     analyzer = OcrAnalyzer()
     with pytest.raises(AnalysisInputError) as raised:
-        list(analyzer.analyze(source_for(truncated), analyzer.effective_config("fast", {}), print))
+        list(
+            analyzer.analyze(probe_source(truncated), analyzer.effective_config("fast", {}), print)
+        )
     assert raised.value.code == "truncated_media"
 
 
@@ -174,7 +176,7 @@ def test_undecodable_frames_mid_video_are_skipped_and_reported(
     analyzer = OcrAnalyzer()
     config = analyzer.effective_config("fast", {"max_side": 320})
     with caplog.at_level("WARNING", logger="workers.analyzers.ocr"):
-        found = list(analyzer.analyze(source_for(damaged), config, lambda fraction: None))
+        found = list(analyzer.analyze(probe_source(damaged), config, lambda fraction: None))
     assert (normalized(found[0].text), found[0].start_ms) == ("EXIT", 0)
     assert "could not decode 1 sampled frame(s); skipped frames 10" in caplog.text
 

@@ -5,28 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.analysis.contract import AnalysisInputError, MediaSource
-from pipeline.media.probe import probe
+from pipeline.analysis.contract import AnalysisInputError
+from pipeline.media.probe import probe, probe_source
 from pipeline.media.synthetic import Shot, alternating_shots, cut_frames, write_video
 from workers.analyzers import scenes as scenes_module
 from workers.analyzers.scenes import ScenesAnalyzer
 
 FPS = 25
 SHOT_LENGTHS = (30, 45, 25, 60, 20)
-
-
-def source_for(path: Path) -> MediaSource:
-    info = probe(str(path))
-    return MediaSource(
-        video_id="test",
-        path=str(path),
-        duration_ms=info.duration_ms,
-        fps=info.fps,
-        width=info.width,
-        height=info.height,
-        frame_count=info.frame_count,
-        has_audio=info.has_audio,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +24,7 @@ def cut_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_scenes(path: Path, profile: str = "fast", **overrides: object) -> list:
     analyzer = ScenesAnalyzer()
     config = analyzer.effective_config(profile, overrides)
-    return list(analyzer.analyze(source_for(path), config, lambda fraction: None))
+    return list(analyzer.analyze(probe_source(path), config, lambda fraction: None))
 
 
 @pytest.mark.parametrize(
@@ -73,7 +59,7 @@ def test_cuts_across_progress_chunks_are_exact_and_progress_is_monotonic(
     analyzer = ScenesAnalyzer()
     reported: list[float] = []
     config = analyzer.effective_config("fast", {})
-    found = list(analyzer.analyze(source_for(cut_video), config, reported.append))
+    found = list(analyzer.analyze(probe_source(cut_video), config, reported.append))
     assert [scene.start_frame for scene in found[1:]] == [30, 75, 100, 160]
     assert len(reported) >= 7
     assert reported == sorted(reported)

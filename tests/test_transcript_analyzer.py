@@ -25,6 +25,7 @@ from pipeline.coordinator.submission import AnalysisRequest
 from pipeline.db.engine import Database
 from pipeline.db.models import Artifact, Video
 from pipeline.db.projections import transcript_fts
+from pipeline.media.probe import probe_source
 from pipeline.media.synthetic import Shot, write_video
 from pipeline.settings import load_settings
 from schemas.payloads.transcript import TranscriptSegment
@@ -99,22 +100,6 @@ def silent_video(media: Path) -> Path:
     return write_video(media / "silent.mp4", [Shot(FPS, hue=0.1)])
 
 
-def source_for(path: Path) -> MediaSource:
-    from pipeline.media.probe import probe
-
-    info = probe(str(path))
-    return MediaSource(
-        video_id="test",
-        path=str(path),
-        duration_ms=info.duration_ms,
-        fps=info.fps,
-        width=info.width,
-        height=info.height,
-        frame_count=info.frame_count,
-        has_audio=info.has_audio,
-    )
-
-
 @pytest.fixture(scope="module")
 def analyzer(home: Path) -> CountingTranscriptAnalyzer:
     return CountingTranscriptAnalyzer()
@@ -124,7 +109,7 @@ def analyzer(home: Path) -> CountingTranscriptAnalyzer:
 def fast_run(
     analyzer: CountingTranscriptAnalyzer, jfk_video: Path
 ) -> tuple[list[TranscriptSegment], list[float], MediaSource]:
-    source = source_for(jfk_video)
+    source = probe_source(jfk_video)
     reported: list[float] = []
     config = analyzer.effective_config("fast", {})
     segments = list(analyzer.analyze(source, config, reported.append))
@@ -183,7 +168,7 @@ def test_progress_follows_segments_and_ends_complete(fast_run: tuple) -> None:
 def test_audio_cut_by_the_video_end_stays_inside_the_video(
     analyzer: CountingTranscriptAnalyzer, short_jfk_video: Path
 ) -> None:
-    source = source_for(short_jfk_video)
+    source = probe_source(short_jfk_video)
     config = analyzer.effective_config("fast", {})
     segments = list(analyzer.analyze(source, config, lambda fraction: None))
     assert source.duration_ms == 3_000
@@ -241,7 +226,7 @@ def test_balanced_profile_assembles_multilingual_base_once(home: Path, jfk_video
 
     reported: list[float] = []
     started = time.perf_counter()
-    segments = list(analyzer.analyze(source_for(jfk_video), config, reported.append))
+    segments = list(analyzer.analyze(probe_source(jfk_video), config, reported.append))
     elapsed = time.perf_counter() - started
     print(f"\nbalanced (base, beam 5): load + transcribe 11 s of speech in {elapsed:.2f} s")
     assert PHRASE in words_only(" ".join(segment.text for segment in segments))
@@ -255,7 +240,7 @@ def test_balanced_profile_assembles_multilingual_base_once(home: Path, jfk_video
     assert again.model_identity(config) == identity
     unknown = again.effective_config("balanced", {"language": "xx"})
     with pytest.raises(AnalysisInputError) as raised:
-        list(again.analyze(source_for(jfk_video), unknown, lambda fraction: None))
+        list(again.analyze(probe_source(jfk_video), unknown, lambda fraction: None))
     assert raised.value.code == "unsupported_language" and "xx" in raised.value.message
     assert again.loads == 1
     reused = weights.stat()
@@ -413,7 +398,7 @@ def test_explicit_model_path_wins_and_a_bad_one_is_refused(
     bad = analyzer.effective_config("fast", {"model_path": str(empty)})
     assert analyzer.model_identity(bad).weights_sha256 is None
     with pytest.raises(ModelUnavailableError) as raised:
-        list(analyzer.analyze(source_for(jfk_video), bad, lambda fraction: None))
+        list(analyzer.analyze(probe_source(jfk_video), bad, lambda fraction: None))
     assert raised.value.code == "model_unavailable" and not raised.value.skip
     assert str(empty) in raised.value.message
 
@@ -423,7 +408,7 @@ def test_unknown_model_name_fails_without_reaching_for_a_hub(
 ) -> None:
     config = analyzer.effective_config("fast", {"model": "no-such-size"})
     with pytest.raises(ModelUnavailableError) as raised:
-        list(analyzer.analyze(source_for(jfk_video), config, lambda fraction: None))
+        list(analyzer.analyze(probe_source(jfk_video), config, lambda fraction: None))
     assert "unknown transcript model 'no-such-size'" in raised.value.message
 
 
@@ -433,7 +418,7 @@ def test_a_video_without_audio_is_skipped_before_any_model_loads(
     fresh = CountingTranscriptAnalyzer()
     config = fresh.effective_config("high_quality", {})
     with pytest.raises(AnalysisInputError) as raised:
-        list(fresh.analyze(source_for(silent_video), config, lambda fraction: None))
+        list(fresh.analyze(probe_source(silent_video), config, lambda fraction: None))
     assert (raised.value.code, raised.value.message, raised.value.skip) == (
         "no_audio_stream",
         "no audio stream",

@@ -17,7 +17,7 @@ from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.coordinator.dispatch import Dispatcher
 from pipeline.coordinator.execution import Timing, execute_run
 from pipeline.coordinator.faults import is_transient
-from pipeline.coordinator.reconcile import reconcile_stale_runs
+from pipeline.coordinator.reconcile import reconcile_by_settings
 from pipeline.db.connect import open_database
 from pipeline.db.engine import Database
 from pipeline.settings import Settings
@@ -97,12 +97,7 @@ def _reconcile_forever(settings: Settings) -> None:
     stop = threading.Event()
     while not stop.wait(settings.reconcile_interval_s):
         try:
-            report = reconcile_stale_runs(
-                db,
-                stale_after_s=settings.stale_after_s,
-                max_attempts=settings.max_attempts,
-                requeue=dispatcher.send,
-            )
+            report = reconcile_by_settings(db, settings, dispatcher.send)
         except Exception as exc:  # the reconciler must outlive database and broker outages
             log.warning("reconciler pass failed: %s", exc)
             continue

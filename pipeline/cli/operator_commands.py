@@ -11,7 +11,7 @@ from pipeline.cli import render
 from pipeline.cli.common import EXIT_FAILED, fail, open_db
 from pipeline.cli.options import split_names
 from pipeline.coordinator.dispatch import Dispatcher
-from pipeline.coordinator.reconcile import reconcile_stale_runs
+from pipeline.coordinator.reconcile import reconcile_by_settings
 from pipeline.db.engine import Database
 from pipeline.db.migrate import upgrade
 from pipeline.db.repositories import IllegalTransitionError, RunNotFoundError
@@ -99,12 +99,7 @@ def reconcile() -> None:
     db = open_db(settings)
     dispatcher = Dispatcher(settings, db)
     try:
-        report = reconcile_stale_runs(
-            db,
-            stale_after_s=settings.stale_after_s,
-            max_attempts=settings.max_attempts,
-            requeue=dispatcher.send,
-        )
+        report = reconcile_by_settings(db, settings, dispatcher.send)
     finally:
         dispatcher.close()
     render.out.print(f"requeued {len(report.requeued)}, failed {len(report.failed)}")

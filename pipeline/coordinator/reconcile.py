@@ -9,6 +9,7 @@ from pipeline.db.engine import Database
 from pipeline.db.models import Run, RunStatus
 from pipeline.db.repositories import RunRepository, StaleRunStateError
 from pipeline.db.types import utcnow
+from pipeline.settings import Settings
 
 Requeue = Callable[[Run], None]
 
@@ -47,3 +48,12 @@ def reconcile_stale_runs(
         for run_id in report.requeued:
             requeue(RunRepository(session).require(run_id))
     return report
+
+
+def reconcile_by_settings(db: Database, settings: Settings, requeue: Requeue) -> ReconcileReport:
+    return reconcile_stale_runs(
+        db,
+        stale_after_s=settings.stale_after_s,
+        max_attempts=settings.max_attempts,
+        requeue=requeue,
+    )

@@ -7,6 +7,7 @@ from fractions import Fraction
 import av
 import av.error
 
+from pipeline.analysis.contract import MediaSource
 from pipeline.media.errors import MediaError
 
 
@@ -68,3 +69,19 @@ def _duration_ms(container: av.container.InputContainer, video: av.VideoStream) 
     if container.duration is not None:
         return round(container.duration * 1000 / av.time_base)
     return 0
+
+
+def probe_source(path: str, video_id: str = "adhoc") -> MediaSource:
+    """What an analyzer needs to know about a file, for running one outside a run
+    (benchmarks, tests, debugging)."""
+    info = probe(path)
+    return MediaSource(
+        video_id=video_id,
+        path=path,
+        duration_ms=info.duration_ms,
+        fps=info.fps,
+        width=info.width,
+        height=info.height,
+        frame_count=info.frame_count,
+        has_audio=info.has_audio,
+    )
