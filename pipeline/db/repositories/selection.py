@@ -81,9 +81,10 @@ class SelectionPolicyManager:
         return self.get_default_policy() if policy.mode is SelectionMode.DEFAULT else policy
 
     def selected_run_query(
-        self, asset_id: str, artifact_type: str, policy: SelectionPolicy
+        self, asset_id: str | ColumnElement[str], artifact_type: str, policy: SelectionPolicy
     ) -> Select[tuple[str]]:
-        """One row at most: the run whose artifacts the policy selects."""
+        """One row at most: the run whose artifacts the policy selects. ``asset_id`` may be
+        a column of an outer query, making this a correlated subquery."""
         policy = self._resolve(policy)
         query = select(Run.run_id).where(
             Run.video_id == asset_id,

@@ -1,0 +1,128 @@
+"""Find text in transcripts and on-screen text. PostgreSQL: ``websearch_to_tsquery`` over
+the generated tsvector, ``ts_headline`` for the snippet. SQLite: FTS5 MATCH with every
+word of the user's string quoted, ``snippet()`` for the highlight. Any string the user
+types (quotes, operators, SQL, unicode, NUL, 10 kB) gives results or nothing, never an
+error. Matches are merged across sources in time order."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Table, func, literal_column, select
+from sqlalchemy.orm import Session
+
+from pipeline.db.projections import ocr_fts, transcript_fts
+from pipeline.db.repositories.selection import SelectionPolicy, SelectionPolicyManager
+from pipeline.query.kinds import ARTIFACT_TYPE_OF_SOURCE, Direction, TextSource
+
+TEXT_TABLES = {TextSource.TRANSCRIPT: transcript_fts, TextSource.OCR: ocr_fts}
+MARK_START, MARK_END = "<mark>", "</mark>"
+SNIPPET_WORDS = 24
+TS_CONFIG = "simple"  # the text search configuration the migration indexed with
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    video_id: str
+    artifact_id: str
+    source: TextSource
+    start_ms: int
+    end_ms: int
+    text: str
+    snippet: str
+
+
+def text_table(source: TextSource) -> Table:
+    return TEXT_TABLES[source]
+
+
+def sanitized(q: str) -> str:
+    """The user's string without what no database accepts in text (NUL)."""
+    return q.replace("\x00", " ").strip()
+
+
+def fts5_query(q: str) -> str:
+    """Each word as a quoted FTS5 string (quotes doubled): operators and syntax in the
+    user's string are plain text; the words are ANDed."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in q.split())
+
+
+def text_match_condition(table: Table, q: str, dialect: str) -> ColumnElement[bool]:
+    q = sanitized(q)
+    if dialect == "postgresql":
+        tsvector = literal_column(f"{table.name}.tsv")
+        return tsvector.op("@@")(func.websearch_to_tsquery(TS_CONFIG, q))
+    return literal_column(table.name).op("MATCH")(fts5_query(q))
+
+
+def _snippet(table: Table, q: str, dialect: str) -> ColumnElement[str]:
+    if dialect == "postgresql":
+        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=5"
+        return func.ts_headline(
+            TS_CONFIG, table.c.text, func.websearch_to_tsquery(TS_CONFIG, sanitized(q)), options
+        )
+    return func.snippet(literal_column(table.name), 0, MARK_START, MARK_END, "…", SNIPPET_WORDS)
+
+
+def find_text(
+    session: Session,
+    manager: SelectionPolicyManager,
+    video_id: str,
+    q: str,
+    *,
+    direction: Direction = Direction.NEXT,
+    from_ms: int | None = None,
+    source: TextSource = TextSource.ALL,
+    limit: int = 50,
+    policy: SelectionPolicy | None = None,
+) -> list[TextMatch]:
+    if not sanitized(q).split():
+        return []
+    sources = [TextSource.TRANSCRIPT, TextSource.OCR] if source is TextSource.ALL else [source]
+    matches = [
+        match
+        for one in sources
+        for match in _find_in(session, manager, video_id, one, q, direction, from_ms, limit, policy)
+    ]
+    matches.sort(
+        key=lambda match: (match.start_ms, match.artifact_id),
+        reverse=direction is Direction.PREV,
+    )
+    return matches[:limit]
+
+
+def _find_in(
+    session: Session,
+    manager: SelectionPolicyManager,
+    video_id: str,
+    source: TextSource,
+    q: str,
+    direction: Direction,
+    from_ms: int | None,
+    limit: int,
+    policy: SelectionPolicy | None,
+) -> list[TextMatch]:
+    dialect = session.get_bind().dialect.name
+    table = text_table(source)
+    artifact_type = ARTIFACT_TYPE_OF_SOURCE[source]
+    selected = manager.selected_run_query(
+        video_id, artifact_type, policy or manager.get_policy(video_id, artifact_type)
+    ).scalar_subquery()
+    query = select(
+        table.c.artifact_id, table.c.start_ms, table.c.end_ms, table.c.text,
+        _snippet(table, q, dialect),
+    ).where(
+        text_match_condition(table, q, dialect),
+        table.c.asset_id == video_id,
+        table.c.run_id == selected,
+    )  # fmt: skip
+    if direction is Direction.NEXT:
+        if from_ms is not None:
+            query = query.where(table.c.start_ms > from_ms)
+        query = query.order_by(table.c.start_ms.asc(), table.c.artifact_id.asc())
+    else:
+        if from_ms is not None:
+            query = query.where(table.c.start_ms < from_ms)
+        query = query.order_by(table.c.start_ms.desc(), table.c.artifact_id.desc())
+    return [
+        TextMatch(video_id, artifact_id, source, int(start), int(end), text, snippet)
+        for artifact_id, start, end, text, snippet in session.execute(query.limit(limit))
+    ]
