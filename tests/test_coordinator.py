@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from pipeline.coordinator.registration import register_video
 from pipeline.db.engine import Database
 from pipeline.db.models import AnalysisHistory, Artifact, HistoryAction, RunStatus, Video
 from pipeline.db.repositories import ArtifactRepository, RunRepository
+from pipeline.db.types import utcnow
 from pipeline.media.synthetic import alternating_shots, write_video
 from tests.analyzers import ScriptedAnalyzer
 from tests.factories import make_envelope
@@ -298,3 +300,22 @@ def test_embeddings_from_the_analyzer_are_stored_with_the_run(
         vectors = repository.get_embeddings([a.artifact_id for a in stored])
     by_index = {a.payload["scene_index"]: vectors[a.artifact_id] for a in stored}
     assert by_index == {i: [float(i)] * 4 for i in range(4)}
+
+
+def test_resume_leaves_a_live_running_run_to_its_worker(
+    db: Database, catalog: AnalyzerCatalog, clip: Path
+) -> None:
+    run_id = plan(db, catalog, clip).run.run_id
+    with db.transaction() as session:
+        runs = RunRepository(session)
+        runs.transition(runs.require(run_id), RunStatus.RUNNING)  # heartbeat: now
+    live = plan(db, catalog, clip, resume=True)
+    assert (live.action, live.run.run_id, live.run.status) == (
+        PlanAction.ALREADY_ACTIVE, run_id, "running",
+    )  # fmt: skip
+    with db.transaction() as session:
+        runs = RunRepository(session)
+        silent = runs.require(run_id)
+        silent.heartbeat_at = silent.started_at = utcnow() - timedelta(minutes=10)
+    resumed = plan(db, catalog, clip, resume=True)
+    assert (resumed.action, resumed.run.run_id) == (PlanAction.RESUMED, run_id)

@@ -22,7 +22,6 @@ import socket
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -41,7 +40,7 @@ from pipeline.coordinator.progress import ProgressListener, RunProgressReporter
 from pipeline.db.engine import Database
 from pipeline.db.models import HistoryAction, Run, RunStatus, Video
 from pipeline.db.repositories import ArtifactRepository, HistoryRepository, RunRepository
-from pipeline.db.types import utcnow
+from pipeline.db.repositories.runs import is_silent
 from pipeline.media.errors import MediaError
 from pipeline.media.fingerprint import stat_media_file
 from schemas import ArtifactEnvelope
@@ -133,8 +132,7 @@ def _claim(
 def _may_take_over(run: Run, task_id: str | None, stale_after_s: float) -> bool:
     if task_id is not None and run.task_id == task_id:
         return True  # this very task again: retried, or redelivered after its worker died
-    last_seen = run.heartbeat_at or run.started_at or run.queued_at
-    return last_seen < utcnow() - timedelta(seconds=stale_after_s)
+    return is_silent(run, stale_after_s)
 
 
 @dataclass

@@ -13,8 +13,11 @@ from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.coordinator.cache_key import cache_key, config_hash
 from pipeline.db.models import ACTIVE_RUN_STATUSES, HistoryAction, Run, RunStatus, Video
 from pipeline.db.repositories import HistoryRepository, RunRepository
+from pipeline.db.repositories.runs import is_silent
 
 RESUMABLE_STATUSES = (RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.SKIPPED, RunStatus.RUNNING)
+# A `running` run is only resumed once silent this long: before that a worker may own it.
+RESUME_RUNNING_AFTER_S = 120.0
 
 
 class PlanAction(StrEnum):
@@ -119,6 +122,11 @@ def _plan_one(
     if resume:
         unfinished = runs.latest_with_key(spec.cache_key, RESUMABLE_STATUSES)
         if unfinished is not None:
+            alive = unfinished.status == RunStatus.RUNNING and not is_silent(
+                unfinished, RESUME_RUNNING_AFTER_S
+            )
+            if alive:
+                return PlannedRun(unfinished, PlanAction.ALREADY_ACTIVE)
             return PlannedRun(runs.transition(unfinished, RunStatus.QUEUED), PlanAction.RESUMED)
     active = runs.latest_with_key(spec.cache_key, ACTIVE_RUN_STATUSES)
     if active is not None:

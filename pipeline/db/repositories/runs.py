@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -48,6 +48,12 @@ class RunNotFoundError(LookupError):
     def __init__(self, run_id: str) -> None:
         super().__init__(f"no run with id {run_id!r}")
         self.run_id = run_id
+
+
+def is_silent(run: Run, stale_after_s: float) -> bool:
+    """No heartbeat (nor start, nor queueing) for longer than ``stale_after_s``."""
+    last_seen = run.heartbeat_at or run.started_at or run.queued_at
+    return last_seen < utcnow() - timedelta(seconds=stale_after_s)
 
 
 def new_run_id() -> str:
@@ -102,6 +108,10 @@ class RunRepository:
         if status is not None:
             query = query.where(Run.status == status)
         return list(self.session.scalars(query))
+
+    def count_by_status(self) -> dict[str, int]:
+        query = select(Run.status, func.count()).group_by(Run.status)
+        return {status: count for status, count in self.session.execute(query)}
 
     def transition(self, run: Run, target: RunStatus, **changes: Any) -> Run:
         target = RunStatus(target)  # accept plain strings
