@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/cache_hit.py
 	$(BIN)/python bench/batch_insert.py
 	$(BIN)/python bench/scale_workers.py
+	$(BIN)/python bench/query.py
 
 # the distributed stack, where a Docker engine runs (see README, "Scaling out")
 up:

@@ -21,6 +21,7 @@ class Settings:
     stale_after_s: float = 120.0
     max_attempts: int = 3
     reconcile_interval_s: float = 30.0
+    allowed_roots: tuple[Path, ...] = ()  # POST /v1/videos accepts files under these only
 
     @property
     def is_embedded_database(self) -> bool:
@@ -54,6 +55,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         max_attempts=int(env.get("EIOKU_MAX_ATTEMPTS", 3)),
         reconcile_interval_s=float(env.get("EIOKU_RECONCILE_INTERVAL", 30)),
         profile_order=_names(order) or PROFILE_ORDER_DEFAULT,
+        allowed_roots=tuple(
+            Path(root).expanduser().resolve() for root in _names(env.get("EIOKU_ALLOWED_ROOTS"))
+        ),
     )
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pipeline.db.engine import Database
 from pipeline.db.models import RunStatus
 from pipeline.db.repositories import ArtifactRepository, SelectionPolicyManager
-from pipeline.query.find import find_text
+from pipeline.query.find import MAX_TERMS, find_text, sanitized
 from pipeline.query.jump import JumpFilters, jump, jump_global
 from pipeline.query.kinds import Direction, JumpKind, QueryParameterError, TextSource
 from schemas.base import BoundingBox, Point
@@ -256,3 +256,20 @@ def test_filters_that_do_not_apply_are_refused(
     with db.sessions() as session, pytest.raises(QueryParameterError) as raised:
         jump(session, SelectionPolicyManager(session), "v", kind, Direction.NEXT, 0, filters)
     assert raised.value.field == field
+
+
+def test_search_strings_are_deduplicated_and_capped() -> None:
+    assert sanitized("budget " * 2000) == "budget"
+    assert sanitized("a\x00b  c a") == "a b c"
+    many = " ".join(f"w{i}" for i in range(1000))
+    assert len(sanitized(many).split()) == MAX_TERMS
+
+
+@pytest.mark.parametrize("q", ["", "   ", "\x00"])
+def test_a_blank_global_text_query_finds_nothing(db: Database, q: str) -> None:
+    video = new_video(db)
+    store(db, video, "transcript.segment", [segment(0, "budget")])
+    with db.sessions() as session:
+        found = jump_global(session, SelectionPolicyManager(session), JumpKind.TRANSCRIPT,
+                            Direction.NEXT, None, 0, query=q)  # fmt: skip
+    assert found == []

@@ -2,7 +2,13 @@
 
 import typer
 
-from pipeline.cli import analysis_commands, operator_commands, query_commands
+from pipeline.cli import (
+    analysis_commands,
+    navigation_commands,
+    operator_commands,
+    query_commands,
+    serve_command,
+)
 
 app = typer.Typer(
     help="Eioku: turn videos into searchable, time-stamped artifacts.",
@@ -19,6 +25,9 @@ for command in (
     query_commands.select,
 ):
     app.command()(command)
+app.command("jump")(navigation_commands.jump_command)
+app.command("find")(navigation_commands.find_command)
+app.command("export")(navigation_commands.export)
 for command in (
     operator_commands.worker,
     operator_commands.flower,
@@ -26,6 +35,8 @@ for command in (
     operator_commands.reconcile,
 ):
     app.command()(command)
+
+app.command("serve")(serve_command.serve)
 
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 db_app.command("upgrade")(operator_commands.db_upgrade)

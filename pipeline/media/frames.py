@@ -166,6 +166,13 @@ class FrameSampler:
             targets.add(max(shown, 0))
         return self._decode(sorted(targets))
 
+    def frame_at_index(self, index: int) -> SampledFrame | None:
+        """Frame ``index`` in presentation order; None past the last frame or when it
+        cannot be decoded."""
+        if not 0 <= index < self.frame_count:
+            return None
+        return next(self._decode([index]), None)
+
     # -- index ---------------------------------------------------------------------
 
     def _open(self) -> av.container.InputContainer:

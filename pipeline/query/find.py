@@ -34,9 +34,18 @@ def text_table(source: TextSource) -> Table:
     return TEXT_TABLES[source]
 
 
+MAX_TERMS = 32  # beyond this, ts_headline's cost explodes and no search gets better
+
+
 def sanitized(q: str) -> str:
-    """The user's string without what no database accepts in text (NUL)."""
-    return q.replace("\x00", " ").strip()
+    """The user's string without NUL (no database accepts it in text), its words
+    de-duplicated and capped at MAX_TERMS, so a 10 kB string costs what a sentence does."""
+    words = q.replace("\x00", " ").split()
+    return " ".join(list(dict.fromkeys(words))[:MAX_TERMS])
+
+
+def has_terms(q: str) -> bool:
+    return bool(sanitized(q))
 
 
 def fts5_query(q: str) -> str:
@@ -74,7 +83,7 @@ def find_text(
     limit: int = 50,
     policy: SelectionPolicy | None = None,
 ) -> list[TextMatch]:
-    if not sanitized(q).split():
+    if not has_terms(q):
         return []
     sources = [TextSource.TRANSCRIPT, TextSource.OCR] if source is TextSource.ALL else [source]
     matches = [

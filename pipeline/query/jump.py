@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from pipeline.db.models import Artifact
 from pipeline.db.projections import face_clusters, object_labels, place_labels
 from pipeline.db.repositories.selection import SelectionPolicy, SelectionPolicyManager
-from pipeline.query.find import text_match_condition, text_table
+from pipeline.query.find import has_terms, text_match_condition, text_table
 from pipeline.query.kinds import (
     ARTIFACT_TYPE_OF_KIND,
     Direction,
@@ -97,6 +97,8 @@ def jump_global(
 ) -> list[JumpTarget]:
     """The next (or previous) ``limit`` instants across all videos, in (video id, start)
     order, each video's artifacts chosen by ``policy`` (default: the default policy)."""
+    if query is not None and not has_terms(query):
+        return []
     scope = candidate_scope(kind, filters, query=query, dialect=session.get_bind().dialect.name)
     artifact_type = ARTIFACT_TYPE_OF_KIND[kind]
     selected = manager.selected_run_query(

@@ -4,7 +4,7 @@ from array import array
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from pipeline.db.bulk import bulk_insert
@@ -140,6 +140,36 @@ class ArtifactRepository:
             query = query.where(Artifact.span_start_ms >= from_ms)
         if to_ms is not None:
             query = query.where(Artifact.span_start_ms <= to_ms)
+        return self._fetch(query, limit)
+
+    def page_by_asset(
+        self,
+        asset_id: str,
+        *,
+        after: tuple[int, str] | None,
+        limit: int,
+        artifact_type: str | None = None,
+        from_ms: int | None = None,
+        to_ms: int | None = None,
+        profile: str | None = None,
+        run_id: str | None = None,
+        selection: SelectionPolicy | None = None,
+    ) -> list[ArtifactEnvelope]:
+        """One page of ``get_by_asset``: the first ``limit`` artifacts after the keyset
+        position ``after`` = (span_start_ms, artifact_id) of the previous page's last one."""
+        query = self._scoped(asset_id, artifact_type, profile, run_id, selection)
+        if from_ms is not None:
+            query = query.where(Artifact.span_start_ms >= from_ms)
+        if to_ms is not None:
+            query = query.where(Artifact.span_start_ms <= to_ms)
+        if after is not None:
+            start, artifact_id = after
+            query = query.where(
+                or_(
+                    Artifact.span_start_ms > start,
+                    and_(Artifact.span_start_ms == start, Artifact.artifact_id > artifact_id),
+                )
+            )
         return self._fetch(query, limit)
 
     def get_by_span(

@@ -1,0 +1,571 @@
+"""Benchmark: jump and find latency on 1,000,000 artifacts in PostgreSQL, through the HTTP
+app, against loading every artifact of the video into Python and filtering there.
+
+Run from the project root:
+
+    .venv/bin/python bench/query.py [--artifacts N] [--videos N] [--requests N]
+        [--naive-requests N] [--admin-url postgresql://postgres@127.0.0.1/postgres]
+
+It creates a throw-away database (dropped at the end, also on error), migrates it and
+bulk-loads the artifacts: per video and artifact type two succeeded runs (profiles
+`fast` and `balanced`, the same mix of data), so the default selection policy
+(best_quality: `balanced`) has to discard half of every candidate set. Types: 60 %
+`object.detection` (8 labels), 30 % `transcript.segment` (10 words each from a
+500-word vocabulary), 10 % `scene`. Rows go in with COPY through `pipeline.db.bulk`
+(batch_create's insert path, artifact and projection rows; payload validation skipped).
+Then VACUUM ANALYZE, and random requests (same seeds for every path):
+
+  jump: `GET /v1/videos/{id}/jump?kind=object&label=L&direction=next&from_ms=T`
+  find: `GET /v1/videos/{id}/find?q=WORD&source=transcript&from_ms=T` (50 matches)
+
+through `pipeline.api.create_app` with Starlette's TestClient (in-process HTTP, no
+socket), the same query functions called directly, and the naive approach:
+`ArtifactRepository.get_by_asset(video)` (every selected artifact of the video, no type
+filter) filtered in Python. The answers of the three paths are checked to agree.
+Finally the EXPLAIN ANALYZE of the jump and find SQL, captured from the engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import event, text
+from support import DEFAULT_ADMIN_URL, temporary_database
+
+from pipeline.db.bulk import bulk_insert
+from pipeline.db.engine import Database
+from pipeline.db.migrate import upgrade
+from pipeline.db.models import Artifact, Run, RunStatus, Video
+from pipeline.db.projections import projection_rows
+from pipeline.db.repositories import ArtifactRepository, SelectionPolicyManager
+from pipeline.query.find import find_text
+from pipeline.query.jump import JumpFilters, jump
+from pipeline.query.kinds import Direction, JumpKind, TextSource
+from pipeline.settings import load_settings
+
+DURATION_MS = 3_600_000
+FPS = 30
+PROFILES = ("fast", "balanced")  # best_quality selects balanced
+MIX = (("object.detection", 6), ("transcript.segment", 3), ("scene", 1))  # tenths
+LABELS = ("person", "car", "dog", "bicycle", "chair", "bottle", "cup", "laptop")
+SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "zi", "pe", "su", "da", "gu")
+WORDS_PER_SEGMENT = 10
+VOCABULARY_SIZE = 500
+FIND_LIMIT = 50
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+
+stderr = Console(stderr=True)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--artifacts", type=int, default=1_000_000)
+    parser.add_argument("--videos", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=200, help="per query and fast path")
+    parser.add_argument("--naive-requests", type=int, default=20, help="per query, naive path")
+    parser.add_argument("--chunk", type=int, default=100_000, help="rows per COPY transaction")
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL, help="PostgreSQL admin URL")
+    args = parser.parse_args(argv)
+    if args.artifacts < 20 * args.videos or args.videos < 1:
+        parser.error("need at least 20 artifacts per video")
+    return args
+
+
+# --- data -------------------------------------------------------------------------------
+
+
+def vocabulary(rng: random.Random) -> list[str]:
+    words: set[str] = set()
+    while len(words) < VOCABULARY_SIZE:
+        words.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+@dataclass(frozen=True)
+class Layout:
+    video_ids: list[str]
+    runs: dict[tuple[str, str, str], str]  # (video, type, profile) -> run id
+    per_run: dict[str, int]  # artifact type -> artifacts per run
+
+    @property
+    def total(self) -> int:
+        return len(self.video_ids) * len(PROFILES) * sum(self.per_run.values())
+
+
+def plan_layout(rng: random.Random, artifacts: int, videos: int) -> Layout:
+    per_run_total = artifacts // videos // len(PROFILES)
+    per_run = {kind: per_run_total * tenths // 10 for kind, tenths in MIX}
+    per_run["scene"] += per_run_total - sum(per_run.values())
+    video_ids = [f"{rng.getrandbits(64):016x}" for _ in range(videos)]
+    runs = {
+        (video, kind, profile): f"{rng.getrandbits(128):032x}"
+        for video in video_ids
+        for kind, _ in MIX
+        for profile in PROFILES
+    }
+    return Layout(video_ids, runs, per_run)
+
+
+def seed_videos_and_runs(db: Database, layout: Layout) -> None:
+    with db.transaction() as session:
+        for index, video_id in enumerate(layout.video_ids):
+            session.add(
+                Video(
+                    video_id=video_id,
+                    content_hash=f"{index:064x}",
+                    path=f"/bench/{video_id}.mp4",
+                    size_bytes=1_000_000,
+                    mtime_ns=0,
+                    duration_ms=DURATION_MS,
+                    fps=float(FPS),
+                    width=1920,
+                    height=1080,
+                    frame_count=DURATION_MS * FPS // 1000,
+                    container="mp4",
+                    video_codec="h264",
+                    audio_codec="aac",
+                )
+            )
+        session.flush()
+        for (video_id, kind, profile), run_id in layout.runs.items():
+            session.add(
+                Run(
+                    run_id=run_id,
+                    video_id=video_id,
+                    analyzer=kind.split(".")[0],
+                    artifact_type=kind,
+                    profile=profile,
+                    model_id="bench-model",
+                    engine_version="0",
+                    config={},
+                    config_hash="c" * 64,
+                    cache_key=run_id * 2,
+                    status=RunStatus.SUCCEEDED,
+                    artifact_count=layout.per_run[kind],
+                    finished_at=EPOCH + timedelta(minutes=PROFILES.index(profile)),
+                )
+            )
+
+
+def payloads(rng: random.Random, kind: str, count: int, words: list[str]) -> Iterator[dict]:
+    if kind == "object.detection":
+        for _ in range(count):
+            ms = rng.randrange(DURATION_MS)
+            label = rng.randrange(len(LABELS))
+            yield {
+                "frame_index": ms * FPS // 1000,
+                "timestamp_ms": ms,
+                "label": LABELS[label],
+                "class_id": label,
+                "confidence": round(rng.uniform(0.3, 1.0), 3),
+                "bbox": {"x": 10.0, "y": 20.0, "width": 100.0, "height": 80.0},
+                "track_id": None,
+            }
+        return
+    step = DURATION_MS // count
+    for index in range(count):
+        start, end = index * step, (index + 1) * step
+        if kind == "scene":
+            yield {
+                "start_ms": start,
+                "end_ms": end,
+                "scene_index": index,
+                "start_frame": start * FPS // 1000,
+                "end_frame": end * FPS // 1000,
+            }
+        else:
+            sentence = " ".join(rng.choices(words, k=WORDS_PER_SEGMENT))
+            yield {
+                "start_ms": start,
+                "end_ms": end,
+                "text": sentence,
+                "language": "en",
+                "confidence": 0.9,
+                "words": [],
+            }
+
+
+def artifact_rows(rng: random.Random, layout: Layout, words: list[str]) -> Iterator[dict]:
+    for (video_id, kind, profile), run_id in layout.runs.items():
+        for payload in payloads(rng, kind, layout.per_run[kind], words):
+            start = payload.get("timestamp_ms", payload.get("start_ms"))
+            yield {
+                "artifact_id": f"{rng.getrandbits(128):032x}",
+                "asset_id": video_id,
+                "artifact_type": kind,
+                "schema_version": 1,
+                "span_start_ms": start,
+                "span_end_ms": payload.get("end_ms", start),
+                "payload": payload,
+                "producer": kind.split(".")[0],
+                "producer_version": "0",
+                "model_profile": profile,
+                "model_id": "bench-model",
+                "config_hash": "c" * 64,
+                "input_hash": "i" * 64,
+                "run_id": run_id,
+                "created_at": EPOCH,
+            }
+
+
+def load(db: Database, rows: Iterator[dict], total: int, chunk: int) -> float:
+    progress = Progress(
+        TextColumn("loading"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+    )
+    started = time.perf_counter()
+    with progress:
+        task = progress.add_task("load", total=total)
+        batch: list[dict] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == chunk:
+                _insert(db, batch)
+                progress.advance(task, len(batch))
+                batch = []
+        _insert(db, batch)
+        progress.advance(task, len(batch))
+    return time.perf_counter() - started
+
+
+def _insert(db: Database, rows: list[dict]) -> None:
+    with db.transaction() as session:
+        bulk_insert(session, Artifact.__table__, rows)
+        for table, projection in projection_rows(rows).items():
+            bulk_insert(session, table, projection)
+
+
+def vacuum_analyze(db: Database) -> None:
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
+
+
+# --- the three paths --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JumpRequest:
+    video_id: str
+    label: str
+    from_ms: int
+
+
+@dataclass(frozen=True)
+class FindRequest:
+    video_id: str
+    word: str
+    from_ms: int
+
+
+JumpAnswer = tuple[int, list[str]] | None  # start, artifact ids
+FindAnswer = list[str]  # artifact ids in order
+
+
+class Direct:
+    name = "query function"
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def jump(self, request: JumpRequest) -> JumpAnswer:
+        with self.db.sessions() as session:
+            target = jump(
+                session,
+                SelectionPolicyManager(session),
+                request.video_id,
+                JumpKind.OBJECT,
+                Direction.NEXT,
+                request.from_ms,
+                JumpFilters(label=request.label),
+            )
+        return None if target is None else (target.start_ms, target.artifact_ids)
+
+    def find(self, request: FindRequest) -> FindAnswer:
+        with self.db.sessions() as session:
+            matches = find_text(
+                session,
+                SelectionPolicyManager(session),
+                request.video_id,
+                request.word,
+                from_ms=request.from_ms,
+                source=TextSource.TRANSCRIPT,
+                limit=FIND_LIMIT,
+            )
+        return [match.artifact_id for match in matches]
+
+
+class Http:
+    name = "HTTP app"
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def jump(self, request: JumpRequest) -> JumpAnswer:
+        params = {"kind": "object", "label": request.label, "direction": "next"}
+        response = self.client.get(
+            f"/v1/videos/{request.video_id}/jump", params={**params, "from_ms": request.from_ms}
+        )
+        if response.status_code == 404:
+            return None
+        response.raise_for_status()
+        body = response.json()
+        return body["jump_to"]["start_ms"], body["artifact_ids"]
+
+    def find(self, request: FindRequest) -> FindAnswer:
+        params = {"q": request.word, "source": "transcript", "limit": FIND_LIMIT}
+        response = self.client.get(
+            f"/v1/videos/{request.video_id}/find", params={**params, "from_ms": request.from_ms}
+        )
+        response.raise_for_status()
+        return [match["artifact_id"] for match in response.json()["matches"]]
+
+
+class Naive:
+    name = "naive: load all, filter in Python"
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def _all(self, video_id: str) -> list[Any]:
+        with self.db.sessions() as session:
+            return ArtifactRepository(session).get_by_asset(video_id)
+
+    def jump(self, request: JumpRequest) -> JumpAnswer:
+        hits = [
+            envelope
+            for envelope in self._all(request.video_id)
+            if envelope.artifact_type == "object.detection"
+            and envelope.payload["label"] == request.label
+            and envelope.span_start_ms > request.from_ms
+        ]
+        if not hits:
+            return None
+        start = min(envelope.span_start_ms for envelope in hits)
+        return start, sorted(e.artifact_id for e in hits if e.span_start_ms == start)
+
+    def find(self, request: FindRequest) -> FindAnswer:
+        hits = sorted(
+            (envelope.span_start_ms, envelope.artifact_id)
+            for envelope in self._all(request.video_id)
+            if envelope.artifact_type == "transcript.segment"
+            and envelope.span_start_ms > request.from_ms
+            and request.word in envelope.payload["text"].lower().split()
+        )
+        return [artifact_id for _, artifact_id in hits[:FIND_LIMIT]]
+
+
+@contextmanager
+def http_path(url: str) -> Iterator[Http | None]:
+    try:
+        from fastapi.testclient import TestClient
+
+        from pipeline.api import create_app
+    except ImportError:
+        yield None
+        return
+    with tempfile.TemporaryDirectory() as home:
+        settings = load_settings({"EIOKU_DATABASE_URL": url, "EIOKU_HOME": home})
+        with TestClient(create_app(settings)) as client:
+            yield Http(client)
+
+
+# --- measuring --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timing:
+    query: str
+    path: str
+    seconds: list[float]
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.seconds)
+        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def timed(call: Callable[[Any], Any], requests: Sequence[Any]) -> tuple[list[float], list[Any]]:
+    seconds, answers = [], []
+    for request in requests:
+        started = time.perf_counter()
+        answers.append(call(request))
+        seconds.append(time.perf_counter() - started)
+    return seconds, answers
+
+
+def measure(
+    paths: Sequence[Any],
+    jumps: Sequence[JumpRequest],
+    finds: Sequence[FindRequest],
+    naive_count: int,
+) -> list[Timing]:
+    timings: list[Timing] = []
+    reference: dict[str, list[Any]] = {}
+    for path in paths:
+        count = naive_count if isinstance(path, Naive) else len(jumps)
+        for query, call, requests in (("jump", path.jump, jumps), ("find", path.find, finds)):
+            call(requests[0])  # warm-up: connection pool, first-use imports
+            stderr.print(f"{count} x {query} via {path.name}...")
+            seconds, answers = timed(call, requests[:count])
+            expected = reference.setdefault(query, answers)
+            if answers != expected[:count]:
+                raise SystemExit(f"{path.name} answers {query} differently from {paths[0].name}")
+            timings.append(Timing(query, path.name, seconds))
+    return timings
+
+
+# --- EXPLAIN ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Captured:
+    statement: str
+    parameters: Any
+
+
+@contextmanager
+def captured_sql(db: Database) -> Iterator[list[Captured]]:
+    statements: list[Captured] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append(Captured(statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def explain(db: Database, captured: Captured) -> str:
+    with db.engine.connect() as connection:
+        plan = connection.exec_driver_sql(
+            "EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) " + captured.statement, captured.parameters
+        )
+        return "\n".join(row[0] for row in plan)
+
+
+def main_statement(statements: list[Captured], table: str) -> Captured:
+    return next(c for c in statements if f"FROM {table}" in c.statement and "LIMIT" in c.statement)
+
+
+def explain_queries(db: Database, jump_request: JumpRequest, find_request: FindRequest) -> None:
+    direct = Direct(db)
+    for title, table, run in (
+        ("jump (object, label, next)", "object_labels", lambda: direct.jump(jump_request)),
+        ("find (transcript word)", "transcript_fts", lambda: direct.find(find_request)),
+    ):
+        with captured_sql(db) as statements:
+            run()
+        captured = main_statement(statements, table)
+        plan = explain(db, captured)
+        indexes = sorted(
+            set(re.findall(r"Index (?:Only )?Scan (?:Backward )?(?:using|on) (\w+)", plan))
+        )
+        print(f"\n== EXPLAIN ANALYZE: {title}; indexes used: {', '.join(indexes) or 'NONE'}")
+        parameters = ", ".join(f"{key}={value!s}" for key, value in captured.parameters.items())
+        print(f"-- SQL ({parameters}):\n{captured.statement}\n-- plan:")
+        print(plan)
+
+
+# --- report -----------------------------------------------------------------------------
+
+
+def report(
+    timings: list[Timing], artifacts: int, videos: int, load_s: float, size: str, note: str
+) -> None:
+    console = Console(width=120)
+    print(
+        f"{artifacts:,} artifacts in {videos} videos loaded in {load_s:.1f} s "
+        f"({artifacts / load_s:,.0f} rows/s); database size {size}"
+    )
+    if note:
+        print(note)
+    table = Table(title="jump / find latency (PostgreSQL)")
+    for column in ("query", "path", "requests", "p50 ms", "p99 ms", "mean ms"):
+        table.add_column(column, justify="left" if column in ("query", "path") else "right")
+    for t in timings:
+        table.add_row(
+            t.query,
+            t.path,
+            str(len(t.seconds)),
+            f"{t.percentile(50) * 1000:.2f}",
+            f"{t.percentile(99) * 1000:.2f}",
+            f"{statistics.fmean(t.seconds) * 1000:.2f}",
+        )
+    console.print(table)
+    fastest = timings[0].path
+    for query in ("jump", "find"):
+        by_path = {t.path: t for t in timings if t.query == query}
+        naive = by_path[Naive.name].percentile(50)
+        print(
+            f"{query}: naive p50 / {fastest} p50 = {naive / by_path[fastest].percentile(50):,.0f}x"
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = parse_args(argv)
+    rng = random.Random(args.seed)
+    words = vocabulary(rng)
+    layout = plan_layout(rng, args.artifacts, args.videos)
+    with temporary_database(args.admin_url) as url:
+        db = Database.from_url(url)
+        try:
+            upgrade(db.engine)
+            seed_videos_and_runs(db, layout)
+            load_s = load(db, artifact_rows(rng, layout, words), layout.total, args.chunk)
+            stderr.print("VACUUM ANALYZE...")
+            vacuum_analyze(db)
+            with db.engine.connect() as connection:
+                size = connection.scalar(
+                    text("SELECT pg_size_pretty(pg_database_size(current_database()))")
+                )
+            jumps = [
+                JumpRequest(
+                    rng.choice(layout.video_ids), rng.choice(LABELS), rng.randrange(DURATION_MS)
+                )
+                for _ in range(args.requests)
+            ]
+            finds = [
+                FindRequest(
+                    rng.choice(layout.video_ids), rng.choice(words), rng.randrange(DURATION_MS)
+                )
+                for _ in range(args.requests)
+            ]
+            with http_path(url) as http:
+                note = (
+                    ""
+                    if http
+                    else (
+                        "NOTE: pipeline.api.create_app is not available: no HTTP timings, the "
+                        "query functions are called directly."
+                    )
+                )
+                paths = [p for p in (http, Direct(db), Naive(db)) if p is not None]
+                timings = measure(paths, jumps, finds, args.naive_requests)
+            report(timings, layout.total, args.videos, load_s, str(size), note)
+            explain_queries(db, jumps[0], finds[0])
+        finally:
+            db.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""The FastAPI application: routers under /v1, one error shape, metrics middleware."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.api.context import ApiContext
+from pipeline.api.errors import ERROR_RESPONSES, install_error_handlers
+from pipeline.api.metrics import LatencyMiddleware, build_registry
+from pipeline.api.routers import artifacts, frames, navigation, ops, runs, videos
+from pipeline.db.connect import open_database
+from pipeline.settings import Settings
+
+API_ROUTERS = (videos.router, artifacts.router, navigation.router, runs.router, frames.router)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """An app serving the database of ``settings``; the embedded SQLite default migrates
+    itself, a server database must be current (SchemaOutOfDateError otherwise)."""
+    context = ApiContext(
+        settings, open_database(settings), AnalyzerCatalog(settings.analyzer_plugins)
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        context.close()
+
+    app = FastAPI(
+        title="Eioku",
+        summary="Navigate videos by their artifacts: scenes, transcript, objects, faces, text.",
+        version="1",
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.eioku = context
+    registry, latency = build_registry(context)
+    app.state.metrics_registry = registry
+    install_error_handlers(app)
+    for router in API_ROUTERS:
+        app.include_router(router, responses=ERROR_RESPONSES)
+    app.include_router(ops.router)
+    app.state.api_routes = [
+        route for router in (*API_ROUTERS, ops.router) for route in router.routes
+    ]
+    app.add_middleware(LatencyMiddleware, latency=latency)
+    return app

@@ -1,0 +1,60 @@
+"""FastAPI dependencies: one database session per request (committed when the handler
+returns, rolled back when it raises), the selection-policy manager, the video of the path."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from sqlalchemy.orm import Session
+
+from pipeline.api.context import ApiContext
+from pipeline.api.errors import not_found
+from pipeline.db.models import Video
+from pipeline.db.repositories import SelectionPolicyManager, VideoRepository
+
+MAX_ID_LENGTH = 64
+
+
+def get_context(request: Request) -> ApiContext:
+    context: ApiContext = request.app.state.eioku
+    return context
+
+
+Context = Annotated[ApiContext, Depends(get_context)]
+
+
+def get_session(context: Context) -> Iterator[Session]:
+    with context.db.sessions() as session, session.begin():
+        yield session
+
+
+# "function" scope: the commit happens before the response is sent, so a client that
+# reads right after a write sees it.
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_manager(context: Context, session: DbSession) -> SelectionPolicyManager:
+    return SelectionPolicyManager(session, profile_order=context.settings.profile_order)
+
+
+PolicyManager = Annotated[SelectionPolicyManager, Depends(get_manager)]
+
+
+def plausible_id(value: str) -> bool:
+    """Ids are short and printable; anything else is unknown without asking the database
+    (which may refuse e.g. NUL characters)."""
+    return 0 < len(value) <= MAX_ID_LENGTH and "\x00" not in value
+
+
+def find_video(session: Session, video_id: str, field: str = "video_id") -> Video:
+    video = VideoRepository(session).get(video_id) if plausible_id(video_id) else None
+    if video is None:
+        raise not_found("video_not_found", f"no video with id {video_id!r}", field)
+    return video
+
+
+def get_video(video_id: Annotated[str, Path(description="video id")], session: DbSession) -> Video:
+    return find_video(session, video_id)
+
+
+PathVideo = Annotated[Video, Depends(get_video)]

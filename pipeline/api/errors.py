@@ -1,0 +1,121 @@
+"""One error shape for every 4xx (and the rare 5xx): ``{"error": {"code", "message", "field"}}``.
+
+FastAPI's own validation errors, Starlette's 404/405 and the domain errors of the query and
+selection layers are all turned into it here."""
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
+
+from pipeline.api.models import ErrorResponse
+from pipeline.db.repositories import InvalidSelectionPolicyError
+from pipeline.query.kinds import QueryParameterError
+
+
+class ApiError(Exception):
+    def __init__(self, status_code: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status_code, self.code, self.message, self.field = status_code, code, message, field
+
+
+def invalid(field: str, message: str, code: str = "invalid_parameter") -> ApiError:
+    return ApiError(422, code, message, field)
+
+
+def not_found(code: str, message: str, field: str | None = None) -> ApiError:
+    return ApiError(404, code, message, field)
+
+
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorResponse, "description": "Unknown video, run or nothing found"},
+    422: {"model": ErrorResponse, "description": "Invalid parameter; `field` names it"},
+}
+FORBIDDEN_RESPONSE: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorResponse, "description": "Path outside the allowed roots"}
+}
+
+
+def error_response(
+    status_code: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": message, "field": field}}
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def _field_of(location: tuple[Any, ...]) -> str | None:
+    """("query", "limit") -> "limit"; ("body", "analyzers", 0) -> "analyzers.0"."""
+    parts = [str(part) for part in location[1:]] or [str(part) for part in location]
+    return ".".join(parts) or None
+
+
+async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status_code, exc.code, exc.message, exc.field)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    field = _field_of(tuple(first.get("loc", ())))
+    message = f"{field}: {first['msg']}" if field else str(first["msg"])
+    return error_response(422, "invalid_parameter", message, field)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # FastAPI could not parse the body: bad input like any other
+        return error_response(422, "invalid_parameter", str(exc.detail), "body")
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route matching the path
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    code = HTTP_CODES.get(exc.status_code, "http_error")
+    return error_response(exc.status_code, code, str(exc.detail), headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    routes: list[BaseRoute] = request.app.state.api_routes
+    methods = {
+        method
+        for route in routes
+        if isinstance(route, APIRoute) and route.matches(request.scope)[0] is not Match.NONE
+        for method in route.methods
+    }
+    return sorted(methods)
+
+
+async def _parameter_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, QueryParameterError | InvalidSelectionPolicyError)
+    return error_response(422, "invalid_parameter", f"{exc.field}: {exc.message}", exc.field)
+
+
+async def _data_error(_request: Request, exc: Exception) -> JSONResponse:
+    # The database refused a value (out of range, bad encoding): the client's input.
+    return error_response(422, "invalid_parameter", "a parameter value is not acceptable")
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    return error_response(500, "internal_error", "unexpected server error")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(QueryParameterError, _parameter_error)
+    app.add_exception_handler(InvalidSelectionPolicyError, _parameter_error)
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,72 @@
+"""Query parameters shared by several endpoints, and the selection override they build."""
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+
+from pipeline.api.errors import invalid
+from pipeline.api.models import NO_NUL
+from pipeline.db.models import SelectionMode
+from pipeline.db.repositories import SelectionPolicy
+from schemas import default_registry
+from schemas.base import MAX_INT32, MAX_JSON_SAFE_INT
+
+
+def time_ms(description: str) -> Any:
+    return Query(ge=0, le=MAX_JSON_SAFE_INT, description=f"{description} (milliseconds)")
+
+
+def label_query(description: str) -> Any:
+    return Query(max_length=128, pattern=NO_NUL, description=description)
+
+
+def cluster_query() -> Any:
+    return Query(ge=0, le=MAX_INT32, description="face cluster (person) id")
+
+
+def confidence_query() -> Any:
+    return Query(ge=0.0, le=1.0, description="lowest confidence kept")
+
+
+def known_artifact_type(artifact_type: str | None, field: str) -> str | None:
+    if artifact_type is None:
+        return None
+    known = sorted({name for name, _version in default_registry.registered()})
+    if artifact_type not in known:
+        raise invalid(field, f"unknown artifact type (known: {', '.join(known)})")
+    return artifact_type
+
+
+def selection_override(
+    selection: Annotated[
+        SelectionMode | None,
+        Query(description="which run counts; default: the stored policy of each type"),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        Query(max_length=32, pattern=NO_NUL, description="latest run of this profile"),
+    ] = None,
+    run_id: Annotated[
+        str | None,
+        Query(max_length=64, pattern=NO_NUL, description="exactly this run (mode pinned)"),
+    ] = None,
+) -> SelectionPolicy | None:
+    """`profile` implies mode profile and `run_id` mode pinned; contradictions are 422."""
+    if profile is not None and run_id is not None:
+        raise invalid("run_id", "give either profile or run_id, not both")
+    if profile is not None and selection not in (None, SelectionMode.PROFILE):
+        raise invalid("profile", f"does not apply to selection {selection}")
+    if run_id is not None and selection not in (None, SelectionMode.PINNED):
+        raise invalid("run_id", f"does not apply to selection {selection}")
+    if profile is not None or selection is SelectionMode.PROFILE:
+        if not profile:
+            raise invalid("profile", "selection profile needs a profile")
+        return SelectionPolicy(SelectionMode.PROFILE, preferred_profile=profile)
+    if run_id is not None or selection is SelectionMode.PINNED:
+        if not run_id:
+            raise invalid("run_id", "selection pinned needs a run_id")
+        return SelectionPolicy(SelectionMode.PINNED, pinned_run_id=run_id)
+    return None if selection is None else SelectionPolicy(selection)
+
+
+SelectionOverride = Annotated[SelectionPolicy | None, Depends(selection_override)]

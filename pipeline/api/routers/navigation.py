@@ -1,0 +1,155 @@
+"""Navigation: jump to the next/previous artifact of a kind, find text, jump across videos.
+The SQL lives in pipeline.query; this module maps parameters and results."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from pipeline.api.dependencies import DbSession, PathVideo, PolicyManager, find_video
+from pipeline.api.errors import invalid, not_found
+from pipeline.api.models import (
+    FindResponse,
+    GlobalJumpResponse,
+    JumpResult,
+    TextMatchOut,
+    TimeSpan,
+)
+from pipeline.api.params import (
+    SelectionOverride,
+    cluster_query,
+    confidence_query,
+    label_query,
+    time_ms,
+)
+from pipeline.api.routers import API_PREFIX
+from pipeline.query.find import TextMatch, find_text, sanitized
+from pipeline.query.jump import (
+    TEXT_SOURCE_OF_KIND,
+    JumpFilters,
+    JumpTarget,
+    jump,
+    jump_global,
+)
+from pipeline.query.kinds import Direction, JumpKind, TextSource
+from schemas.base import MAX_JSON_SAFE_INT
+
+router = APIRouter(prefix=API_PREFIX, tags=["navigation"])
+
+KindParam = Annotated[JumpKind, Query(description="what to jump to")]
+DirectionParam = Annotated[
+    Direction, Query(description="next: smallest start > from_ms; prev: greatest start < from_ms")
+]
+
+
+def _result(target: JumpTarget) -> JumpResult:
+    return JumpResult(
+        video_id=target.video_id,
+        jump_to=TimeSpan(start_ms=target.start_ms, end_ms=target.end_ms),
+        artifact_ids=target.artifact_ids,
+    )
+
+
+def _match(match: TextMatch) -> TextMatchOut:
+    return TextMatchOut(
+        video_id=match.video_id,
+        artifact_id=match.artifact_id,
+        source=match.source,
+        jump_to=TimeSpan(start_ms=match.start_ms, end_ms=match.end_ms),
+        text=match.text,
+        snippet=match.snippet,
+    )
+
+
+@router.get("/videos/{video_id}/jump", response_model=JumpResult)
+def jump_in_video(
+    video: PathVideo,
+    session: DbSession,
+    manager: PolicyManager,
+    policy: SelectionOverride,
+    kind: KindParam,
+    direction: DirectionParam = Direction.NEXT,
+    from_ms: Annotated[
+        int | None, time_ms("from here; default: the start (next) or the end (prev)")
+    ] = None,
+    label: Annotated[str | None, label_query("object or place label")] = None,
+    face_cluster_id: Annotated[int | None, cluster_query()] = None,
+    min_confidence: Annotated[float | None, confidence_query()] = None,
+) -> JumpResult:
+    """The artifacts starting at the next (or previous) instant after `from_ms`; every
+    artifact starting there is listed, by id. 404 when there is none."""
+    if from_ms is None:
+        from_ms = -1 if direction is Direction.NEXT else MAX_JSON_SAFE_INT + 1
+    filters = JumpFilters(label, face_cluster_id, min_confidence)
+    target = jump(session, manager, video.video_id, kind, direction, from_ms, filters, policy)
+    if target is None:
+        raise not_found("no_match", f"no {kind} {direction} of {from_ms} ms matches")
+    return _result(target)
+
+
+@router.get("/videos/{video_id}/find", response_model=FindResponse)
+def find_in_video(
+    video: PathVideo,
+    session: DbSession,
+    manager: PolicyManager,
+    policy: SelectionOverride,
+    q: Annotated[str, Query(description="words to find; any string is safe")],
+    direction: Annotated[Direction, Query(description="time order of the matches")] = (
+        Direction.NEXT
+    ),
+    from_ms: Annotated[int | None, time_ms("only matches after (next) / before (prev)")] = None,
+    source: Annotated[TextSource, Query(description="transcript, ocr or both")] = TextSource.ALL,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> FindResponse:
+    """Text matches in the transcript and/or on-screen text, merged in time order."""
+    matches = find_text(
+        session,
+        manager,
+        video.video_id,
+        q,
+        direction=direction,
+        from_ms=from_ms,
+        source=source,
+        limit=limit,
+        policy=policy,
+    )
+    return FindResponse(matches=[_match(match) for match in matches])
+
+
+@router.get("/jump/global", response_model=GlobalJumpResponse)
+def jump_across_videos(
+    session: DbSession,
+    manager: PolicyManager,
+    kind: KindParam,
+    direction: DirectionParam = Direction.NEXT,
+    from_video_id: Annotated[
+        str | None, Query(max_length=64, description="start after this video (and from_ms)")
+    ] = None,
+    from_ms: Annotated[int, time_ms("position in from_video_id")] = 0,
+    label: Annotated[str | None, label_query("object or place label")] = None,
+    face_cluster_id: Annotated[int | None, cluster_query()] = None,
+    min_confidence: Annotated[float | None, confidence_query()] = None,
+    query: Annotated[
+        str | None, Query(description="text to match (kind transcript or ocr); any string is safe")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> GlobalJumpResponse:
+    """The next (or previous) instants across all videos in (video id, start) order, each
+    video read through its default selection policy."""
+    if from_video_id is not None:
+        find_video(session, from_video_id, "from_video_id")
+    if query is not None and kind not in TEXT_SOURCE_OF_KIND:
+        raise invalid("query", "applies to kind transcript or ocr")
+    if query is not None and not sanitized(query).split():
+        return GlobalJumpResponse(results=[])  # no words: nothing can match
+    targets = jump_global(
+        session,
+        manager,
+        kind,
+        direction,
+        from_video_id,
+        from_ms,
+        JumpFilters(label, face_cluster_id, min_confidence),
+        query=query,
+        limit=limit,
+    )
+    return GlobalJumpResponse(results=[_result(target) for target in targets])

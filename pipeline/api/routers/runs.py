@@ -1,0 +1,159 @@
+"""Runs of a video, one run, the profiles a video has results for, and the selection
+policy that decides which run's artifacts count."""
+
+from collections import defaultdict
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from pipeline.api.dependencies import DbSession, PathVideo, PolicyManager, plausible_id
+from pipeline.api.errors import invalid, not_found
+from pipeline.api.models import (
+    ProfileOut,
+    ProfilesResponse,
+    RunList,
+    RunOut,
+    SelectionOut,
+    SelectionPolicyOut,
+    SelectionUpdate,
+    TypeProfiles,
+)
+from pipeline.api.params import known_artifact_type
+from pipeline.api.routers import API_PREFIX
+from pipeline.db.models import Run, RunStatus, SelectionMode, Video
+from pipeline.db.repositories import (
+    InvalidSelectionPolicyError,
+    RunRepository,
+    SelectionPolicy,
+    SelectionPolicyManager,
+)
+
+router = APIRouter(prefix=API_PREFIX, tags=["runs"])
+
+MAX_RUNS = 1000
+
+
+@router.get("/videos/{video_id}/runs", response_model=RunList)
+def list_runs(
+    video: PathVideo,
+    session: DbSession,
+    status: Annotated[RunStatus | None, Query(description="only runs with this status")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_RUNS)] = 100,
+) -> RunList:
+    """Runs of the video, newest first."""
+    found = RunRepository(session).find(video_id=video.video_id, status=status, limit=limit)
+    return RunList(runs=[RunOut.model_validate(run) for run in found])
+
+
+@router.get("/runs/{run_id}", response_model=RunOut)
+def get_run(run_id: Annotated[str, Path(description="run id")], session: DbSession) -> RunOut:
+    run = RunRepository(session).get(run_id) if plausible_id(run_id) else None
+    if run is None:
+        raise not_found("run_not_found", f"no run with id {run_id!r}", "run_id")
+    return RunOut.model_validate(run)
+
+
+def _policy_out(policy: SelectionPolicy) -> SelectionPolicyOut:
+    return SelectionPolicyOut(
+        mode=policy.mode, profile=policy.preferred_profile, run_id=policy.pinned_run_id
+    )
+
+
+def _type_profiles(
+    manager: SelectionPolicyManager, video_id: str, artifact_type: str, runs: list[Run]
+) -> TypeProfiles:
+    policy = manager.get_policy(video_id, artifact_type)
+    selected = manager.selected_run_id(video_id, artifact_type, policy)
+    by_profile: dict[str, list[Run]] = defaultdict(list)
+    for run in runs:  # newest first
+        by_profile[run.profile].append(run)
+    selected_profile = next((run.profile for run in runs if run.run_id == selected), None)
+    profiles = [
+        ProfileOut(
+            profile=profile,
+            run_count=len(profile_runs),
+            latest_run_id=profile_runs[0].run_id,
+            latest_finished_at=profile_runs[0].finished_at,
+            selected=profile == selected_profile,
+        )
+        for profile, profile_runs in sorted(by_profile.items())
+    ]
+    return TypeProfiles(
+        artifact_type=artifact_type,
+        policy=_policy_out(policy),
+        selected_run_id=selected,
+        profiles=profiles,
+    )
+
+
+@router.get("/videos/{video_id}/profiles", response_model=ProfilesResponse)
+def list_profiles(
+    video: PathVideo,
+    session: DbSession,
+    manager: PolicyManager,
+    artifact_type: Annotated[
+        str | None, Query(max_length=64, description="one type; default: every type with runs")
+    ] = None,
+) -> ProfilesResponse:
+    """Per artifact type: the profiles with succeeded runs, the stored selection policy and
+    the run (and so the profile) it selects."""
+    known_artifact_type(artifact_type, "artifact_type")
+    succeeded = RunRepository(session).find(
+        video_id=video.video_id, status=RunStatus.SUCCEEDED, limit=100_000
+    )
+    runs_by_type: dict[str, list[Run]] = defaultdict(list)
+    for run in sorted(
+        succeeded, key=lambda run: (run.finished_at is not None, run.finished_at), reverse=True
+    ):
+        runs_by_type[run.artifact_type].append(run)
+    types = [artifact_type] if artifact_type else sorted(runs_by_type)
+    return ProfilesResponse(
+        video_id=video.video_id,
+        artifact_types=[
+            _type_profiles(manager, video.video_id, name, runs_by_type.get(name, []))
+            for name in types
+        ],
+    )
+
+
+@router.put("/videos/{video_id}/selection/{artifact_type}", response_model=SelectionOut)
+def put_selection(
+    video: PathVideo,
+    artifact_type: Annotated[str, Path(description="e.g. scene")],
+    body: SelectionUpdate,
+    session: DbSession,
+    manager: PolicyManager,
+) -> SelectionOut:
+    """Set which run's artifacts count for this video and type. Mode `pinned` needs a
+    `run_id` of this video and type, mode `profile` a `profile` (422 otherwise)."""
+    known_artifact_type(artifact_type, "artifact_type")
+    policy = _policy_of(body)
+    if policy.pinned_run_id is not None:
+        _check_pinnable(session, video, artifact_type, policy.pinned_run_id)
+    manager.set_policy(video.video_id, artifact_type, policy)
+    return SelectionOut(
+        video_id=video.video_id,
+        artifact_type=artifact_type,
+        policy=_policy_out(policy),
+        selected_run_id=manager.selected_run_id(video.video_id, artifact_type, policy),
+    )
+
+
+def _check_pinnable(session: DbSession, video: Video, artifact_type: str, run_id: str) -> None:
+    run = RunRepository(session).get(run_id) if plausible_id(run_id) else None
+    if run is None or run.video_id != video.video_id or run.artifact_type != artifact_type:
+        raise invalid("run_id", f"not a run of video {video.video_id} producing {artifact_type}")
+
+
+def _policy_of(body: SelectionUpdate) -> SelectionPolicy:
+    if body.profile is not None and body.mode is not SelectionMode.PROFILE:
+        raise invalid("profile", "applies to mode profile only")
+    if body.run_id is not None and body.mode is not SelectionMode.PINNED:
+        raise invalid("run_id", "applies to mode pinned only")
+    try:
+        return SelectionPolicy(body.mode, preferred_profile=body.profile, pinned_run_id=body.run_id)
+    except InvalidSelectionPolicyError as exc:
+        field = {"pinned_run_id": "run_id", "preferred_profile": "profile"}.get(
+            exc.field, exc.field
+        )
+        raise invalid(field, exc.message) from None

@@ -1,0 +1,263 @@
+"""Navigating a video: `jump` to the next/previous artifact, `find` text, `export` the
+transcript as subtitles or every artifact as JSON. All through the selection policy."""
+
+import json
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from pipeline.cli import render
+from pipeline.cli.common import EXIT_FAILED, JsonFlag, fail, open_db, policy_manager, video_or_fail
+from pipeline.cli.options import parse_timestamp_ms
+from pipeline.cli.subtitles import Cue, to_srt, to_webvtt
+from pipeline.db.models import SelectionMode
+from pipeline.db.repositories import ArtifactRepository, SelectionPolicy
+from pipeline.files import atomic_output
+from pipeline.query.find import MARK_END, MARK_START, TextMatch, find_text
+from pipeline.query.jump import JumpFilters, JumpTarget, jump
+from pipeline.query.kinds import Direction, JumpKind, QueryParameterError, TextSource
+from pipeline.settings import load_settings
+from schemas.base import MAX_JSON_SAFE_INT
+from schemas.payloads import TranscriptSegment
+
+VideoArgument = Annotated[str, typer.Argument(help="Video id or path.")]
+DirectionOption = Annotated[
+    Direction, typer.Option("--direction", "-d", help="next: later than --from; prev: earlier.")
+]
+FromOption = Annotated[
+    str | None,
+    typer.Option(
+        "--from",
+        help="Position (ms, 12.5s or HH:MM:SS); default: the start (next) or the end (prev).",
+    ),
+]
+ProfileOption = Annotated[
+    str | None, typer.Option("--profile", help="Use the latest run of this profile.")
+]
+
+END_OF_TIME_MS = MAX_JSON_SAFE_INT + 1  # beyond any artifact: `prev` without --from
+
+
+def _position(value: str | None, direction: Direction) -> int:
+    parsed = parse_timestamp_ms(value)
+    if parsed is not None:
+        return parsed
+    # strict comparisons: -1 keeps an artifact at 0 ms reachable by `next`
+    return -1 if direction is Direction.NEXT else END_OF_TIME_MS
+
+
+def _policy(profile: str | None) -> SelectionPolicy | None:
+    return SelectionPolicy(SelectionMode.PROFILE, preferred_profile=profile) if profile else None
+
+
+def jump_command(
+    video: VideoArgument,
+    kind: Annotated[JumpKind, typer.Option("--kind", "-k", help="What to jump to.")],
+    label: Annotated[
+        str | None, typer.Option("--label", "-l", help="Object or place label, e.g. person.")
+    ] = None,
+    face_cluster: Annotated[
+        int | None, typer.Option("--face-cluster", min=0, help="Person (face cluster) id.")
+    ] = None,
+    min_confidence: Annotated[
+        float | None, typer.Option("--min-confidence", min=0.0, max=1.0)
+    ] = None,
+    direction: DirectionOption = Direction.NEXT,
+    from_: FromOption = None,
+    profile: ProfileOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Jump to the next (or previous) artifact of a kind; exit 1 when there is none."""
+    settings = load_settings()
+    from_ms = _position(from_, direction)
+    filters = JumpFilters(label=label, face_cluster_id=face_cluster, min_confidence=min_confidence)
+    with open_db(settings).sessions() as session:
+        found = video_or_fail(session, video)
+        try:
+            target = jump(
+                session,
+                policy_manager(settings, session),
+                found.video_id,
+                kind,
+                direction,
+                from_ms,
+                filters,
+                _policy(profile),
+            )
+        except QueryParameterError as exc:
+            raise fail(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
+    if target is None:
+        where = "after" if direction is Direction.NEXT else "before"
+        position = (
+            render.format_ms(from_ms) if from_ else f"the {'start' if from_ms < 0 else 'end'}"
+        )
+        raise fail(
+            f"no {_describe(kind, filters)} {where} {position} in video {found.video_id}",
+            EXIT_FAILED,
+        )
+    if as_json:
+        render.print_json(_jump_dict(target))
+    else:
+        render.out.print(
+            f"{render.format_ms(target.start_ms)} - {render.format_ms(target.end_ms)}  "
+            f"{kind.value}  {len(target.artifact_ids)} artifact(s): "
+            + " ".join(target.artifact_ids)
+        )
+
+
+def _describe(kind: JumpKind, filters: JumpFilters) -> str:
+    details = [
+        f"{name}={value}"
+        for name, value in (
+            ("label", filters.label),
+            ("face cluster", filters.face_cluster_id),
+            ("min confidence", filters.min_confidence),
+        )
+        if value is not None
+    ]
+    return kind.value + (f" ({', '.join(details)})" if details else "")
+
+
+def _jump_dict(target: JumpTarget) -> dict[str, Any]:
+    return {
+        "video_id": target.video_id,
+        "jump_to": {"start_ms": target.start_ms, "end_ms": target.end_ms},
+        "artifact_ids": target.artifact_ids,
+    }
+
+
+def find_command(
+    video: VideoArgument,
+    text: Annotated[str, typer.Argument(help="Words to find (all of them, in any order).")],
+    source: Annotated[
+        TextSource, typer.Option("--source", "-s", help="Transcript, on-screen text or both.")
+    ] = TextSource.ALL,
+    direction: DirectionOption = Direction.NEXT,
+    from_: FromOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 50,
+    profile: ProfileOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Find where text is said or shown, in time order from --from."""
+    settings = load_settings()
+    from_ms = parse_timestamp_ms(from_)
+    with open_db(settings).sessions() as session:
+        found = video_or_fail(session, video)
+        matches = find_text(
+            session,
+            policy_manager(settings, session),
+            found.video_id,
+            text,
+            direction=direction,
+            from_ms=from_ms,
+            source=source,
+            limit=limit,
+            policy=_policy(profile),
+        )
+    if as_json:
+        render.print_json([_match_dict(match) for match in matches])
+    else:
+        _print_matches(matches)
+
+
+def _match_dict(match: TextMatch) -> dict[str, Any]:
+    return {
+        "video_id": match.video_id,
+        "artifact_id": match.artifact_id,
+        "source": match.source.value,
+        "jump_to": {"start_ms": match.start_ms, "end_ms": match.end_ms},
+        "text": match.text,
+        "snippet": match.snippet,
+    }
+
+
+def highlighted(snippet: str) -> Text:
+    """The snippet with its <mark>ed hits in bold; the rest is plain text, never markup."""
+    result = Text()
+    rest = snippet.replace("\n", " ")
+    while rest:
+        before, opened, after = rest.partition(MARK_START)
+        result.append(before)
+        hit, _, rest = after.partition(MARK_END)
+        if opened:
+            result.append(hit, style="bold")
+    return result
+
+
+def _print_matches(matches: list[TextMatch]) -> None:
+    if not matches:
+        render.out.print("no matches")
+        return
+    table = Table(box=None, pad_edge=False, show_edge=False)
+    for header in ("start", "end", "source", "snippet"):
+        table.add_column(header)
+    for match in matches:
+        table.add_row(
+            render.format_ms(match.start_ms),
+            render.format_ms(match.end_ms),
+            match.source.value,
+            highlighted(match.snippet),
+        )
+    render.out.print(table)
+
+
+class ExportFormat(StrEnum):
+    JSON = "json"
+    VTT = "vtt"
+    SRT = "srt"
+
+
+def export(
+    video: VideoArgument,
+    format_: Annotated[
+        ExportFormat,
+        typer.Option("--format", "-f", help="vtt/srt: transcript subtitles; json: all artifacts."),
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here (atomically), not stdout.")
+    ] = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Export the transcript as WebVTT/SRT subtitles, or every artifact as JSON."""
+    settings = load_settings()
+    with open_db(settings).sessions() as session:
+        found = video_or_fail(session, video)
+        repository = ArtifactRepository(session, policy_manager(settings, session))
+        if format_ is ExportFormat.JSON:
+            envelopes = repository.get_by_asset(found.video_id, profile=profile)
+            document = json.dumps(
+                {
+                    "video": render.video_dict(found),
+                    "artifacts": [envelope.model_dump(mode="json") for envelope in envelopes],
+                },
+                indent=2,
+                ensure_ascii=False,
+                default=_iso_datetime,
+            )
+            count, noun = len(envelopes), "artifacts"
+        else:
+            segments = repository.get_by_asset(
+                found.video_id, artifact_type=TranscriptSegment.ARTIFACT_TYPE, profile=profile
+            )
+            cues = [
+                Cue(item.span_start_ms, item.span_end_ms, item.payload["text"]) for item in segments
+            ]
+            document = to_webvtt(cues) if format_ is ExportFormat.VTT else to_srt(cues)
+            count, noun = len(cues), "transcript segments"
+    if output is None:
+        typer.echo(document, nl=False)
+        return
+    with atomic_output(output) as handle:
+        handle.write(document.encode())
+    render.err.print(f"wrote {count} {noun} to {output}", markup=False)
+
+
+def _iso_datetime(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot encode {type(value).__name__}")
