@@ -135,19 +135,24 @@ class ArtifactRepository:
 
         Which run counts: ``run_id`` if given, else the latest run of ``profile`` if
         given, else ``selection`` if given, else each type's stored policy."""
-        query = self._scoped(asset_id, artifact_type, profile, run_id, selection)
-        if from_ms is not None:
-            query = query.where(Artifact.span_start_ms >= from_ms)
-        if to_ms is not None:
-            query = query.where(Artifact.span_start_ms <= to_ms)
-        return self._fetch(query, limit)
+        return self.page_by_asset(
+            asset_id,
+            after=None,
+            limit=limit,
+            artifact_type=artifact_type,
+            from_ms=from_ms,
+            to_ms=to_ms,
+            profile=profile,
+            run_id=run_id,
+            selection=selection,
+        )
 
     def page_by_asset(
         self,
         asset_id: str,
         *,
         after: tuple[int, str] | None,
-        limit: int,
+        limit: int | None,
         artifact_type: str | None = None,
         from_ms: int | None = None,
         to_ms: int | None = None,

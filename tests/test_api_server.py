@@ -1,0 +1,54 @@
+"""`eioku serve` for real: uvicorn in a subprocess, an HTTP client over a TCP socket."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.distributed import REPO, free_port, wait_until
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "EIOKU_HOME": str(tmp_path / "home")}
+    env.pop("EIOKU_DATABASE_URL", None)  # the embedded SQLite default
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli.main", "serve", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+
+    def answers() -> bool:
+        try:
+            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_until(answers, 30, "eioku serve")
+        yield base
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_served_api_answers_over_http(server: str) -> None:
+    with httpx.Client(base_url=server, timeout=5) as client:
+        assert client.get("/v1/videos").json() == {"videos": []}
+        missing = client.get("/v1/videos/no-such-video")
+        assert missing.status_code == 404
+        assert set(missing.json()["error"]) == {"code", "message", "field"}
+        bad = client.get("/v1/videos/no-such-video/jump", params={"kind": "nonsense"})
+        assert bad.status_code in (404, 422)
+        assert "error" in bad.json()
+        paths = client.get("/openapi.json").json()["paths"]
+        assert "/v1/videos/{video_id}/jump" in paths and "/v1/jump/global" in paths
+        assert "eioku_runs" in client.get("/metrics").text
