@@ -40,6 +40,8 @@ bench: install
 	$(BIN)/python bench/batch_insert.py
 	$(BIN)/python bench/scale_workers.py
 	$(BIN)/python bench/query.py
+	$(BIN)/python bench/analyzers.py
+	$(BIN)/python bench/frame_sampler.py
 
 # the distributed stack, where a Docker engine runs (see README, "Scaling out")
 up:
