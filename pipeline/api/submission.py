@@ -7,16 +7,20 @@ from pathlib import Path
 
 from fastapi import BackgroundTasks
 from kombu.exceptions import OperationalError as BrokerUnreachableError
-from pydantic import ValidationError
 
-from pipeline.analysis.catalog import AnalyzerCatalog, UnknownAnalyzerError
-from pipeline.analysis.contract import UnknownProfileError
+from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.api.context import ApiContext
 from pipeline.api.errors import ApiError, invalid
 from pipeline.api.models import PlannedRunOut, SubmitRequest, SubmitResponse
 from pipeline.coordinator.execution import execute_run
 from pipeline.coordinator.planner import PlanAction, PlannedRun
-from pipeline.coordinator.submission import AnalysisRequest, plan_file, plan_label
+from pipeline.coordinator.submission import (
+    AnalysisRequest,
+    InvalidRequestError,
+    check_request,
+    plan_file,
+    plan_label,
+)
 from pipeline.db.engine import Database
 
 log = logging.getLogger(__name__)
@@ -35,26 +39,18 @@ def allowed_path(path: str, roots: tuple[Path, ...]) -> str:
 
 
 def analysis_request(catalog: AnalyzerCatalog, body: SubmitRequest) -> AnalysisRequest:
-    unknown = sorted(set(body.overrides) - set(body.analyzers))
-    if unknown:
-        raise invalid("overrides", f"names analyzers that are not requested: {', '.join(unknown)}")
-    for name in body.analyzers:
-        try:
-            catalog.get(name).effective_config(body.profile, body.overrides.get(name, {}))
-        except UnknownAnalyzerError as exc:
-            raise invalid("analyzers", str(exc)) from None
-        except UnknownProfileError as exc:
-            raise invalid("profile", str(exc)) from None
-        except ValidationError as exc:
-            location = ".".join(str(part) for part in exc.errors()[0]["loc"])
-            raise invalid(f"overrides.{name}.{location}", exc.errors()[0]["msg"]) from None
-    return AnalysisRequest(
+    request = AnalysisRequest(
         analyzers=list(dict.fromkeys(body.analyzers)),
         profile=body.profile,
         overrides=body.overrides,
         force=body.force,
         resume=body.resume,
     )
+    try:
+        check_request(catalog, request)
+    except InvalidRequestError as exc:
+        raise invalid(exc.field, exc.message) from None
+    return request
 
 
 def submit(context: ApiContext, body: SubmitRequest, background: BackgroundTasks) -> SubmitResponse:

@@ -4,16 +4,14 @@ options of `analyze` and `submit`, and validation of an analysis request."""
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.markup import escape
 from sqlalchemy.orm import Session
 
-from pipeline.analysis.catalog import AnalyzerCatalog, UnknownAnalyzerError
-from pipeline.analysis.contract import UnknownProfileError
+from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli import render
 from pipeline.cli.options import parse_overrides, split_names
 from pipeline.coordinator.registration import find_video
-from pipeline.coordinator.submission import AnalysisRequest
+from pipeline.coordinator.submission import AnalysisRequest, InvalidRequestError, check_request
 from pipeline.db.connect import open_database
 from pipeline.db.engine import Database
 from pipeline.db.migrate import SchemaOutOfDateError
@@ -84,16 +82,8 @@ def analysis_request(
         force=force,
         resume=resume,
     )
-    unknown = set(request.overrides) - set(request.analyzers)
-    if unknown:
-        raise fail(f"--set names analyzers that are not selected: {', '.join(sorted(unknown))}")
-    for name in request.analyzers:
-        try:
-            catalog.get(name).effective_config(request.profile, request.overrides.get(name, {}))
-        except (UnknownAnalyzerError, UnknownProfileError) as exc:
-            raise fail(str(exc)) from None
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(part) for part in first["loc"])
-            raise fail(f"{name}: invalid setting {field!r}: {first['msg']}") from None
+    try:
+        check_request(catalog, request)
+    except InvalidRequestError as exc:
+        raise fail(exc.message) from None
     return request

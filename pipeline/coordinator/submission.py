@@ -5,7 +5,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pipeline.analysis.catalog import AnalyzerCatalog
+from pydantic import ValidationError
+
+from pipeline.analysis.catalog import AnalyzerCatalog, UnknownAnalyzerError
+from pipeline.analysis.contract import UnknownProfileError
 from pipeline.coordinator.planner import PlanAction, PlannedRun, plan_runs
 from pipeline.coordinator.registration import register_video
 from pipeline.db.engine import Database
@@ -22,6 +25,38 @@ class AnalysisRequest:
     overrides: Mapping[str, Mapping[str, Any]]
     force: bool = False
     resume: bool = False
+
+
+class InvalidRequestError(ValueError):
+    """The request cannot be planned for any file; ``field`` names what is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def check_request(catalog: AnalyzerCatalog, request: AnalysisRequest) -> None:
+    """Analyzers, profile and every override must be valid before any file is touched."""
+    unknown = sorted(set(request.overrides) - set(request.analyzers))
+    if unknown:
+        raise InvalidRequestError(
+            "overrides", f"settings name analyzers that are not selected: {', '.join(unknown)}"
+        )
+    for name in request.analyzers:
+        try:
+            catalog.get(name).effective_config(request.profile, request.overrides.get(name, {}))
+        except UnknownAnalyzerError as exc:
+            raise InvalidRequestError("analyzers", str(exc)) from None
+        except UnknownProfileError as exc:
+            raise InvalidRequestError("profile", str(exc)) from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            location = ".".join(str(part) for part in first["loc"])
+            raise InvalidRequestError(
+                f"overrides.{name}.{location}",
+                f"{name}: invalid setting {location!r}: {first['msg']}",
+            ) from None
 
 
 @dataclass(frozen=True)
