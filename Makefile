@@ -20,12 +20,16 @@ test: install
 	$(BIN)/pytest
 
 demo: install
-	@echo "== first analysis of the bundled sample (scene cuts at frames 50, 90, 150, 185, 250)"
-	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku analyze $(SAMPLE)
+	@echo "== analyze the bundled sample: scene cuts (at frames 50, 90, 150, 185, 250) and speech"
+	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku analyze $(SAMPLE) --analyzers scenes,transcript
 	@echo "== the scenes found"
 	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku artifacts $(SAMPLE) --type scene
+	@echo "== where is 'country' said?"
+	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku find $(SAMPLE) country
+	@echo "== the transcript as subtitles"
+	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku export $(SAMPLE) --format srt
 	@echo "== the same file again: served from the cache"
-	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku analyze $(SAMPLE)
+	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku analyze $(SAMPLE) --analyzers scenes,transcript
 
 lint: install
 	$(BIN)/ruff check .

@@ -67,7 +67,7 @@ def print_file_report(report: FileReport) -> None:
     for run in report.runs:
         style = OUTCOME_STYLE.get(run.outcome, "red")
         line = (
-            f"  {run.analyzer}/{run.profile:<12} [{style}]{run.outcome:<10}[/{style}] "
+            f"  {run.analyzer + '/' + run.profile:<24} [{style}]{run.outcome:<10}[/{style}] "
             f"{run.artifact_count:>6} artifacts  run {run.run_id}  model {run.model_id}"
         )
         if run.error_message:
