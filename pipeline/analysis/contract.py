@@ -74,6 +74,21 @@ class AnalysisInputError(Exception):
         self.skip = skip
 
 
+# Decoding may end this much before the probed duration (rounding, trailing audio)
+# before a video counts as truncated.
+TRUNCATION_TOLERANCE_MS = 1000
+
+
+def refuse_truncated(video_end_ms: int, duration_ms: int) -> None:
+    """Raise ``truncated_media`` when the decodable video ends well before its duration:
+    an analyzer must not write results for a half-readable file."""
+    if video_end_ms < duration_ms - TRUNCATION_TOLERANCE_MS:
+        raise AnalysisInputError(
+            "truncated_media",
+            f"the video ends at {video_end_ms} ms of {duration_ms} ms (file truncated or corrupt)",
+        )
+
+
 class RunCancelledError(Exception):
     """The run was cancelled or taken over while it was working."""
 

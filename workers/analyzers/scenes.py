@@ -15,15 +15,13 @@ from pipeline.analysis.contract import (
     MediaSource,
     ModelIdentity,
     ProgressCallback,
+    refuse_truncated,
 )
 from schemas.payloads import Scene
 from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, distribution_version
 
 ANALYZER_VERSION = "1"
 PROGRESS_CHUNK_SECONDS = 10
-# Decoding may end this much before the probed duration (rounding, trailing audio)
-# before the video counts as truncated.
-END_TOLERANCE_MS = 1000
 
 
 class ScenesConfig(AnalyzerConfig):
@@ -86,13 +84,7 @@ class ScenesAnalyzer(BaseAnalyzer[ScenesConfig, None]):
         scene_list = manager.get_scene_list(start_in_scene=True)
         if not scene_list:
             raise AnalysisInputError("no_frames", "no video frame could be decoded")
-        decoded_ms = round(scene_list[-1][1].seconds * 1000)
-        if decoded_ms < source.duration_ms - END_TOLERANCE_MS:
-            raise AnalysisInputError(
-                "truncated_media",
-                f"decoding stopped at {decoded_ms} ms of {source.duration_ms} ms "
-                "(file truncated or corrupt)",
-            )
+        refuse_truncated(round(scene_list[-1][1].seconds * 1000), source.duration_ms)
         for index, (start, end) in enumerate(scene_list):
             yield Scene(
                 scene_index=index,

@@ -1,4 +1,3 @@
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pipeline.db.models import AnalysisHistory, HistoryAction
@@ -32,11 +31,3 @@ class HistoryRepository:
                 detail=detail,
             )
         )
-
-    def for_video(self, video_id: str) -> list[AnalysisHistory]:
-        query = (
-            select(AnalysisHistory)
-            .where(AnalysisHistory.video_id == video_id)
-            .order_by(AnalysisHistory.id)
-        )
-        return list(self.session.scalars(query))

@@ -87,9 +87,6 @@ class RunRepository:
             raise RunNotFoundError(run_id)
         return run
 
-    def find_by_prefix(self, prefix: str) -> list[Run]:
-        return list(self.session.scalars(select(Run).where(Run.run_id.startswith(prefix))))
-
     def latest_with_key(self, cache_key: str, statuses: Sequence[RunStatus]) -> Run | None:
         query = (
             select(Run)
