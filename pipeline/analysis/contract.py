@@ -51,6 +51,17 @@ class MediaSource:
     frame_count: int
     has_audio: bool
 
+    @property
+    def has_video(self) -> bool:
+        """An audio-only file is registered with a 0 x 0 picture."""
+        return self.width > 0 and self.height > 0
+
+
+def refuse_without_video(source: MediaSource) -> None:
+    """Frame analyzers have nothing to do on an audio-only file: the run is skipped."""
+    if not source.has_video:
+        raise AnalysisInputError("no_video_stream", "the file has no video stream", skip=True)
+
 
 @dataclass(frozen=True)
 class ArtifactOutput:

@@ -25,6 +25,7 @@ import numpy as np
 
 from pipeline.media.display import DisplayGeometry, pixel_aspect_of, quarter_turns_of
 from pipeline.media.errors import MediaError
+from pipeline.media.probe import declared_duration_ms
 
 log = logging.getLogger(__name__)
 
@@ -125,13 +126,7 @@ class FrameSampler:
     def duration_ms(self) -> int:
         """The stream's declared duration, but never less than the time of its last frame
         (some muxers understate it for variable-frame-rate video)."""
-        stream = self._stream
-        declared = 0
-        if stream.duration is not None and stream.time_base is not None:
-            declared = round(float(stream.duration * stream.time_base) * 1000)
-        elif self._container.duration is not None:
-            declared = round(self._container.duration * 1000 / av.time_base)
-        return max(declared, self.frames_end_ms)
+        return max(declared_duration_ms(self._container, self._stream), self.frames_end_ms)
 
     @property
     def frames_end_ms(self) -> int:

@@ -19,6 +19,7 @@ from pipeline.analysis.contract import (
     ModelIdentity,
     ProgressCallback,
     refuse_truncated,
+    refuse_without_video,
 )
 from schemas.payloads import Scene
 from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, distribution_version
@@ -65,6 +66,7 @@ class ScenesAnalyzer(BaseAnalyzer[ScenesConfig, None]):
     ) -> Iterator[Scene]:
         from pipeline.media.frames import FrameSampler
 
+        refuse_without_video(source)
         with FrameSampler(source.path) as frames:
             refuse_truncated(frames.frames_end_ms, frames.duration_ms)
             cut_seconds = _detect_cuts(source.path, config, progress)
@@ -90,8 +92,10 @@ def _detect_cuts(path: str, config: ScenesConfig, progress: ProgressCallback) ->
     os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     import scenedetect
 
+    # PyAV's backend would otherwise restore FFmpeg's logging for the whole process
+    options = {"suppress_output": True} if config.backend == "pyav" else {}
     try:
-        video = scenedetect.open_video(path, backend=config.backend)
+        video = scenedetect.open_video(path, backend=config.backend, **options)
     except Exception as exc:  # scenedetect wraps decoder errors in several types
         raise AnalysisInputError("unreadable_media", f"cannot open video: {exc}") from exc
     manager = scenedetect.SceneManager()
