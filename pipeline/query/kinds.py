@@ -2,6 +2,15 @@
 
 from enum import StrEnum
 
+from schemas.payloads import (
+    FaceDetection,
+    ObjectDetection,
+    OcrText,
+    PlaceClassification,
+    Scene,
+    TranscriptSegment,
+)
+
 
 class JumpKind(StrEnum):
     SCENE = "scene"
@@ -24,17 +33,17 @@ class TextSource(StrEnum):
 
 
 ARTIFACT_TYPE_OF_KIND: dict[JumpKind, str] = {
-    JumpKind.SCENE: "scene",
-    JumpKind.TRANSCRIPT: "transcript.segment",
-    JumpKind.OBJECT: "object.detection",
-    JumpKind.FACE: "face.detection",
-    JumpKind.PLACE: "place.classification",
-    JumpKind.OCR: "ocr.text",
+    JumpKind.SCENE: Scene.ARTIFACT_TYPE,
+    JumpKind.TRANSCRIPT: TranscriptSegment.ARTIFACT_TYPE,
+    JumpKind.OBJECT: ObjectDetection.ARTIFACT_TYPE,
+    JumpKind.FACE: FaceDetection.ARTIFACT_TYPE,
+    JumpKind.PLACE: PlaceClassification.ARTIFACT_TYPE,
+    JumpKind.OCR: OcrText.ARTIFACT_TYPE,
 }
 
 ARTIFACT_TYPE_OF_SOURCE: dict[TextSource, str] = {
-    TextSource.TRANSCRIPT: "transcript.segment",
-    TextSource.OCR: "ocr.text",
+    TextSource.TRANSCRIPT: TranscriptSegment.ARTIFACT_TYPE,
+    TextSource.OCR: OcrText.ARTIFACT_TYPE,
 }
 
 
