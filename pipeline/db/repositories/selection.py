@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.db.models import Artifact, ArtifactSelection, Run, RunStatus, SelectionMode
 from pipeline.db.types import utcnow
+from pipeline.settings import PROFILE_ORDER_DEFAULT
 
 
 class InvalidSelectionPolicyError(ValueError):
@@ -46,7 +47,7 @@ class SelectionPolicyManager:
         self,
         session: Session,
         *,
-        profile_order: Sequence[str] = ("high_quality", "balanced", "fast"),
+        profile_order: Sequence[str] = PROFILE_ORDER_DEFAULT,
         default_mode: SelectionMode = SelectionMode.BEST_QUALITY,
     ) -> None:
         if default_mode not in (SelectionMode.LATEST, SelectionMode.BEST_QUALITY):
