@@ -197,8 +197,8 @@ def test_face_in_source_scales_and_clips_to_the_frame() -> None:
         frame_index=7,
         timestamp_ms=280,
         image=np.zeros((30, 40, 3), dtype=np.uint8),
-        scale_x=2.0,
-        scale_y=3.0,
+        display_width=80,
+        display_height=90,
     )
     face = ImageFace(
         left=-10.0,

@@ -23,6 +23,7 @@ import av
 import av.error
 import numpy as np
 
+from pipeline.media.display import DisplayGeometry, pixel_aspect_of, quarter_turns_of
 from pipeline.media.errors import MediaError
 
 log = logging.getLogger(__name__)
@@ -30,15 +31,31 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SampledFrame:
+    """A frame as displayed (pixel aspect and rotation applied), possibly scaled down.
+    ``display_width`` x ``display_height`` is its full displayed size, the coordinate
+    space of every box and polygon an analyzer reports."""
+
     frame_index: int  # the frame's position in presentation order from the stream start
     timestamp_ms: int  # presentation time from PTS, relative to the stream start
     image: np.ndarray  # RGB uint8 HxWx3, downscaled so max(H, W) <= max_side when set
-    scale_x: float  # source_x = image_x * scale_x
-    scale_y: float
+    display_width: int
+    display_height: int
+
+    @property
+    def scale_x(self) -> float:
+        return self.display_width / self.image.shape[1]
+
+    @property
+    def scale_y(self) -> float:
+        return self.display_height / self.image.shape[0]
 
     def to_source(self, x: float, y: float) -> tuple[float, float]:
-        """Image coordinates → source-video pixel coordinates."""
-        return x * self.scale_x, y * self.scale_y
+        """Image coordinates → displayed-frame coordinates, clamped to the frame (a
+        detector's box may reach past the edge)."""
+        return (
+            min(max(x * self.scale_x, 0.0), float(self.display_width)),
+            min(max(y * self.scale_y, 0.0), float(self.display_height)),
+        )
 
 
 class _Packet(NamedTuple):
@@ -80,6 +97,7 @@ class FrameSampler:
         self._path = path
         self._max_side = max_side
         self._container = self._open()
+        self._pixel_aspect = pixel_aspect_of(self._stream)
         self._index = self._build_index()
         self._skipped: list[int] = []
         self._decoded_count = 0
@@ -185,9 +203,8 @@ class FrameSampler:
         if not container.streams.video:
             container.close()
             raise MediaError("no_video_stream", f"{self._path}: has no video stream")
-        for stream in container.streams:
-            if stream is not container.streams.video[0]:
-                stream.discard = "all"  # lets the demuxer skip audio bytes
+        # demux(video stream) hands over video packets only: other streams are ignored
+        # without touching their (version-dependent) discard settings
         return container
 
     @property
@@ -348,9 +365,12 @@ class FrameSampler:
             log.warning("%s: decoding stopped early: %s", self._path, exc)
 
     def _sampled(self, index: int, frame: av.VideoFrame) -> SampledFrame:
-        width, height = frame.width, frame.height
-        out_width, out_height = _fit(width, height, self._max_side)
-        if (out_width, out_height) == (width, height):
+        geometry = DisplayGeometry(self._pixel_aspect, quarter_turns_of(frame.rotation))
+        display_width, display_height = geometry.size(frame.width, frame.height)
+        out_width, out_height = geometry.upright(
+            *_fit(display_width, display_height, self._max_side)
+        )
+        if (out_width, out_height) == (frame.width, frame.height):
             image = frame.to_ndarray(format="rgb24")
         else:
             image = frame.to_ndarray(
@@ -359,9 +379,9 @@ class FrameSampler:
         return SampledFrame(
             frame_index=index,
             timestamp_ms=self._time_ms(index),
-            image=image,
-            scale_x=width / out_width,
-            scale_y=height / out_height,
+            image=geometry.turn(image),
+            display_width=display_width,
+            display_height=display_height,
         )
 
 
