@@ -1,7 +1,7 @@
 """Selection policies: which run's artifacts count when several runs of one
 (asset, artifact type) exist. Applied inside SQL queries as a run-id condition.
 
-Modes (DESIGN.md §4):
+Modes (docs/ARCHITECTURE.md, "Selection policies"):
 - ``latest``: the succeeded run that finished last.
 - ``profile``: the latest succeeded run of ``preferred_profile``.
 - ``best_quality``: the succeeded run whose profile ranks highest in the configured
