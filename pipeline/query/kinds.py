@@ -2,14 +2,7 @@
 
 from enum import StrEnum
 
-from schemas.payloads import (
-    FaceDetection,
-    ObjectDetection,
-    OcrText,
-    PlaceClassification,
-    Scene,
-    TranscriptSegment,
-)
+from schemas import payloads
 
 
 class JumpKind(StrEnum):
@@ -33,17 +26,17 @@ class TextSource(StrEnum):
 
 
 ARTIFACT_TYPE_OF_KIND: dict[JumpKind, str] = {
-    JumpKind.SCENE: Scene.ARTIFACT_TYPE,
-    JumpKind.TRANSCRIPT: TranscriptSegment.ARTIFACT_TYPE,
-    JumpKind.OBJECT: ObjectDetection.ARTIFACT_TYPE,
-    JumpKind.FACE: FaceDetection.ARTIFACT_TYPE,
-    JumpKind.PLACE: PlaceClassification.ARTIFACT_TYPE,
-    JumpKind.OCR: OcrText.ARTIFACT_TYPE,
+    JumpKind.SCENE: payloads.Scene.ARTIFACT_TYPE,
+    JumpKind.TRANSCRIPT: payloads.TranscriptSegment.ARTIFACT_TYPE,
+    JumpKind.OBJECT: payloads.ObjectDetection.ARTIFACT_TYPE,
+    JumpKind.FACE: payloads.FaceDetection.ARTIFACT_TYPE,
+    JumpKind.PLACE: payloads.PlaceClassification.ARTIFACT_TYPE,
+    JumpKind.OCR: payloads.OcrText.ARTIFACT_TYPE,
 }
 
 ARTIFACT_TYPE_OF_SOURCE: dict[TextSource, str] = {
-    TextSource.TRANSCRIPT: TranscriptSegment.ARTIFACT_TYPE,
-    TextSource.OCR: OcrText.ARTIFACT_TYPE,
+    TextSource.TRANSCRIPT: payloads.TranscriptSegment.ARTIFACT_TYPE,
+    TextSource.OCR: payloads.OcrText.ARTIFACT_TYPE,
 }
 
 
