@@ -31,8 +31,7 @@ ProfileOption = Annotated[
     typer.Option(
         "--profile",
         "-p",
-        help="fast, balanced or high_quality.  [default: EIOKU_DEFAULT_PROFILE, else fast]",
-        show_default=False,
+        help="fast, balanced or high_quality (default: EIOKU_DEFAULT_PROFILE, else fast).",
     ),
 ]
 ForceOption = Annotated[
