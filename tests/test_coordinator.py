@@ -210,6 +210,17 @@ def test_failures_are_recorded_without_artifacts(
         assert run.finished_at is not None and run.error_code == code
 
 
+def test_an_output_the_registry_rejects_fails_the_run_naming_item_and_field(
+    db: Database, catalog: AnalyzerCatalog, clip: Path
+) -> None:
+    run_id = plan(db, catalog, clip, outcome="invalid_output").run.run_id
+    result = execute_run(db, catalog, run_id)
+    assert (result.status, result.error_code) == (RunStatus.FAILED, "invalid_output")
+    assert result.error_message is not None
+    assert "#2" in result.error_message and "scene_index" in result.error_message
+    assert artifact_count(db, run_id) == 0
+
+
 def test_resume_continues_the_failed_run(
     db: Database, catalog: AnalyzerCatalog, clip: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
