@@ -218,7 +218,7 @@ def test_an_output_the_registry_rejects_fails_the_run_naming_item_and_field(
     assert (result.status, result.error_code) == (RunStatus.FAILED, "invalid_output")
     assert result.error_message is not None
     assert "#2" in result.error_message and "scene_index" in result.error_message
-    assert artifact_count(db, run_id) == 0
+    assert count_artifacts(db, run_id) == 0
 
 
 def test_resume_continues_the_failed_run(
