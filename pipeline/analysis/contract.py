@@ -1,4 +1,5 @@
-"""What the coordinator needs from an analyzer (DESIGN.md §5)."""
+"""What the coordinator needs from an analyzer (docs/ARCHITECTURE.md, "Analyzers and their
+models")."""
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass

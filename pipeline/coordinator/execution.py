@@ -1,5 +1,5 @@
 """Execute one run: the task function that embedded mode calls in-process and that a
-Celery worker calls for a queued task. Lifecycle (DESIGN.md §3):
+Celery worker calls for a queued task. Lifecycle (docs/ARCHITECTURE.md, "Runs"):
 
 1. mark the run ``running`` in its own short commit;
 2. analyze with no transaction open, reporting progress and a heartbeat;
