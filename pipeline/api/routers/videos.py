@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, BackgroundTasks, status
 
-from pipeline.api.dependencies import Context, DbSession, PathVideo
+from pipeline.api.dependencies import DbSession, PathVideo, ReadyContext
 from pipeline.api.errors import FORBIDDEN_RESPONSE
 from pipeline.api.models import SubmitRequest, SubmitResponse, VideoList, VideoOut
 from pipeline.api.routers import API_PREFIX
@@ -31,7 +31,7 @@ def get_video(video: PathVideo) -> VideoOut:
     responses=FORBIDDEN_RESPONSE,
 )
 def submit_video(
-    body: SubmitRequest, context: Context, background: BackgroundTasks
+    body: SubmitRequest, context: ReadyContext, background: BackgroundTasks
 ) -> SubmitResponse:
     """Register a file under an allowed root and plan one run per analyzer: cached runs
     are marked and not recomputed; the others go to the broker (EIOKU_BROKER_URL) or run
