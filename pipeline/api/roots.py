@@ -4,6 +4,7 @@ model folders named in a request and EIOKU_ALLOWED_MODEL_ROOTS."""
 
 import os
 from pathlib import Path
+from typing import Any
 
 from pipeline.api.errors import ApiError, invalid
 
@@ -27,3 +28,21 @@ def allowed_path(path: str, roots: tuple[Path, ...], field: str = "path") -> str
     if real is None:
         raise ApiError(403, "path_not_allowed", "path is outside the allowed roots", field)
     return str(real)
+
+
+def is_server_path_setting(key: str) -> bool:
+    """Analyzer settings that name a file or folder on the server (`model_path`,
+    `model_dir`, `models_dir`...) end in `_path` or `_dir`."""
+    return key.endswith(("_path", "_dir"))
+
+
+def check_model_paths(overrides: dict[str, dict[str, Any]], roots: tuple[Path, ...]) -> None:
+    """Every server path in ``overrides`` must lie under a models root (403 otherwise);
+    each is replaced by its real path, so a link swapped later cannot redirect it."""
+    for analyzer, settings in overrides.items():
+        for key, value in settings.items():
+            if is_server_path_setting(key) and value is not None:
+                field = f"overrides.{analyzer}.{key}"
+                if not isinstance(value, str):
+                    raise invalid(field, "expected a path")
+                settings[key] = allowed_path(value, roots, field)
