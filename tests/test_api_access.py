@@ -14,7 +14,6 @@ from pipeline.api.errors import ApiError
 from pipeline.api.roots import check_model_paths
 from pipeline.cli.serve_command import is_loopback
 from pipeline.db.engine import Database
-from pipeline.media.synthetic import alternating_shots, write_video
 from tests.api_helpers import api_client
 from tests.cli import Eioku
 from tests.factories import make_video
@@ -103,18 +102,18 @@ def test_metrics_labels_do_not_grow_with_made_up_methods(db: Database, tmp_path:
     assert len(text) < before + 5000  # one more label set, not 300
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("media") / "clip.mp4"
-    return write_video(path, alternating_shots([10, 10]), size=(64, 48))
+@pytest.fixture
+def clip(tmp_path: Path, tiny_video: Path) -> Path:
+    """A copy of the tiny video in its own folder (the allowed root)."""
+    root = tmp_path / "videos"
+    root.mkdir()
+    return Path(shutil.copy2(tiny_video, root / "clip.mp4"))
 
 
 def test_a_file_no_longer_under_a_root_is_not_served(
-    db: Database, tmp_path: Path, sample: Path
+    db: Database, tmp_path: Path, clip: Path
 ) -> None:
-    root = tmp_path / "videos"
-    root.mkdir()
-    clip = Path(shutil.copy2(sample, root / "clip.mp4"))
+    root = clip.parent
     with api_client(db, tmp_path / "home", allowed_roots=(root.resolve(),)) as client:
         video_id = client.post("/v1/videos", json={"path": str(clip)}).json()["video_id"]
         assert client.get(f"/v1/videos/{video_id}/frames/0.jpg").status_code == 200
@@ -126,12 +125,12 @@ def test_a_file_no_longer_under_a_root_is_not_served(
 
 
 def test_a_file_registered_from_outside_the_roots_is_not_served(
-    db: Database, tmp_path: Path, sample: Path
+    db: Database, tmp_path: Path, tiny_video: Path
 ) -> None:
-    stat = os.stat(sample)
+    stat = os.stat(tiny_video)
     with db.transaction() as session:
         video_id = make_video(
-            session, path=str(sample), size_bytes=stat.st_size, mtime_ns=stat.st_mtime_ns
+            session, path=str(tiny_video), size_bytes=stat.st_size, mtime_ns=stat.st_mtime_ns
         ).video_id
     root = tmp_path / "videos"
     root.mkdir()
@@ -140,11 +139,11 @@ def test_a_file_registered_from_outside_the_roots_is_not_served(
 
 
 def test_frames_larger_than_the_pixel_limit_are_413(
-    db: Database, tmp_path: Path, sample: Path
+    db: Database, tmp_path: Path, tiny_video: Path
 ) -> None:
     with db.transaction() as session:
-        video_id = make_video(session, path=str(sample), width=8000, height=8000).video_id
-    roots = (sample.parent,)
+        video_id = make_video(session, path=str(tiny_video), width=8000, height=8000).video_id
+    roots = (tiny_video.parent,)
     with api_client(db, tmp_path, allowed_roots=roots, max_frame_pixels=4096 * 4096) as client:
         response = client.get(f"/v1/videos/{video_id}/frames/0.jpg")
     assert_error(response, 413, "frame_too_large")
@@ -152,12 +151,10 @@ def test_frames_larger_than_the_pixel_limit_are_413(
 
 
 def test_frame_decodes_past_the_bound_are_503_busy(
-    db: Database, tmp_path: Path, sample: Path
+    db: Database, tmp_path: Path, clip: Path
 ) -> None:
-    root = tmp_path / "videos"
-    root.mkdir()
-    clip = Path(shutil.copy2(sample, root / "clip.mp4"))
-    with api_client(db, tmp_path / "home", allowed_roots=(root,), frame_decodes=1) as client:
+    settings = {"allowed_roots": (clip.parent,), "frame_decodes": 1}
+    with api_client(db, tmp_path / "home", **settings) as client:
         video_id = client.post("/v1/videos", json={"path": str(clip)}).json()["video_id"]
         with client.app.state.eioku.frame_slots.slot():  # type: ignore[attr-defined]
             busy = client.get(f"/v1/videos/{video_id}/frames/0.jpg")
@@ -167,18 +164,18 @@ def test_frame_decodes_past_the_bound_are_503_busy(
 
 
 def test_model_paths_must_lie_under_an_allowed_models_root(
-    db: Database, tmp_path: Path, sample: Path
+    db: Database, tmp_path: Path, tiny_video: Path
 ) -> None:
     models = tmp_path / "models"
     (models / "whisper").mkdir(parents=True)
     (models / "link").symlink_to(tmp_path)
-    settings = {"allowed_roots": (sample.parent,), "allowed_model_roots": (models,)}
+    settings = {"allowed_roots": (tiny_video.parent,), "allowed_model_roots": (models,)}
     with api_client(db, tmp_path / "home", **settings) as client:
         for escape in (str(models / ".." / "x"), str(models / "link" / "x")):
             refused = client.post(
                 "/v1/videos",
                 json={
-                    "path": str(sample),
+                    "path": str(tiny_video),
                     "analyzers": ["transcript"],
                     "overrides": {"transcript": {"model_path": escape}},
                 },

@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 
 from pipeline.coordinator.cache_key import canonical_json
 from pipeline.db.engine import Database
-from pipeline.media.synthetic import alternating_shots, write_video
 from pipeline.settings import SettingsError, load_settings
 from tests.api_helpers import api_client, seed_video
 from tests.cli import Eioku
@@ -25,18 +24,12 @@ HUGE = "99999999999999999999"  # beyond int64 and SQLite's INTEGER
 ESCAPE_NAME = "red\x1b[31mtext\x07.mp4"
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("media") / "good.mp4"
-    return write_video(path, alternating_shots([10, 10]), size=(64, 48))
-
-
 @pytest.fixture
-def root(tmp_path: Path, sample: Path) -> Path:
+def root(tmp_path: Path, tiny_video: Path) -> Path:
     """A folder of hostile names beside one good video."""
     folder = tmp_path / "videos"
     folder.mkdir()
-    (folder / "good.mp4").write_bytes(sample.read_bytes())
+    (folder / "good.mp4").write_bytes(tiny_video.read_bytes())
     (folder / "loop").symlink_to("loop")
     return folder
 
@@ -90,10 +83,15 @@ CLI_CASES = {
     "export to a directory": CliCase(
         ("export", "VIDEO", "--format", "srt", "--output", "ROOT"), 1, "is a directory"
     ),
-    "export to a missing folder": CliCase(
-        ("export", "VIDEO", "--format", "srt", "--output", "ROOT/missing/out.srt"),
+    "export below a file": CliCase(
+        ("export", "VIDEO", "--format", "srt", "--output", "ROOT/good.mp4/sub/out.srt"),
         1,
-        "does not exist",
+        "cannot write",
+    ),
+    "export to a folder that cannot be created": CliCase(
+        ("export", "VIDEO", "--format", "srt", "--output", "/proc/missing/out.srt"),
+        1,
+        "cannot write",
     ),
     "export to a read-only place": CliCase(
         ("export", "VIDEO", "--format", "srt", "--output", "/proc/eioku.srt"), 1, "cannot write"

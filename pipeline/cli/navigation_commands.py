@@ -258,12 +258,10 @@ def export(
 
 
 def _write_output(output: Path, document: str) -> None:
-    """Write ``document`` to ``output`` atomically; a folder, a missing folder or a place
-    that cannot be written is one `error:` line."""
+    """Write ``document`` to ``output`` atomically, creating missing folders; a directory
+    or a place that cannot be written (or created) is one `error:` line."""
     if output.is_dir():
         raise fail(f"--output {output}: is a directory", EXIT_FAILED)
-    if not output.parent.is_dir():
-        raise fail(f"--output {output}: folder {output.parent} does not exist", EXIT_FAILED)
     try:
         with atomic_output(output) as handle:
             handle.write(document.encode())
