@@ -2,9 +2,13 @@
 (never the password) and exits 1; the API starts anyway, answers 503
 `database_unavailable` where it needs the database, and recovers without a restart."""
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -12,7 +16,7 @@ from pipeline.api import create_app
 from pipeline.db.engine import Database
 from pipeline.settings import Settings
 from tests.cli import Eioku
-from tests.distributed import TcpProxy, free_port
+from tests.distributed import REPO, TcpProxy, free_port, wait_until
 from tests.test_api import assert_error
 
 PASSWORD = "s3cret-pw"
@@ -86,3 +90,41 @@ def _assert_up(client: TestClient) -> None:
     assert client.get("/v1/videos").status_code == 200
     assert client.get("/healthz").json()["status"] == "ok"
     assert 'eioku_runs{status="succeeded"}' in client.get("/metrics").text
+
+
+def test_eioku_serve_starts_while_the_database_is_down(tmp_path: Path) -> None:
+    database_port, port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "EIOKU_HOME": str(tmp_path / "home"),
+        "EIOKU_DATABASE_URL": f"postgresql://eioku:{PASSWORD}@127.0.0.1:{database_port}/eioku",
+        "EIOKU_API_TOKEN": "token",
+    }
+    log = tmp_path / "server.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli.main", "serve", "--port", str(port)],
+            env=env,
+            cwd=REPO,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+
+    def health() -> int | None:
+        try:
+            return httpx.get(f"{base}/healthz", timeout=1).status_code
+        except httpx.HTTPError:
+            return None
+
+    try:
+        wait_until(lambda: health() is not None, 30, "eioku serve")
+        assert health() == 503
+        videos = httpx.get(f"{base}/v1/videos", headers={"Authorization": "Bearer token"})
+        assert_error(videos, 503, "database_unavailable")
+    finally:
+        process.terminate()
+        process.wait(10)
+    text = log.read_text()
+    assert f"database unavailable: 127.0.0.1:{database_port}" in text
+    assert "Traceback" not in text and PASSWORD not in text

@@ -51,6 +51,9 @@ RETRY_LATER = {"Retry-After": "5"}
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "Unknown video, run or nothing found"},
     422: {"model": ErrorResponse, "description": "Invalid parameter; `field` names it"},
+    401: {"model": ErrorResponse, "description": "No valid bearer token (when tokens are set)"},
+    413: {"model": ErrorResponse, "description": "Request body over the limit"},
+    503: {"model": ErrorResponse, "description": "The database does not answer"},
 }
 FORBIDDEN_RESPONSE: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorResponse, "description": "Path outside the allowed roots"}
