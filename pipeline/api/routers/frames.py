@@ -42,14 +42,15 @@ def get_frame(
     index: only the frames from the keyframe before it are decoded. 404 past the end, 403
     when the file's real path is not under an allowed root (any more)."""
     settings = context.settings
-    if real_path_under(video.path, settings.allowed_roots) is None:
+    real = real_path_under(video.path, settings.allowed_roots)
+    if real is None:
         raise ApiError(403, "path_not_allowed", "the video file is outside the allowed roots")
     check_frame_size(video, settings.max_frame_pixels)
-    _check_unchanged(video)
+    _check_unchanged(video, str(real))
     from pipeline.media.frames import FrameSampler  # PyAV and numpy only when used
 
-    try:
-        with context.frame_slots.slot(), FrameSampler(video.path) as sampler:
+    try:  # the checked real path, not the stored one: no link swapped in since is followed
+        with context.frame_slots.slot(), FrameSampler(str(real)) as sampler:
             frame = sampler.frame_at_index(frame_index)
     except MediaError as exc:
         raise not_found("video_file_unavailable", exc.message) from None
@@ -58,9 +59,9 @@ def get_frame(
     return Response(_jpeg(frame.image), media_type="image/jpeg")
 
 
-def _check_unchanged(video: Video) -> None:
+def _check_unchanged(video: Video, real_path: str) -> None:
     try:
-        stat = stat_media_file(video.path)
+        stat = stat_media_file(real_path)
     except MediaError as exc:
         raise not_found("video_file_unavailable", exc.message) from None
     if (stat.size_bytes, stat.mtime_ns) != (video.size_bytes, video.mtime_ns):
