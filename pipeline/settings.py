@@ -69,10 +69,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         default_profile=env.get("EIOKU_DEFAULT_PROFILE", "fast"),
         analyzer_plugins=_names(env.get("EIOKU_ANALYZER_PLUGINS")),
-        visibility_timeout_s=int(_number(env, "EIOKU_VISIBILITY_TIMEOUT", 6 * 3600, whole=True)),
+        visibility_timeout_s=_integer(env, "EIOKU_VISIBILITY_TIMEOUT", 6 * 3600),
         heartbeat_interval_s=_number(env, "EIOKU_HEARTBEAT_INTERVAL", 10),
         stale_after_s=_number(env, "EIOKU_STALE_AFTER", 120),
-        max_attempts=int(_number(env, "EIOKU_MAX_ATTEMPTS", 3, whole=True)),
+        max_attempts=_integer(env, "EIOKU_MAX_ATTEMPTS", 3),
         reconcile_interval_s=_number(env, "EIOKU_RECONCILE_INTERVAL", 30),
         profile_order=_names(order) or PROFILE_ORDER_DEFAULT,
         allowed_roots=_folders(env.get("EIOKU_ALLOWED_ROOTS")),
@@ -80,15 +80,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         api_tokens=_names(env.get("EIOKU_API_TOKEN")),
         api_read_tokens=_names(env.get("EIOKU_API_READ_TOKEN")),
         metrics_public=_flag(env, "EIOKU_METRICS_PUBLIC"),
-        max_body_bytes=int(
-            _number(env, "EIOKU_API_MAX_BODY_BYTES", MAX_BODY_BYTES_DEFAULT, whole=True)
-        ),
-        frame_decodes=int(
-            _number(env, "EIOKU_API_FRAME_DECODES", FRAME_DECODES_DEFAULT, whole=True)
-        ),
-        max_frame_pixels=int(
-            _number(env, "EIOKU_API_MAX_FRAME_PIXELS", MAX_FRAME_PIXELS_DEFAULT, whole=True)
-        ),
+        max_body_bytes=_integer(env, "EIOKU_API_MAX_BODY_BYTES", MAX_BODY_BYTES_DEFAULT),
+        frame_decodes=_integer(env, "EIOKU_API_FRAME_DECODES", FRAME_DECODES_DEFAULT),
+        max_frame_pixels=_integer(env, "EIOKU_API_MAX_FRAME_PIXELS", MAX_FRAME_PIXELS_DEFAULT),
     )
 
 
@@ -101,19 +95,35 @@ def _folders(value: str | None) -> tuple[Path, ...]:
     return tuple(Path(folder).expanduser().resolve() for folder in _names(value))
 
 
-def _number(env: Mapping[str, str], name: str, default: float, *, whole: bool = False) -> float:
-    """A positive finite number (an integer when ``whole``) from ``name``, else ``default``."""
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive finite number from ``name``, else ``default``."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = int(raw) if whole else float(raw)
+        value = float(raw)
     except ValueError:
-        kind = "a whole number" if whole else "a number"
-        raise SettingsError(f"{name}={raw!r} is not {kind}") from None
+        raise SettingsError(f"{name}={raw!r} is not a number") from None
+    _check_positive(name, raw, value)
+    return value
+
+
+def _integer(env: Mapping[str, str], name: str, default: int) -> int:
+    """A positive whole number from ``name``, else ``default``."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
+    _check_positive(name, raw, value)
+    return value
+
+
+def _check_positive(name: str, raw: str, value: float) -> None:
     if not math.isfinite(value) or value <= 0:
         raise SettingsError(f"{name}={raw!r} is not a positive finite number")
-    return value
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
