@@ -128,9 +128,8 @@ def test_cli_answers_bad_input_with_one_error_line(
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
     assert case.says in result.stderr, result.stderr
     assert "\x1b" not in result.stderr and "\x07" not in result.stderr  # nothing raw
-    if case.code == 1:  # our own errors: exactly one line
-        errors = [line for line in result.stderr.splitlines() if line.strip()]
-        assert len(errors) == 1 and errors[0].startswith("error: "), result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and errors[0].startswith("error: "), result.stderr
     if case.good_file_processed:
         assert "scenes/fast" in result.stdout, result.stdout  # the good file was analyzed
     else:
