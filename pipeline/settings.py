@@ -2,14 +2,17 @@
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 PROFILE_ORDER_DEFAULT = ("high_quality", "balanced", "fast")
 MAX_BODY_BYTES_DEFAULT = 1024 * 1024
 FRAME_DECODES_DEFAULT = 2
 MAX_FRAME_PIXELS_DEFAULT = 4096 * 4096  # 4K (DCI and UHD) frames; 8K is refused
+
+N = TypeVar("N", int, float)
 
 
 class SettingsError(ValueError):
@@ -96,34 +99,27 @@ def _folders(value: str | None) -> tuple[Path, ...]:
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:
-    """A positive finite number from ``name``, else ``default``."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a number") from None
-    _check_positive(name, raw, value)
-    return value
+    return _positive(env, name, default, float, "a number")
 
 
 def _integer(env: Mapping[str, str], name: str, default: int) -> int:
-    """A positive whole number from ``name``, else ``default``."""
+    return _positive(env, name, default, int, "a whole number")
+
+
+def _positive(
+    env: Mapping[str, str], name: str, default: N, parse: Callable[[str], N], kind: str
+) -> N:
+    """A positive finite value of ``name`` read with ``parse``, else ``default``."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = int(raw)
+        value = parse(raw)
     except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
-    _check_positive(name, raw, value)
-    return value
-
-
-def _check_positive(name: str, raw: str, value: float) -> None:
+        raise SettingsError(f"{name}={raw!r} is not {kind}") from None
     if not math.isfinite(value) or value <= 0:
         raise SettingsError(f"{name}={raw!r} is not a positive finite number")
+    return value
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
