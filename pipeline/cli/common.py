@@ -4,7 +4,6 @@ options of `analyze` and `submit`, and validation of an analysis request."""
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from sqlalchemy.orm import Session
 
 from pipeline.analysis.catalog import AnalyzerCatalog
@@ -47,7 +46,7 @@ SetOption = Annotated[
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    render.err.print(f"[red]error[/red]: {escape(message)}")
+    render.err.print(f"[red]error[/red]: {render.shown(message)}")
     return typer.Exit(code)
 
 
