@@ -44,17 +44,24 @@ prepare:
 test: install prepare
 	$(BIN)/pytest
 
+EIOKU_DEMO := EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku
+DEMO_ANALYZERS := scenes,transcript,faces,ocr
+
 demo: install
-	@echo "== analyze the bundled sample: scene cuts (at frames 50, 90, 150, 185, 250) and speech"
-	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku analyze $(SAMPLE) --analyzers scenes,transcript
-	@echo "== the scenes found"
-	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku artifacts $(SAMPLE) --type scene
-	@echo "== where is 'country' said?"
-	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku find $(SAMPLE) country
+	@echo "== analyze the bundled sample with every analyzer that has weights offline"
+	$(EIOKU_DEMO) analyze $(SAMPLE) --analyzers $(DEMO_ANALYZERS)
+	@echo "== the scenes found (cuts at frames 50, 90, 150, 185 and 250)"
+	$(EIOKU_DEMO) artifacts $(SAMPLE) --type scene
+	@echo "== faces on screen, clustered into people"
+	$(EIOKU_DEMO) artifacts $(SAMPLE) --type face.detection --limit 4
+	@echo "== jump to the first appearance of person 0 (a face cluster)"
+	$(EIOKU_DEMO) jump $(SAMPLE) --kind face --face-cluster 0
+	@echo "== where is 'ask' said (transcript) or shown (on-screen text)?"
+	$(EIOKU_DEMO) find $(SAMPLE) ask
 	@echo "== the transcript as subtitles"
-	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku export $(SAMPLE) --format srt
+	$(EIOKU_DEMO) export $(SAMPLE) --format srt
 	@echo "== the same file again: served from the cache"
-	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku analyze $(SAMPLE) --analyzers scenes,transcript
+	$(EIOKU_DEMO) analyze $(SAMPLE) --analyzers $(DEMO_ANALYZERS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -65,12 +72,12 @@ format: install
 	$(BIN)/ruff format .
 
 bench: install
-	$(BIN)/python bench/cache_hit.py
-	$(BIN)/python bench/batch_insert.py
-	$(BIN)/python bench/scale_workers.py
-	$(BIN)/python bench/query.py
-	$(BIN)/python bench/analyzers.py
-	$(BIN)/python bench/frame_sampler.py
+	$(BIN)/python -m bench.cache_hit
+	$(BIN)/python -m bench.batch_insert
+	$(BIN)/python -m bench.scale_workers
+	$(BIN)/python -m bench.query
+	$(BIN)/python -m bench.analyzers
+	$(BIN)/python -m bench.frame_sampler
 
 # the distributed stack, where a Docker engine runs (see README, "Scaling out")
 up:

@@ -5,7 +5,7 @@ the way a user would script it by hand, with the same loaded model:
   sampled frame (same sampling interval and frame size as Eioku's profile);
 - transcript: faster-whisper's own `transcribe(path)` on the file, without VAD.
 
-    python bench/analyzers.py [--seconds 30] [--profile fast] [--only ocr,faces,transcript]
+    python -m bench.analyzers [--seconds 30] [--profile fast] [--only ocr,faces,transcript]
 
 Model loading is timed separately (once per worker process in Eioku) and excluded; each
 side runs twice, alternating, and the faster run counts.
@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from pipeline.media.probe import probe_source
-from pipeline.media.synthetic import (
+from tests.media.synthetic import (
     Caption,
     Shot,
     write_stills_video,

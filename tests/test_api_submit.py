@@ -13,10 +13,10 @@ import redis
 from fastapi.testclient import TestClient
 
 from pipeline.db.engine import Database
-from pipeline.media.synthetic import alternating_shots, write_video
 from tests.api_helpers import api_client
 from tests.cli import Eioku
 from tests.distributed import RedisServer
+from tests.media.synthetic import alternating_shots, write_video
 from tests.test_api import assert_error
 
 SIZE = (160, 120)

@@ -17,9 +17,9 @@ from pipeline.db.engine import Database
 from pipeline.db.models import AnalysisHistory, Artifact, HistoryAction, RunStatus, Video
 from pipeline.db.repositories import ArtifactRepository, RunRepository
 from pipeline.db.types import utcnow
-from pipeline.media.synthetic import alternating_shots, write_video
 from tests.analyzers import ScriptedAnalyzer
 from tests.factories import make_envelope
+from tests.media.synthetic import alternating_shots, write_video
 from tests.stored import artifact_count, stored_embeddings
 
 

@@ -21,8 +21,8 @@ from pipeline.db.projections import face_clusters
 from pipeline.db.repositories import ArtifactRepository
 from pipeline.media.frames import SampledFrame
 from pipeline.media.probe import probe_source
-from pipeline.media.synthetic import alternating_shots, write_stills_video, write_video
 from tests.cli import Eioku
+from tests.media.synthetic import alternating_shots, write_stills_video, write_video
 from tests.stored import stored_embeddings
 from workers.analyzers.face_clustering import cluster_faces, renumber_by_first_appearance
 from workers.analyzers.face_detection import (

@@ -16,7 +16,7 @@ from pipeline.db.engine import Database
 from tests.api_helpers import api_client
 from tests.cli import Eioku
 from tests.factories import clear_tables
-from tests.media_matrix import (
+from tests.media.matrix import (
     CAPTION,
     CORRUPT,
     CUT_FRAMES,

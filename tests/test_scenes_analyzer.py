@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.analysis.contract import AnalysisInputError
 from pipeline.media.probe import probe, probe_source
-from pipeline.media.synthetic import Shot, alternating_shots, cut_frames, write_video
+from tests.media.synthetic import Shot, alternating_shots, cut_frames, write_video
 from workers.analyzers import scenes as scenes_module
 from workers.analyzers.scenes import ScenesAnalyzer
 

@@ -19,7 +19,7 @@ import av
 import cv2
 import numpy as np
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 FPS = 10
 SHOT_FRAMES = (20, 15, 15)  # colour field, face, caption: 5 s at 10 fps (cuts 15+ apart)
 CUT_FRAMES = [20, 35]
@@ -66,7 +66,7 @@ def storyboard(width: int, height: int) -> list[np.ndarray]:
     """The frames of every clip at its displayed size, one per frame index."""
     colour = np.zeros((height, width, 3), np.uint8)
     colour[:] = (40, 90, 200)
-    face = fit_into(_rgb(DATA / "zidane.jpg")[ZIDANE_CROP], width, height)
+    face = fit_into(rgb_image(DATA / "zidane.jpg")[ZIDANE_CROP], width, height)
     card = caption_card(CAPTION, width, height)
     shots = (colour, face, card)
     return [shot for shot, count in zip(shots, SHOT_FRAMES, strict=True) for _ in range(count)]
@@ -173,7 +173,7 @@ def corrupt_middle(source: Path, target: Path, *, damage: int = 4096) -> Path:
     return target
 
 
-def _rgb(path: Path) -> np.ndarray:
+def rgb_image(path: Path) -> np.ndarray:
     return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
 
 
