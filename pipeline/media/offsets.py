@@ -170,30 +170,38 @@ def _scan_of(
 class PacketTable:
     """A scan plus the presentation order: frame n (presentation order, the numbering of
     every artifact) is packet ``presentation[n]`` (file order) and is shown at
-    ``frame_pts[n]`` (relative to the stream start, in ``time_base`` units)."""
+    ``frame_pts[n]`` ``time_base`` units after the stream start (which is ``origin`` in
+    the container's timestamps). An untimed stream is timed by its nominal frame rate."""
 
     scan: PacketScan
     presentation: np.ndarray  # int64 packet positions, one per shown frame
     frame_pts: np.ndarray  # int64
+    time_base: Fraction
+    origin: int
 
     @property
     def frame_count(self) -> int:
         return len(self.presentation)
 
+    @property
+    def source(self) -> PacketSource:
+        return self.scan.source
+
 
 def build_packet_table(scan: PacketScan) -> PacketTable:
     """Orders the packets by PTS. A raw elementary stream has no timestamps: it is decoded
-    once, and its frames are timed by the nominal frame rate."""
+    once, and the order its frames come out of the decoder is their presentation order."""
     if scan.timed:
         shown = np.flatnonzero(~scan.discarded)
         order = shown[np.lexsort((scan.dts[shown], scan.pts[shown]))]
         origin = scan.start_time if scan.start_time is not None else int(scan.pts[order[0]])
-        return PacketTable(scan, order, scan.pts[order] - origin)
+        return PacketTable(scan, order, scan.pts[order] - origin, scan.time_base, origin)
     order = np.fromiter(
         (position for position, _ in decoded_frames(scan.source, range(len(scan.source)))),
         np.int64,
     )
-    return PacketTable(scan, order, np.arange(len(order), dtype=np.int64))
+    frame_pts = np.arange(len(order), dtype=np.int64)
+    return PacketTable(scan, order, frame_pts, 1 / scan.frame_rate, 0)
 
 
 def index_file(path: Path) -> PacketTable:

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.files import atomic_write_bytes
 from schemas.offsets import REGENERATE_HINT, offsets_problem, reject_legacy_format
 
 _HEAD = re.compile(rb'\{"video_url"\s*:\s*(?P<url>"(?:[^"\\]|\\.)*")\s*,\s*"frames"\s*:\s*\[')
@@ -62,6 +63,10 @@ def encode_offsets(index: OffsetIndex) -> bytes:
         for offset, irap in zip(index.offsets.tolist(), index.irap_offsets.tolist(), strict=True)
     )
     return f'{{"video_url": {json.dumps(index.video_url)}, "frames": [{entries}]}}\n'.encode()
+
+
+def write_offsets_file(index: OffsetIndex, path: Path) -> None:
+    atomic_write_bytes(path, encode_offsets(index))
 
 
 def read_offsets_file(path: Path) -> OffsetIndex:
