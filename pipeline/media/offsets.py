@@ -20,6 +20,8 @@ from pipeline.media.errors import MediaError
 from pipeline.media.offsets_file import OffsetIndex
 from pipeline.media.packet_decoder import PacketSource, decoded_frames
 
+UNKNOWN_TS = np.iinfo(np.int64).min  # timestamps may be negative: -1 is a real one
+
 # Matroska block header (track number, timecode, flags, lacing sizes) before a frame's data
 BLOCK_HEADER_WINDOW = 64
 
@@ -27,12 +29,12 @@ BLOCK_HEADER_WINDOW = 64
 @dataclass(frozen=True)
 class PacketScan:
     """The video packets in file (decode) order, as the demuxer reports them. ``pts`` and
-    ``dts`` fall back on each other; both are None (all -1) in a raw elementary stream."""
+    ``dts`` fall back on each other; both are unknown in a raw elementary stream."""
 
     source: PacketSource
     irap_offsets: np.ndarray  # int64
-    pts: np.ndarray  # int64, -1 where unknown
-    dts: np.ndarray  # int64, -1 where unknown
+    pts: np.ndarray  # int64, UNKNOWN_TS where unknown
+    dts: np.ndarray  # int64, UNKNOWN_TS where unknown
     durations: np.ndarray  # int64
     discarded: np.ndarray  # bool: cut by an edit list, never shown
     time_base: Fraction
@@ -42,7 +44,7 @@ class PacketScan:
 
     @property
     def timed(self) -> bool:
-        return bool(len(self.pts)) and bool(np.all(self.pts >= 0))
+        return bool(len(self.pts)) and bool(np.all(self.pts != UNKNOWN_TS))
 
     def offset_index(self, video_url: str) -> OffsetIndex:
         return OffsetIndex(video_url, self.source.offsets, self.irap_offsets)
@@ -90,8 +92,8 @@ def _packet_rows(
                 (
                     _data_offset(path, data, packet),
                     packet.size,
-                    -1 if packet.pts is None else packet.pts,
-                    -1 if packet.dts is None else packet.dts,
+                    UNKNOWN_TS if packet.pts is None else packet.pts,
+                    UNKNOWN_TS if packet.dts is None else packet.dts,
                     packet.duration or 0,
                     packet.is_keyframe,
                     packet.is_discard,
@@ -155,8 +157,8 @@ def _scan_of(
             sizes=np.array(columns[1], np.int64),
         ),
         irap_offsets=np.maximum.accumulate(np.where(keyframes, offsets, -1)),
-        pts=np.where(pts >= 0, pts, dts),
-        dts=np.where(dts >= 0, dts, pts),
+        pts=np.where(pts != UNKNOWN_TS, pts, dts),
+        dts=np.where(dts != UNKNOWN_TS, dts, pts),
         durations=np.array(columns[4], np.int64),
         discarded=np.array(columns[6], bool),
         time_base=time_base,
