@@ -9,11 +9,18 @@ from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.api.context import ApiContext
 from pipeline.api.errors import ERROR_RESPONSES, install_error_handlers
 from pipeline.api.metrics import LatencyMiddleware, build_registry
-from pipeline.api.routers import artifacts, frames, navigation, ops, runs, videos
+from pipeline.api.routers import artifacts, frames, navigation, offsets, ops, runs, videos
 from pipeline.db.connect import open_database
 from pipeline.settings import Settings
 
-API_ROUTERS = (videos.router, artifacts.router, navigation.router, runs.router, frames.router)
+API_ROUTERS = (
+    videos.router,
+    artifacts.router,
+    navigation.router,
+    runs.router,
+    frames.router,
+    offsets.router,
+)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -4,8 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from pipeline.api.dependencies import PathVideo
+from pipeline.api.dependencies import Context, PathVideo
 from pipeline.api.errors import ApiError, not_found
+from pipeline.api.frame_index import indexed_frames
 from pipeline.api.routers import API_PREFIX
 from pipeline.db.models import Video
 from pipeline.media.errors import MediaError
@@ -27,23 +28,19 @@ JPEG_QUALITY = 90
 )
 def get_frame(
     video: PathVideo,
+    context: Context,
     frame_index: Annotated[
         int, Path(ge=0, le=MAX_JSON_SAFE_INT, description="frame number in presentation order")
     ],
 ) -> Response:
-    """Frame `frame_index` (0-based, presentation order), found through the video's packet
-    index: only the frames from the keyframe before it are decoded. 404 past the end."""
+    """Frame `frame_index` (0-based, presentation order), found through the video's
+    persisted frame index: only the packets from the keyframe before it are read and
+    decoded. 404 past the end."""
     _check_unchanged(video)
-    from pipeline.media.frames import FrameSampler  # PyAV and numpy only when used
-
-    try:
-        with FrameSampler(video.path) as sampler:
-            frame = sampler.frame_at_index(frame_index)
-    except MediaError as exc:
-        raise not_found("video_file_unavailable", exc.message) from None
+    frame = indexed_frames(context.settings, video).frame(frame_index)
     if frame is None:
         raise not_found("frame_not_found", f"video has no frame {frame_index}", "frame_index")
-    return Response(_jpeg(frame.image), media_type="image/jpeg")
+    return Response(_jpeg(frame.to_ndarray(format="rgb24")), media_type="image/jpeg")
 
 
 def _check_unchanged(video: Video) -> None:
