@@ -11,12 +11,14 @@ most recent keyframe before it. Offsets strictly increase.
 """
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import numpy as np
 from pydantic import Field, model_validator
 
 from schemas.base import MAX_JSON_SAFE_INT, NonEmptyText, StrictModel
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ByteOffset = Annotated[int, Field(strict=True, ge=0, le=MAX_JSON_SAFE_INT)]
 
@@ -39,8 +41,10 @@ def reject_legacy_format(document: Any) -> None:
         raise LegacyOffsetsFormatError()
 
 
-def offsets_problem(offsets: np.ndarray, irap_offsets: np.ndarray) -> str | None:
+def offsets_problem(offsets: "np.ndarray", irap_offsets: "np.ndarray") -> str | None:
     """Why two int64 arrays (file order) are not a valid index, or None when they are."""
+    import numpy as np  # only when an index is checked: the API starts without numpy
+
     if offsets.shape != irap_offsets.shape:
         return "offset and irap_offset arrays differ in length"
     if not len(offsets):
@@ -84,6 +88,8 @@ class FrameOffsets(StrictModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> "FrameOffsets":
+        import numpy as np
+
         offsets = np.fromiter((f.offset for f in self.frames), np.int64, len(self.frames))
         iraps = np.fromiter((f.irap_offset for f in self.frames), np.int64, len(self.frames))
         problem = offsets_problem(offsets, iraps)
