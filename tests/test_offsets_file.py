@@ -142,6 +142,8 @@ def test_the_old_nested_format_is_refused_with_a_hint_to_regenerate(tmp_path: Pa
 def test_not_json_and_missing_files_are_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(OffsetsFileError, match="not JSON"):
         parse_offsets(b'{"video_url": "x", "frames": [')
+    with pytest.raises(OffsetsFileError, match="not JSON"):  # a leading zero is not JSON
+        parse_offsets(b'{"video_url": "x", "frames": [{"offset": 07, "irap_offset": 7}]}')
     with pytest.raises(OffsetsFileError, match="cannot read"):
         read_offsets_file(tmp_path / "absent.json")
 

@@ -15,15 +15,16 @@ from typing import Any
 import numpy as np
 
 from pipeline.files import atomic_write_bytes
+from schemas.base import MAX_JSON_SAFE_INT
 from schemas.offsets import REGENERATE_HINT, offsets_problem, reject_legacy_format
 
 _HEAD = re.compile(rb'\{"video_url"\s*:\s*(?P<url>"(?:[^"\\]|\\.)*")\s*,\s*"frames"\s*:\s*\[')
 _SUFFIX = b"]}"
 _ENTRY = b'{"offset":,"irap_offset":}'
-_LAYOUT_NOISE = b"0123456789 \t\r\n"  # what the fast path strips before comparing the layout
+_DIGITS = b"0123456789"
+_LAYOUT_NOISE = _DIGITS + b" \t\r\n"  # what the fast path strips before comparing the layout
 _DIGITS_ONLY = bytes(c if 48 <= c <= 57 else 32 for c in range(256))
-_MAX_DIGITS = 15  # longer numbers may exceed MAX_JSON_SAFE_INT: general path
-_UNSAFE_NUMBER = re.compile(rb"\d{%d}|(?<!\d)0\d" % (_MAX_DIGITS + 1))
+_POWERS_OF_TEN = 10 ** np.arange(1, 19, dtype=np.int64)
 
 
 class OffsetsFileError(ValueError):
@@ -98,17 +99,27 @@ def _parse_canonical(data: bytes) -> OffsetIndex | None:
     if head is None or not document.endswith(_SUFFIX):
         return None
     body = document[head.end() : -len(_SUFFIX)]
-    if _UNSAFE_NUMBER.search(body):
-        return None
     numbers = np.fromstring(body.translate(_DIGITS_ONLY), dtype=np.int64, sep=" ")
     count = len(numbers) // 2
     if len(numbers) % 2 or body.translate(None, _LAYOUT_NOISE) != b",".join([_ENTRY] * count):
+        return None
+    if not _exact(numbers, digits=len(body) - len(body.translate(None, _DIGITS))):
         return None
     try:
         video_url = json.loads(head.group("url"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None
     return OffsetIndex(video_url, numbers[0::2].copy(), numbers[1::2].copy())
+
+
+def _exact(numbers: np.ndarray, digits: int) -> bool:
+    """Whether the numbers were parsed exactly from ``digits`` digits: none overflowed or
+    had leading zeros (each then has fewer digits than its text), all JSON-safe."""
+    if not len(numbers):
+        return digits == 0
+    in_range = numbers.min() >= 0 and numbers.max() <= MAX_JSON_SAFE_INT
+    needed = len(numbers) + int(np.searchsorted(_POWERS_OF_TEN, numbers, side="right").sum())
+    return bool(in_range) and needed == digits
 
 
 def _parse_general(data: bytes) -> OffsetIndex:
@@ -144,4 +155,4 @@ def _parse_general(data: bytes) -> OffsetIndex:
 
 
 def _is_byte_offset(value: object) -> bool:
-    return type(value) is int and 0 <= value < 2**53
+    return type(value) is int and 0 <= value <= MAX_JSON_SAFE_INT
