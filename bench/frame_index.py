@@ -35,7 +35,7 @@ def write_clip(path: Path, seconds: int, width: int, height: int) -> Path:
     used, with a bitrate like camera footage's rather than like pure noise's."""
     rng = np.random.default_rng(0)
     ramp = np.linspace(0, 239, width * 2, dtype=np.float32)[None, :]
-    grain = rng.integers(0, 16, (height * 3 // 2, width * 2))
+    grain = rng.integers(0, 4, (height * 3 // 2, width * 2))
     texture = (ramp + grain).astype(np.uint8)
     with av.open(str(path), "w") as output:
         stream = output.add_stream("libx264", rate=FPS)
