@@ -153,6 +153,14 @@ def test_convert_writes_a_playable_h265_stream_and_its_offsets(
     assert decoded[0].shape == sequential_frames(clips["mp4"])[0].shape
     frames = assert_valid_offsets_file(offsets_file, output)
     assert sum(frame["offset"] == frame["irap_offset"] for frame in frames) == FRAMES // 10
+    # a client holding only the offsets file reads from the last IRAP on and decodes
+    last_gop = output.read_bytes()[frames[-1]["irap_offset"] :]
+    decoder = av.CodecContext.create("hevc", "r")
+    packets = [*decoder.parse(last_gop), *decoder.parse(None)]  # None: the last one too
+    pictures = [f for packet in [*packets, None] for f in decoder.decode(packet)]
+    assert len(pictures) == 10
+    for picture, expected in zip(pictures, decoded[-10:], strict=True):
+        assert np.array_equal(picture.to_ndarray(format="rgb24"), expected)
 
     before = output.read_bytes()
     refused = eioku(*args)

@@ -1,8 +1,9 @@
 """Transcode a video to an H.265 Annex-B elementary stream with libx265 (through PyAV).
 
-GOPs are closed (every keyframe an IDR, no open-GOP leading pictures) and keyframes come
-at a fixed interval, so every frame decodes from the keyframe before it alone: what
-random access by byte offset needs."""
+GOPs are closed (every keyframe an IDR, no open-GOP leading pictures), keyframes come at
+a fixed interval and each carries the parameter sets (VPS, SPS, PPS), so the bytes from
+any keyframe's offset on decode by themselves: what a client reading the stream by byte
+range needs."""
 
 from dataclasses import dataclass
 from fractions import Fraction
@@ -43,6 +44,7 @@ def x265_params(settings: HevcSettings) -> str:
             f"min-keyint={settings.gop}",
             "scenecut=0",
             "open-gop=0",
+            "repeat-headers=1",
             "log-level=error",
         )
     )
