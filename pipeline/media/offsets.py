@@ -63,12 +63,24 @@ def scan_packets(path: str) -> PacketScan:
             raise MediaError("no_video_stream", f"{path}: has no video stream")
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
             rows = _packet_rows(path, container, stream, data)
+        if not rows:
+            raise MediaError("no_frames", f"{path}: the video stream has no packets")
+        columns = [np.array(column) for column in zip(*rows, strict=True)]
+        offsets, sizes, pts, dts, durations, keyframes, discarded = columns
+        _check_indexable(path, container.format.name, offsets, keyframes)
         codec = stream.codec_context
-        extradata = bytes(codec.extradata or b"")
-        name = codec.name
-        time_base = Fraction(stream.time_base or Fraction(1, 90000))
-        rate = stream.average_rate or stream.guessed_rate or Fraction(25)
-        return _scan_of(path, rows, name, extradata, time_base, stream.start_time, rate, container)
+        return PacketScan(
+            source=PacketSource(path, codec.name, bytes(codec.extradata or b""), offsets, sizes),
+            irap_offsets=np.maximum.accumulate(np.where(keyframes, offsets, -1)),
+            pts=np.where(pts != UNKNOWN_TS, pts, dts),
+            dts=np.where(dts != UNKNOWN_TS, dts, pts),
+            durations=durations,
+            discarded=discarded,
+            time_base=Fraction(stream.time_base or Fraction(1, 90000)),
+            start_time=stream.start_time,
+            frame_rate=Fraction(stream.average_rate or stream.guessed_rate or 25),
+            container=container.format.name,
+        )
 
 
 _Row = tuple[int, int, int, int, int, bool, bool]  # offset, size, pts, dts, duration, key, discard
@@ -120,26 +132,12 @@ def _data_offset(path: str, data: mmap.mmap, packet: av.Packet) -> int:
     return found
 
 
-def _scan_of(
-    path: str,
-    rows: list[_Row],
-    codec: str,
-    extradata: bytes,
-    time_base: Fraction,
-    start_time: int | None,
-    rate: Fraction,
-    container: av.container.InputContainer,
-) -> PacketScan:
-    if not rows:
-        raise MediaError("no_frames", f"{path}: the video stream has no packets")
-    columns = list(zip(*rows, strict=True))
-    offsets = np.array(columns[0], np.int64)
-    keyframes = np.array(columns[5], bool)
+def _check_indexable(path: str, container: str, offsets: np.ndarray, keyframes: np.ndarray) -> None:
     if np.any(np.diff(offsets) <= 0):
         raise MediaError(
             "unordered_packets",
-            f"{path}: the {container.format.name} file does not store its video packets in"
-            " decode order; cannot index it by offset",
+            f"{path}: the {container} file does not store its video packets in decode order;"
+            " cannot index it by offset",
         )
     if not keyframes[0]:
         raise MediaError(
@@ -147,25 +145,6 @@ def _scan_of(
             f"{path}: the video stream does not start with a keyframe; its first frames"
             " cannot be decoded on their own",
         )
-    pts, dts = np.array(columns[2], np.int64), np.array(columns[3], np.int64)
-    return PacketScan(
-        source=PacketSource(
-            path=path,
-            codec=codec,
-            extradata=extradata,
-            offsets=offsets,
-            sizes=np.array(columns[1], np.int64),
-        ),
-        irap_offsets=np.maximum.accumulate(np.where(keyframes, offsets, -1)),
-        pts=np.where(pts != UNKNOWN_TS, pts, dts),
-        dts=np.where(dts != UNKNOWN_TS, dts, pts),
-        durations=np.array(columns[4], np.int64),
-        discarded=np.array(columns[6], bool),
-        time_base=time_base,
-        start_time=start_time,
-        frame_rate=Fraction(rate),
-        container=container.format.name,
-    )
 
 
 @dataclass(frozen=True)
