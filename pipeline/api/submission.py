@@ -38,10 +38,12 @@ def allowed_path(path: str, roots: tuple[Path, ...]) -> str:
     return str(real)
 
 
-def analysis_request(catalog: AnalyzerCatalog, body: SubmitRequest) -> AnalysisRequest:
+def analysis_request(
+    catalog: AnalyzerCatalog, body: SubmitRequest, default_profile: str
+) -> AnalysisRequest:
     request = AnalysisRequest(
         analyzers=list(dict.fromkeys(body.analyzers)),
-        profile=body.profile,
+        profile=default_profile if body.profile is None else body.profile,
         overrides=body.overrides,
         force=body.force,
         resume=body.resume,
@@ -55,7 +57,7 @@ def analysis_request(catalog: AnalyzerCatalog, body: SubmitRequest) -> AnalysisR
 
 def submit(context: ApiContext, body: SubmitRequest, background: BackgroundTasks) -> SubmitResponse:
     path = allowed_path(body.path, context.settings.allowed_roots)
-    request = analysis_request(context.catalog, body)
+    request = analysis_request(context.catalog, body, context.settings.default_profile)
     planned = plan_file(context.db, context.catalog, path, request)
     report = planned.report
     if report.error_code is not None or report.video_id is None:

@@ -1,5 +1,6 @@
-"""Cache keys (DESIGN.md §3): sha256 over the canonical JSON of everything that decides
-an analyzer's output. Same key, same artifacts; a succeeded run with the key is reused."""
+"""Cache keys (docs/ARCHITECTURE.md, "Cache key"): sha256 over the canonical JSON of
+everything that decides an analyzer's output. Same key, same artifacts; a succeeded run
+with the key is reused."""
 
 import hashlib
 import json
