@@ -3,6 +3,7 @@ and MKV (with an audio track interleaved), and raw H.264 / H.265 Annex-B streams
 with B-frames so that file order and presentation order differ."""
 
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -59,13 +60,20 @@ def write_clip(
     gop: int = 12,
     bframes: int = 2,
     size: tuple[int, int] = SIZE,
+    rotation: int = 0,
+    pixel_aspect: Fraction = Fraction(1),
 ) -> Path:
-    """A clip of ``frames`` pictures (``picture(i)``), a keyframe every ``gop`` frames."""
+    """A clip of ``frames`` pictures (``picture(i)``), a keyframe every ``gop`` frames,
+    shown turned by ``rotation`` degrees and stretched by ``pixel_aspect``."""
     width, height = size
     with av.open(str(path), "w", format=kind.muxer) as output:
         video = output.add_stream(kind.codec, rate=FPS)
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         video.options = encoder_options(kind.codec, gop, bframes)
+        if pixel_aspect != 1:
+            video.codec_context.sample_aspect_ratio = pixel_aspect
+        if rotation:
+            video.set_display_rotation(rotation)
         audio = output.add_stream("aac", rate=AUDIO_RATE) if kind.audio else None
         samples = AUDIO_RATE // FPS
         for index in range(frames):

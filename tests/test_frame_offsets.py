@@ -4,7 +4,7 @@ H.265) against an independent PyAV demux and a full sequential decode."""
 import json
 import random
 from collections.abc import Iterator
-from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -22,6 +22,7 @@ from pipeline.media.random_access import IndexedFrames, NotAnIndexEntryError
 from pipeline.media.sampler_timeline import frame_timeline
 from tests.offsets_media import (
     CLIP_KINDS,
+    MKV,
     MP4,
     RAW_H265,
     ClipKind,
@@ -75,7 +76,7 @@ def test_frames_by_offset_are_pixel_identical_to_a_sequential_decode(clip: Path)
     for frame_index in random.Random(11).sample(range(FRAMES), 50):
         frame = frames.frame(frame_index)
         assert frame is not None
-        assert np.array_equal(frame.to_ndarray(format="rgb24"), reference[frame_index])
+        assert np.array_equal(frame, reference[frame_index])
     assert frames.frame(FRAMES) is None
 
 
@@ -94,7 +95,7 @@ def test_a_frame_is_decoded_from_its_irap_not_from_the_start(
     monkeypatch.setattr(random_access, "decoded_frames", recording)
     frame = IndexedFrames(table).frame_at_offsets(offset, irap)
     assert frame is not None
-    assert np.array_equal(frame.to_ndarray(format="rgb24"), sequential_frames(clip)[-1])
+    assert np.array_equal(frame, sequential_frames(clip)[-1])
     assert min(decoded) == int(np.searchsorted(table.source.offsets, irap)) > 0
     with pytest.raises(NotAnIndexEntryError):
         IndexedFrames(table).frame_at_offsets(offset, offset)
@@ -103,8 +104,7 @@ def test_a_frame_is_decoded_from_its_irap_not_from_the_start(
 def test_the_sampler_timeline_matches_the_frame_samplers_own_index(tmp_path: Path) -> None:
     from pipeline.media.frames import FrameSampler
 
-    silent = replace(MP4, audio=False)  # FrameSampler's stream discard still trips on audio
-    path = write_clip(tmp_path / "clip.mp4", silent)
+    path = write_clip(tmp_path / "clip.mp4", MP4)
     timeline = frame_timeline(index_file(path))
     with FrameSampler(str(path)) as sampler:
         own = sampler._index
@@ -116,6 +116,29 @@ def test_the_sampler_timeline_matches_the_frame_samplers_own_index(tmp_path: Pat
     )
     assert timeline.keyframe_of == own.keyframe_of
     assert all(own.seek_keys[key] == dts for key, dts in timeline.seek_keys.items())
+
+
+@pytest.mark.parametrize(
+    ("kind", "rotation", "pixel_aspect"),
+    [(MP4, 90, Fraction(1)), (MKV, 0, Fraction(2))],
+    ids=["rotated-mp4", "anamorphic-mkv"],
+)
+def test_frames_are_shown_as_the_frame_sampler_shows_them(
+    tmp_path: Path, kind: ClipKind, rotation: int, pixel_aspect: Fraction
+) -> None:
+    from pipeline.media.frames import FrameSampler
+
+    path = tmp_path / f"clip{kind.suffix}"
+    write_clip(path, kind, rotation=rotation, pixel_aspect=pixel_aspect)
+    frames = IndexedFrames(index_file(path))
+    with FrameSampler(str(path)) as sampler:
+        for frame_index in (0, 7, 30, FRAMES - 1):
+            shown = sampler.frame_at_index(frame_index)
+            assert shown is not None
+            image = frames.frame(frame_index)
+            assert image is not None
+            assert image.shape == shown.image.shape != (48, 64, 3)
+            assert np.array_equal(image, shown.image)
 
 
 def test_the_index_is_computed_once_and_read_afterwards(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.files import atomic_write_bytes
+from pipeline.media.display import DisplayGeometry
 from pipeline.media.offsets import PacketScan, PacketTable, index_file
 from pipeline.media.offsets_file import write_offsets_file
 from pipeline.media.packet_decoder import PacketSource
@@ -74,6 +75,8 @@ def _table_bytes(table: PacketTable) -> bytes:
         start_time=np.array([] if scan.start_time is None else [scan.start_time], np.int64),
         frame_rate=_ratio(scan.frame_rate),
         container=np.str_(scan.container),
+        pixel_aspect=_ratio(scan.geometry.pixel_aspect),
+        quarter_turns=np.int64(scan.geometry.quarter_turns),
         presentation=table.presentation,
         frame_pts=table.frame_pts,
         time_base=_ratio(table.time_base),
@@ -109,6 +112,7 @@ def _load_table(file: Path, path: str) -> PacketTable | None:
         start_time=int(arrays["start_time"][0]) if len(arrays["start_time"]) else None,
         frame_rate=_fraction(arrays["frame_rate"]),
         container=str(arrays["container"]),
+        geometry=DisplayGeometry(_fraction(arrays["pixel_aspect"]), int(arrays["quarter_turns"])),
     )
     return PacketTable(
         scan,

@@ -16,6 +16,7 @@ import av
 import av.error
 import numpy as np
 
+from pipeline.media.display import DisplayGeometry, geometry_of, pixel_aspect_of
 from pipeline.media.errors import MediaError
 from pipeline.media.offsets_file import OffsetIndex
 from pipeline.media.packet_decoder import PacketSource, decoded_frames
@@ -41,6 +42,7 @@ class PacketScan:
     start_time: int | None
     frame_rate: Fraction
     container: str
+    geometry: DisplayGeometry  # how the decoded pictures are shown (pixel aspect, rotation)
 
     @property
     def timed(self) -> bool:
@@ -80,7 +82,19 @@ def scan_packets(path: str) -> PacketScan:
             start_time=stream.start_time,
             frame_rate=Fraction(stream.average_rate or stream.guessed_rate or 25),
             container=container.format.name,
+            geometry=_display_geometry(path),
         )
+
+
+def _display_geometry(path: str) -> DisplayGeometry:
+    """The rotation is only known from a decoded frame (the decoder attaches the stream's
+    display matrix to it): decode the first one, as probing does."""
+    with av.open(path) as container:
+        stream = container.streams.best("video")
+        first = next(container.decode(stream), None)
+        if first is None:
+            return DisplayGeometry(pixel_aspect_of(stream), 0)
+        return geometry_of(stream, first)
 
 
 _Row = tuple[int, int, int, int, int, bool, bool]  # offset, size, pts, dts, duration, key, discard

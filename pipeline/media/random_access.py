@@ -1,5 +1,6 @@
 """One frame of a video through its packet table: read the packets from the keyframe
-(IRAP) the frame needs up to the frame's own, by byte offset, and decode only those."""
+(IRAP) the frame needs up to the frame's own, by byte offset, and decode only those.
+Frames come as displayed (pixel aspect and rotation applied), like the frame sampler's."""
 
 from contextlib import closing
 
@@ -23,14 +24,14 @@ class IndexedFrames:
     def frame_count(self) -> int:
         return self._table.frame_count
 
-    def frame(self, frame_index: int) -> av.VideoFrame | None:
-        """Frame ``frame_index`` in presentation order; None past the end or when it does
-        not decode."""
+    def frame(self, frame_index: int) -> np.ndarray | None:
+        """Frame ``frame_index`` in presentation order as RGB; None past the end or when it
+        does not decode."""
         if not 0 <= frame_index < self.frame_count:
             return None
-        return self._decode(int(self._table.presentation[frame_index]))
+        return self._displayed(self._decode(int(self._table.presentation[frame_index])))
 
-    def frame_at_offsets(self, offset: int, irap_offset: int) -> av.VideoFrame | None:
+    def frame_at_offsets(self, offset: int, irap_offset: int) -> np.ndarray | None:
         """The frame whose packet starts at ``offset``, decoded from ``irap_offset``.
         Raises NotAnIndexEntryError unless the pair is an entry of the index."""
         offsets = self._table.source.offsets
@@ -43,7 +44,17 @@ class IndexedFrames:
             raise NotAnIndexEntryError(
                 f"no frame at offset {offset} with irap_offset {irap_offset} in the index"
             )
-        return self._decode(position)
+        return self._displayed(self._decode(position))
+
+    def _displayed(self, frame: av.VideoFrame | None) -> np.ndarray | None:
+        if frame is None:
+            return None
+        geometry = self._table.scan.geometry
+        width, height = geometry.upright(*geometry.size(frame.width, frame.height))
+        if (width, height) == (frame.width, frame.height):
+            return geometry.turn(frame.to_ndarray(format="rgb24"))
+        image = frame.to_ndarray(width=width, height=height, format="rgb24", interpolation="AREA")
+        return geometry.turn(image)
 
     def _decode(self, position: int) -> av.VideoFrame | None:
         """Decode from the packet's keyframe up to the next keyframe at most. A frame that

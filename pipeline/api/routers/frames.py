@@ -40,7 +40,7 @@ def get_frame(
     frame = indexed_frames(context.settings, video).frame(frame_index)
     if frame is None:
         raise not_found("frame_not_found", f"video has no frame {frame_index}", "frame_index")
-    return Response(_jpeg(frame.to_ndarray(format="rgb24")), media_type="image/jpeg")
+    return Response(_jpeg(frame), media_type="image/jpeg")
 
 
 def _check_unchanged(video: Video) -> None:

@@ -62,4 +62,4 @@ def get_frame_at_offsets(
         raise invalid("offset", str(exc), "not_an_index_entry") from None
     if frame is None:
         raise not_found("frame_not_decodable", f"the frame at offset {offset} does not decode")
-    return Response(_jpeg(frame.to_ndarray(format="rgb24")), media_type="image/jpeg")
+    return Response(_jpeg(frame), media_type="image/jpeg")
