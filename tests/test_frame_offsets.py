@@ -159,6 +159,16 @@ def test_the_index_is_computed_once_and_read_afterwards(tmp_path: Path) -> None:
     assert read_offsets_file(stored).offsets.tolist() == first.source.offsets.tolist()
 
 
+def test_an_unreadable_stored_table_is_rebuilt(tmp_path: Path) -> None:
+    path = write_clip(tmp_path / "clip.mp4", MP4)
+    built = load_or_build(tmp_path / "home", "v1", str(path))
+    table_file = offsets_path(tmp_path / "home", "v1").with_name("frames.packets.npz")
+    for damage in (b"not a zip", table_file.read_bytes()[:100]):
+        table_file.write_bytes(damage)
+        rebuilt = load_or_build(tmp_path / "home", "v1", str(path))
+        assert np.array_equal(rebuilt.presentation, built.presentation)
+
+
 def test_a_packet_without_byte_position_fails_naming_the_container() -> None:
     packet = SimpleNamespace(size=10, pos=None)
     container = SimpleNamespace(format=SimpleNamespace(name="rtp"), demux=lambda _: [packet])

@@ -95,6 +95,13 @@ def _load_table(file: Path, path: str) -> PacketTable | None:
         return None
     if int(arrays.get("version", -1)) != TABLE_VERSION:
         return None
+    try:
+        return _table_of(arrays, path)
+    except (KeyError, IndexError, ValueError):  # written by an older build of this version
+        return None
+
+
+def _table_of(arrays: dict[str, np.ndarray], path: str) -> PacketTable:
     scan = PacketScan(
         source=PacketSource(
             path=path,
