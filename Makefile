@@ -78,6 +78,7 @@ bench: install
 	$(BIN)/python -m bench.query
 	$(BIN)/python -m bench.analyzers
 	$(BIN)/python -m bench.frame_sampler
+	$(BIN)/python -m bench.frame_index
 
 # the distributed stack, where a Docker engine runs (see README, "Scaling out")
 up:

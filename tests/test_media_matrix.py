@@ -5,12 +5,14 @@ match the storyboard, or `skipped`/`failed` with a clear error code — never a 
 import re
 import subprocess
 import sys
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from fastapi.testclient import TestClient
 
 from pipeline.db.engine import Database
 from tests.api_helpers import api_client
@@ -49,6 +51,11 @@ class Analysed:
     outcomes: dict[tuple[str, str], str]  # (file, analyzer) -> outcome[:error_code]
     video_ids: dict[str, str]
     home: Path
+
+    def api(self) -> "AbstractContextManager[TestClient]":
+        """The HTTP API on this database, allowed to read the matrix files."""
+        folder = next(iter(self.files.values()))[0].parent
+        return api_client(self.db, self.home, allowed_roots=(folder.resolve(),))
 
     def artifacts(self, name: str, artifact_type: str, *extra: str) -> list[dict]:
         result = self.eioku(
@@ -174,7 +181,7 @@ def test_the_caption_is_read_on_screen(analysed: Analysed) -> None:
 
 
 def test_the_frames_endpoint_shows_frames_as_displayed(analysed: Analysed) -> None:
-    with api_client(analysed.db, analysed.home) as client:
+    with analysed.api() as client:
         for name in [*video_files(analysed), CORRUPT]:
             spec = analysed.files[name][1]
             assert spec is not None
@@ -202,7 +209,7 @@ def test_vfr_cuts_are_where_the_frames_endpoint_shows_the_change(
     starts = [scene["start_frame"] for scene in scenes[1:]]
     assert starts == CUT_FRAMES
     video_id = analysed.video_ids["vfr.mp4"]
-    with api_client(analysed.db, analysed.home) as client:
+    with analysed.api() as client:
         for start in starts:
             before, at = (
                 _frame(client, video_id, index).astype(int) for index in (start - 1, start)
@@ -212,8 +219,8 @@ def test_vfr_cuts_are_where_the_frames_endpoint_shows_the_change(
             assert np.abs(after - at).mean() < 5  # and not at the next one
 
 
-def _frame(client: object, video_id: str, index: int) -> np.ndarray:
-    response = client.get(f"/v1/videos/{video_id}/frames/{index}.jpg")  # type: ignore[attr-defined]
+def _frame(client: TestClient, video_id: str, index: int) -> np.ndarray:
+    response = client.get(f"/v1/videos/{video_id}/frames/{index}.jpg")
     assert response.status_code == 200
     return cv2.imdecode(np.frombuffer(response.content, np.uint8), cv2.IMREAD_COLOR)
 

@@ -12,14 +12,21 @@ from pipeline.api.access import AccessMiddleware
 from pipeline.api.context import ApiContext
 from pipeline.api.errors import ERROR_RESPONSES, install_error_handlers
 from pipeline.api.metrics import LatencyMiddleware, build_registry
-from pipeline.api.routers import artifacts, frames, navigation, ops, runs, videos
+from pipeline.api.routers import artifacts, frames, navigation, offsets, ops, runs, videos
 from pipeline.db.availability import database_location, is_unavailable
 from pipeline.db.engine import Database
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
 
-API_ROUTERS = (videos.router, artifacts.router, navigation.router, runs.router, frames.router)
+API_ROUTERS = (
+    videos.router,
+    artifacts.router,
+    navigation.router,
+    runs.router,
+    frames.router,
+    offsets.router,
+)
 
 
 def create_app(settings: Settings) -> FastAPI:

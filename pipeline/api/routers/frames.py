@@ -5,19 +5,22 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from pipeline.api.dependencies import Context, PathVideo
-from pipeline.api.errors import ApiError, not_found
+from pipeline.api.errors import not_found
+from pipeline.api.frame_index import indexed_frames, jpeg, readable_path
 from pipeline.api.frame_limits import check_frame_size
 from pipeline.api.models import ErrorResponse
-from pipeline.api.roots import real_path_under
 from pipeline.api.routers import API_PREFIX
-from pipeline.db.models import Video
-from pipeline.media.errors import MediaError
-from pipeline.media.fingerprint import stat_media_file
 from schemas.base import MAX_JSON_SAFE_INT
 
 router = APIRouter(prefix=API_PREFIX, tags=["frames"])
 
-JPEG_QUALITY = 90
+# what every endpoint that decodes a frame may answer besides 200
+FRAME_ERRORS: dict[int | str, dict[str, object]] = {
+    403: {"model": ErrorResponse, "description": "file outside the allowed roots"},
+    409: {"model": ErrorResponse, "description": "the file changed since it was registered"},
+    413: {"model": ErrorResponse, "description": "frame larger than the pixel limit"},
+    503: {"model": ErrorResponse, "description": "too many frames decoding at once"},
+}
 
 
 @router.get(
@@ -25,10 +28,7 @@ JPEG_QUALITY = 90
     response_class=Response,
     responses={
         200: {"content": {"image/jpeg": {}}, "description": "the frame, full size"},
-        403: {"model": ErrorResponse, "description": "file outside the allowed roots"},
-        409: {"model": ErrorResponse, "description": "the file changed since it was analyzed"},
-        413: {"model": ErrorResponse, "description": "frame larger than the pixel limit"},
-        503: {"model": ErrorResponse, "description": "too many frames decoding at once"},
+        **FRAME_ERRORS,
     },
 )
 def get_frame(
@@ -38,42 +38,13 @@ def get_frame(
         int, Path(ge=0, le=MAX_JSON_SAFE_INT, description="frame number in presentation order")
     ],
 ) -> Response:
-    """Frame `frame_index` (0-based, presentation order), found through the video's packet
-    index: only the frames from the keyframe before it are decoded. 404 past the end, 403
-    when the file's real path is not under an allowed root (any more)."""
-    settings = context.settings
-    real = real_path_under(video.path, settings.allowed_roots)
-    if real is None:
-        raise ApiError(403, "path_not_allowed", "the video file is outside the allowed roots")
-    check_frame_size(video, settings.max_frame_pixels)
-    _check_unchanged(video, str(real))
-    from pipeline.media.frames import FrameSampler  # PyAV and numpy only when used
-
-    try:  # the checked real path, not the stored one: no link swapped in since is followed
-        with context.frame_slots.slot(), FrameSampler(str(real)) as sampler:
-            frame = sampler.frame_at_index(frame_index)
-    except MediaError as exc:
-        raise not_found("video_file_unavailable", exc.message) from None
+    """Frame `frame_index` (0-based, presentation order, as displayed), found through the
+    video's persisted frame index: only the packets from the keyframe before it are read
+    and decoded. 404 past the end."""
+    check_frame_size(video, context.settings.max_frame_pixels)  # before touching the file
+    path = readable_path(context.settings, video)
+    with context.frame_slots.slot():
+        frame = indexed_frames(context.settings, video, path).frame(frame_index)
     if frame is None:
         raise not_found("frame_not_found", f"video has no frame {frame_index}", "frame_index")
-    return Response(_jpeg(frame.image), media_type="image/jpeg")
-
-
-def _check_unchanged(video: Video, real_path: str) -> None:
-    try:
-        stat = stat_media_file(real_path)
-    except MediaError as exc:
-        raise not_found("video_file_unavailable", exc.message) from None
-    if (stat.size_bytes, stat.mtime_ns) != (video.size_bytes, video.mtime_ns):
-        raise ApiError(409, "input_changed", f"{video.path} changed since it was registered")
-
-
-def _jpeg(rgb: object) -> bytes:
-    import cv2
-
-    ok, encoded = cv2.imencode(
-        ".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]
-    )
-    if not ok:
-        raise RuntimeError("JPEG encoding failed")
-    return bytes(encoded.tobytes())
+    return Response(jpeg(frame), media_type="image/jpeg")
