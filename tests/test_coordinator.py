@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.coordinator import registration
-from pipeline.coordinator.execution import Timing, execute_run, media_source
+from pipeline.coordinator.execution import execute_run, media_source
 from pipeline.coordinator.planner import PlanAction, PlannedRun, plan_runs
 from pipeline.coordinator.registration import register_video
+from pipeline.coordinator.timing import Timing
 from pipeline.db.engine import Database
 from pipeline.db.models import AnalysisHistory, Artifact, HistoryAction, RunStatus, Video
 from pipeline.db.repositories import ArtifactRepository, RunRepository
