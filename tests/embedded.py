@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import select
 
@@ -30,13 +31,16 @@ def process_env(home: Path, database_url: str | None, **extra: str) -> dict[str,
     return env
 
 
-def start_eioku(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+def start_eioku(
+    env: dict[str, str], *args: str, output: IO[str] | None = None
+) -> subprocess.Popen[str]:
+    """Output is piped for communicate(), or all of it written to ``output``."""
     return subprocess.Popen(
         [sys.executable, "-m", "pipeline.cli.main", *args],
         env=env,
         cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=output or subprocess.PIPE,
+        stderr=subprocess.STDOUT if output else subprocess.PIPE,
         text=True,
     )
 
