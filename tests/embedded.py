@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
+import httpx
 from sqlalchemy import select
 
 from pipeline.db.engine import Database
@@ -67,3 +68,15 @@ def wait_for_progress(db: Database, timeout_s: float = 60) -> str:
 def run_row(db: Database, run_id: str) -> Run:
     with db.sessions() as session:
         return session.get_one(Run, run_id)
+
+
+def wait_for_http(base: str, timeout_s: float = 60) -> None:
+    """Until `eioku serve` at ``base`` answers its health check."""
+
+    def answers() -> bool:
+        try:
+            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_until(answers, timeout_s, f"eioku serve at {base}")

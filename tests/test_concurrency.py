@@ -2,7 +2,6 @@
 SQLite home, and on a migrated SQLite or PostgreSQL database) and POST /v1/videos fired
 ten times at once all end well with one run."""
 
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,15 +14,15 @@ from pipeline.db.engine import Database
 from pipeline.db.models import Run
 from pipeline.media.synthetic import alternating_shots, write_video
 from tests.distributed import free_port, wait_until
-from tests.embedded import analyze_args, process_env, start_eioku
+from tests.embedded import analyze_args, process_env, start_eioku, wait_for_http
 from tests.test_recovery import only_run, url_of
 
 TRIALS = 3
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_video(tmp_path_factory.mktemp("media") / "s.mp4", alternating_shots([20, 20]))
+def new_clip(directory: Path, seed: int) -> Path:
+    """A video whose content no other trial has."""
+    return write_video(directory / f"clip{seed}.mp4", alternating_shots([20 + seed, 20]))
 
 
 def race(env: dict[str, str], clip: Path, processes: int = 2) -> list[tuple[int, str, str]]:
@@ -40,24 +39,16 @@ def assert_one_run_reported_by_all(results: list[tuple[int, str, str]]) -> None:
     assert {report["outcome"] for report in reports} <= {"succeeded", "cached"}
 
 
-def test_two_analyses_on_a_fresh_home_migrate_once_and_share_the_run(
-    sample: Path, tmp_path: Path
-) -> None:
+def test_two_analyses_on_a_fresh_home_migrate_once_and_share_the_run(tmp_path: Path) -> None:
     for trial in range(TRIALS):
         home = tmp_path / f"home{trial}"
-        clip = Path(shutil.copy2(sample, tmp_path / f"clip{trial}.mp4"))
-        assert_one_run_reported_by_all(race(process_env(home, None), clip))
+        assert_one_run_reported_by_all(race(process_env(home, None), new_clip(tmp_path, trial)))
 
 
-def test_two_analyses_on_a_migrated_database_share_the_run(
-    db: Database, sample: Path, tmp_path: Path
-) -> None:
+def test_two_analyses_on_a_migrated_database_share_the_run(db: Database, tmp_path: Path) -> None:
     env = process_env(tmp_path / "home", url_of(db))
     for trial in range(TRIALS):
-        clip = Path(shutil.copy2(sample, tmp_path / f"clip{trial}.mp4"))
-        with clip.open("ab") as handle:
-            handle.write(bytes([trial]))  # new content: a new run to race for
-        assert_one_run_reported_by_all(race(env, clip))
+        assert_one_run_reported_by_all(race(env, new_clip(tmp_path, trial)))
     with db.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Run)) == TRIALS
 
@@ -72,15 +63,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     with log.open("w") as output:
         process = start_eioku(env, "serve", "--port", str(port), output=output)
     base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        try:
-            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
     try:
-        wait_until(answers, 60, "eioku serve")
+        wait_for_http(base)
         yield base, log
     finally:
         process.terminate()
@@ -88,10 +72,10 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def test_ten_simultaneous_submissions_make_one_run_and_no_error(
-    served: tuple[str, Path], sample: Path, tmp_path: Path
+    served: tuple[str, Path], tmp_path: Path
 ) -> None:
     base, log = served
-    clip = shutil.copy2(sample, tmp_path / "clip.mp4")
+    clip = new_clip(tmp_path, 0)
     overrides = {"scripted": {"step_s": 0.1}}
     body = {"path": str(clip), "analyzers": ["scripted"], "overrides": overrides}
     answers: list[httpx.Response] = []

@@ -309,7 +309,7 @@ def test_embeddings_from_the_analyzer_are_stored_with_the_run(
     assert by_index == {i: [float(i)] * 4 for i in range(4)}
 
 
-def test_resume_leaves_a_live_running_run_to_its_worker(
+def test_a_live_running_run_is_left_to_its_owner_until_silent_for_the_stale_time(
     db: Database, catalog: AnalyzerCatalog, clip: Path
 ) -> None:
     run_id = plan(db, catalog, clip).run.run_id
@@ -321,28 +321,7 @@ def test_resume_leaves_a_live_running_run_to_its_worker(
         PlanAction.ALREADY_ACTIVE, run_id, "running",
     )  # fmt: skip
     with db.transaction() as session:
-        runs = RunRepository(session)
-        silent = runs.require(run_id)
-        silent.heartbeat_at = silent.started_at = utcnow() - timedelta(minutes=10)
-    resumed = plan(db, catalog, clip, resume=True)
-    assert (resumed.action, resumed.run.run_id) == (PlanAction.RESUMED, run_id)
-
-
-def test_cache_hits_add_no_history(db: Database, catalog: AnalyzerCatalog, clip: Path) -> None:
-    execute_run(db, catalog, plan(db, catalog, clip).run.run_id)
-    for _ in range(5):
-        assert plan(db, catalog, clip).action is PlanAction.CACHED
-    with db.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(AnalysisHistory)) == 1
-
-
-def test_a_silent_running_run_is_taken_over_after_the_configured_stale_time(
-    db: Database, catalog: AnalyzerCatalog, clip: Path
-) -> None:
-    run_id = plan(db, catalog, clip).run.run_id
-    with db.transaction() as session:
-        runs = RunRepository(session)
-        silent = runs.transition(runs.require(run_id), RunStatus.RUNNING)
+        silent = RunRepository(session).require(run_id)
         silent.heartbeat_at = utcnow() - timedelta(seconds=10)
     settings = load_settings({"EIOKU_STALE_AFTER": "5", "EIOKU_HEARTBEAT_INTERVAL": "1"})
     timing = Timing.from_settings(settings)
@@ -353,6 +332,14 @@ def test_a_silent_running_run_is_taken_over_after_the_configured_stale_time(
     assert (taken.action, taken.run.run_id, taken.run.status) == (
         PlanAction.RESUMED, run_id, "queued",
     )  # fmt: skip
+
+
+def test_cache_hits_add_no_history(db: Database, catalog: AnalyzerCatalog, clip: Path) -> None:
+    execute_run(db, catalog, plan(db, catalog, clip).run.run_id)
+    for _ in range(5):
+        assert plan(db, catalog, clip).action is PlanAction.CACHED
+    with db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AnalysisHistory)) == 1
 
 
 def test_carry_out_reports_cached_delivered_and_not_sent(

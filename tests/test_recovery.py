@@ -3,7 +3,6 @@
 `reconcile` without a broker."""
 
 import json
-import shutil
 import signal
 import subprocess
 import sys
@@ -33,14 +32,9 @@ from tests.factories import clear_tables, make_run, make_video
 NEVER_STALE = "600"
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_video(tmp_path_factory.mktemp("media") / "s.mp4", alternating_shots([20, 20]))
-
-
 @pytest.fixture
-def clip(sample: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copy2(sample, tmp_path / "clip.mp4"))
+def clip(tmp_path: Path) -> Path:
+    return write_video(tmp_path / "clip.mp4", alternating_shots([20, 20]))
 
 
 def url_of(db: Database) -> str:
