@@ -66,10 +66,17 @@ def analyze(
                 reports.append(report)
                 _show(report, as_json)
     except SQLAlchemyError as exc:
-        raise fail(f"database error: {exc}", EXIT_FAILED) from None
+        message = (
+            f"database error: {exc}\nrun the command again once the database answers: "
+            "it takes over the run this one left unfinished"
+        )
+        raise fail(message, EXIT_FAILED) from None
     except KeyboardInterrupt as exc:
         stop = signal.SIGTERM if isinstance(exc, TerminationRequested) else signal.SIGINT
-        message = f"stopped by {stop.name}: the run in progress is cancelled; run again to redo it"
+        message = (
+            f"stopped by {stop.name}: a run this command was executing is recorded cancelled; "
+            "run the command again to redo it"
+        )
         raise fail(message, 128 + stop) from None
     _finish(reports, as_json)
 

@@ -30,7 +30,7 @@ CELERY_APP = "workers.app"
 def _broker_settings() -> Settings:
     settings = load_settings()
     if not settings.broker_url:
-        raise fail("EIOKU_BROKER_URL is not set: there is no broker to work with")
+        raise fail("EIOKU_BROKER_URL is not set: set it to the broker, e.g. redis://host:6379/0")
     return settings
 
 

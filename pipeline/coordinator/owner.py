@@ -1,7 +1,9 @@
 """Which process executes a run: its host, pid and start marker (boot id + start time),
 recorded when the run is claimed. A process on the same host can then tell for certain
 that the owner of a ``running`` run is gone, even if its pid was reused or the machine
-rebooted, and take the run over at once instead of waiting for its heartbeat to go stale."""
+rebooted, and take the run over at once instead of waiting for its heartbeat to go stale.
+The host includes the pid namespace: containers sharing a hostname do not see each
+other's processes, so they must not judge each other's runs."""
 
 import os
 import socket
@@ -22,10 +24,18 @@ class ProcessOwner:
 
     @classmethod
     def current(cls) -> "ProcessOwner":
-        return cls(socket.gethostname(), os.getpid(), process_start(os.getpid()))
+        return cls(this_host(), os.getpid(), process_start(os.getpid()))
 
     def as_columns(self) -> dict[str, str | int | None]:
         return {"owner_host": self.host, "owner_pid": self.pid, "owner_start": self.start}
+
+
+def this_host() -> str:
+    """The hostname, plus the pid namespace where there is one."""
+    try:
+        return f"{socket.gethostname()} {os.readlink(PROC / 'self/ns/pid')}"
+    except OSError:
+        return socket.gethostname()
 
 
 def _boot_id() -> str | None:
@@ -67,7 +77,7 @@ def _pid_alive(pid: int) -> bool:
 def owner_is_gone(run: Run) -> bool:
     """True only when it is certain: the owner ran on this host and no process with its
     pid and start marker exists any more. Owners on other hosts are judged by heartbeat."""
-    if run.owner_pid is None or run.owner_host != socket.gethostname():
+    if run.owner_pid is None or run.owner_host != this_host():
         return False
     if not _pid_alive(run.owner_pid):
         return True

@@ -2,12 +2,11 @@
 whose owner process on this host is gone, is re-queued (and its task re-sent), or failed
 once it has used up its attempts."""
 
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from pipeline.coordinator.owner import owner_is_gone
+from pipeline.coordinator.owner import owner_is_gone, this_host
 from pipeline.coordinator.timing import Timing
 from pipeline.db.engine import Database
 from pipeline.db.models import Run, RunStatus
@@ -56,7 +55,7 @@ def reconcile_stale_runs(
 
 def _abandoned(runs: RunRepository, stale_after_s: float) -> list[Run]:
     silent = runs.stale_running(utcnow() - timedelta(seconds=stale_after_s))
-    orphaned = [run for run in runs.running_on_host(socket.gethostname()) if owner_is_gone(run)]
+    orphaned = [run for run in runs.running_on_host(this_host()) if owner_is_gone(run)]
     return list({run.run_id: run for run in [*silent, *orphaned]}.values())
 
 
