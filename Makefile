@@ -1,22 +1,47 @@
-# Eioku developer commands. `make install` once, then `make demo` / `make test`.
+# Eioku developer commands. `make demo` / `make test` install what they need first.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# the extras the lock holds: every analyzer stack plus the test tools
 EXTRAS ?= test,scenes,transcript,ocr,faces
+LOCK := requirements/lock.txt
 DEMO_HOME ?= .eioku-demo
 SAMPLE := pipeline/demo/sample.mp4
 
-.PHONY: install test demo lint format bench up clean
+.PHONY: install lock check-lock prepare test demo lint format bench up clean
 
+# exactly the locked versions of every dependency, then Eioku itself (editable)
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
+	$(BIN)/pip install --quiet "$$(grep -E '^pip==' $(LOCK))"
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-test: install
+# re-resolve pyproject.toml's ranges (within constraints.txt) in a scratch venv, pin the result
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip setuptools wheel
+	.lock-venv/bin/pip install --quiet -c constraints.txt '.[$(EXTRAS)]'
+	{ echo "# Every dependency of eioku[$(EXTRAS)], pinned. Regenerate with: make lock"; \
+	  .lock-venv/bin/pip freeze --all --exclude eioku; } > $(LOCK).tmp
+	mv $(LOCK).tmp $(LOCK)
+	rm -rf .lock-venv
+
+# the installed environment is exactly the lock (CI runs this on a fresh clone)
+check-lock: install
+	$(BIN)/pip freeze --all --exclude eioku > $(VENV)/freeze.txt
+	grep -v '^#' $(LOCK) | diff -u - $(VENV)/freeze.txt
+	@echo "the install equals $(LOCK) ($$(grep -vc '^#' $(LOCK)) packages)"
+
+# local PostgreSQL and Redis answering, docker-compose present (see scripts/prepare-machine)
+prepare:
+	bash scripts/prepare-machine
+
+test: install prepare
 	$(BIN)/pytest
 
 demo: install

@@ -70,6 +70,17 @@ def test_submit_runs_in_process_then_answers_from_the_cache(client: TestClient, 
     ]
 
 
+def test_without_a_profile_the_configured_default_profile_is_used(
+    db: Database, tmp_path: Path, root: Path, clip: Path
+) -> None:
+    home, roots = tmp_path / "home", (root.resolve(),)
+    with api_client(db, home, allowed_roots=roots, default_profile="balanced") as client:
+        [by_default] = client.post("/v1/videos", json={"path": str(clip)}).json()["runs"]
+        chosen = {"path": str(clip), "profile": "high_quality"}
+        [explicit] = client.post("/v1/videos", json=chosen).json()["runs"]
+    assert (by_default["profile"], explicit["profile"]) == ("balanced", "high_quality")
+
+
 def test_paths_outside_the_allowed_roots_are_403(
     client: TestClient, sample: Path, root: Path, clip: Path
 ) -> None:

@@ -23,6 +23,7 @@ from pipeline.media.frames import SampledFrame
 from pipeline.media.probe import probe_source
 from pipeline.media.synthetic import alternating_shots, write_stills_video, write_video
 from tests.cli import Eioku
+from tests.stored import stored_embeddings
 from workers.analyzers.face_clustering import cluster_faces, renumber_by_first_appearance
 from workers.analyzers.face_detection import (
     EMBEDDING_SIZE,
@@ -196,8 +197,8 @@ def test_face_in_source_scales_and_clips_to_the_frame() -> None:
         frame_index=7,
         timestamp_ms=280,
         image=np.zeros((30, 40, 3), dtype=np.uint8),
-        scale_x=2.0,
-        scale_y=3.0,
+        display_width=80,
+        display_height=90,
     )
     face = ImageFace(
         left=-10.0,
@@ -355,7 +356,7 @@ def test_cli_stores_embeddings_beside_artifacts_and_fills_face_clusters(
     with db.sessions() as session:
         repository = ArtifactRepository(session)
         artifacts = repository.get_by_asset(report["video_id"], artifact_type="face.detection")
-        embeddings = repository.get_embeddings([a.artifact_id for a in artifacts])
+        embeddings = stored_embeddings(session, [a.artifact_id for a in artifacts])
         projected = {
             row.artifact_id: row.cluster_id for row in session.execute(select(face_clusters)).all()
         }

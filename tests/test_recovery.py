@@ -109,7 +109,8 @@ def test_a_run_cut_off_from_its_database_is_taken_over_once_it_is_back(
         run_id = wait_for_progress(db)
         proxy.cut()
         code, _, stderr = finish(process, 60)
-        assert code == 1 and "database error" in stderr, stderr
+        assert code == 1 and "database unavailable" in stderr, stderr
+        assert "takes over the run left unfinished" in stderr and "Traceback" not in stderr
         assert run_row(db, run_id).status == RunStatus.RUNNING
 
         proxy.restore()

@@ -34,6 +34,7 @@ from pipeline.coordinator.submission import (
 )
 from pipeline.coordinator.timing import Timing
 from pipeline.coordinator.waiting import wait_for_runs
+from pipeline.db.availability import database_location, is_unavailable
 from pipeline.db.engine import Database
 from pipeline.settings import load_settings
 
@@ -43,7 +44,7 @@ PathsArgument = Annotated[list[str], typer.Argument(help="Video files.")]
 def analyze(
     paths: PathsArgument,
     analyzers: AnalyzersOption = "scenes",
-    profile: ProfileOption = "fast",
+    profile: ProfileOption = None,
     force: ForceOption = False,
     resume: ResumeOption = False,
     settings_overrides: SetOption = None,
@@ -66,9 +67,12 @@ def analyze(
                 reports.append(report)
                 _show(report, as_json)
     except SQLAlchemyError as exc:
+        if not is_unavailable(exc):
+            raise fail(f"database error: {exc}", EXIT_FAILED) from None
+        location = database_location(settings.database_url)
         message = (
-            f"database error: {exc}\nrun the command again once the database answers: "
-            "it takes over the run this one left unfinished"
+            f"database unavailable: {location}; run the command again once it answers: "
+            "it takes over the run left unfinished"
         )
         raise fail(message, EXIT_FAILED) from None
     except KeyboardInterrupt as exc:
@@ -84,7 +88,7 @@ def analyze(
 def submit(
     paths: PathsArgument,
     analyzers: AnalyzersOption = "scenes",
-    profile: ProfileOption = "fast",
+    profile: ProfileOption = None,
     force: ForceOption = False,
     resume: ResumeOption = False,
     settings_overrides: SetOption = None,

@@ -23,22 +23,40 @@ import av
 import av.error
 import numpy as np
 
+from pipeline.media.display import DisplayGeometry, pixel_aspect_of, quarter_turns_of
 from pipeline.media.errors import MediaError
+from pipeline.media.probe import declared_duration_ms
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class SampledFrame:
+    """A frame as displayed (pixel aspect and rotation applied), possibly scaled down.
+    ``display_width`` x ``display_height`` is its full displayed size, the coordinate
+    space of every box and polygon an analyzer reports."""
+
     frame_index: int  # the frame's position in presentation order from the stream start
     timestamp_ms: int  # presentation time from PTS, relative to the stream start
     image: np.ndarray  # RGB uint8 HxWx3, downscaled so max(H, W) <= max_side when set
-    scale_x: float  # source_x = image_x * scale_x
-    scale_y: float
+    display_width: int
+    display_height: int
+
+    @property
+    def scale_x(self) -> float:
+        return self.display_width / self.image.shape[1]
+
+    @property
+    def scale_y(self) -> float:
+        return self.display_height / self.image.shape[0]
 
     def to_source(self, x: float, y: float) -> tuple[float, float]:
-        """Image coordinates → source-video pixel coordinates."""
-        return x * self.scale_x, y * self.scale_y
+        """Image coordinates → displayed-frame coordinates, clamped to the frame (a
+        detector's box may reach past the edge)."""
+        return (
+            min(max(x * self.scale_x, 0.0), float(self.display_width)),
+            min(max(y * self.scale_y, 0.0), float(self.display_height)),
+        )
 
 
 class _Packet(NamedTuple):
@@ -80,6 +98,7 @@ class FrameSampler:
         self._path = path
         self._max_side = max_side
         self._container = self._open()
+        self._pixel_aspect = pixel_aspect_of(self._stream)
         self._index = self._build_index()
         self._skipped: list[int] = []
         self._decoded_count = 0
@@ -107,13 +126,7 @@ class FrameSampler:
     def duration_ms(self) -> int:
         """The stream's declared duration, but never less than the time of its last frame
         (some muxers understate it for variable-frame-rate video)."""
-        stream = self._stream
-        declared = 0
-        if stream.duration is not None and stream.time_base is not None:
-            declared = round(float(stream.duration * stream.time_base) * 1000)
-        elif self._container.duration is not None:
-            declared = round(self._container.duration * 1000 / av.time_base)
-        return max(declared, self.frames_end_ms)
+        return max(declared_duration_ms(self._container, self._stream), self.frames_end_ms)
 
     @property
     def frames_end_ms(self) -> int:
@@ -124,7 +137,7 @@ class FrameSampler:
     @property
     def last_frame_ms(self) -> int:
         """Presentation time of the last frame present in the file."""
-        return self._time_ms(self.frame_count - 1) if self.frame_count else 0
+        return self.time_ms(self.frame_count - 1) if self.frame_count else 0
 
     @property
     def skipped_frames(self) -> list[int]:
@@ -166,6 +179,20 @@ class FrameSampler:
             targets.add(max(shown, 0))
         return self._decode(sorted(targets))
 
+    def nearest_frame(self, seconds: float) -> int:
+        """The index of the frame presented closest to ``seconds`` after the stream start:
+        maps a time from another decoder (e.g. a scene cut) onto this frame numbering."""
+        if not self.frame_count:
+            raise ValueError("the video has no frames")
+        ticks = seconds / self._index.time_base
+        after = bisect.bisect_left(self._index.pts, ticks)
+        candidates = [i for i in (after - 1, after) if 0 <= i < self.frame_count]
+        return min(candidates, key=lambda i: abs(self._index.pts[i] - ticks))
+
+    def time_ms(self, index: int) -> int:
+        """Presentation time of frame ``index``, from its PTS."""
+        return max(round(self._index.pts[index] * self._index.time_base * 1000), 0)
+
     def frame_at_index(self, index: int) -> SampledFrame | None:
         """Frame ``index`` in presentation order; None past the last frame or when it
         cannot be decoded."""
@@ -185,9 +212,8 @@ class FrameSampler:
         if not container.streams.video:
             container.close()
             raise MediaError("no_video_stream", f"{self._path}: has no video stream")
-        for stream in container.streams:
-            if stream is not container.streams.video[0]:
-                stream.discard = "all"  # lets the demuxer skip audio bytes
+        # demux(video stream) hands over video packets only: other streams are ignored
+        # without touching their (version-dependent) discard settings
         return container
 
     @property
@@ -251,9 +277,6 @@ class FrameSampler:
             seek_keys={0: 0},
             timed=False,
         )
-
-    def _time_ms(self, index: int) -> int:
-        return max(round(self._index.pts[index] * self._index.time_base * 1000), 0)
 
     def _pts_ceil(self, timestamp_ms: int) -> int:
         """The smallest relative pts at or after ``timestamp_ms``."""
@@ -348,9 +371,12 @@ class FrameSampler:
             log.warning("%s: decoding stopped early: %s", self._path, exc)
 
     def _sampled(self, index: int, frame: av.VideoFrame) -> SampledFrame:
-        width, height = frame.width, frame.height
-        out_width, out_height = _fit(width, height, self._max_side)
-        if (out_width, out_height) == (width, height):
+        geometry = DisplayGeometry(self._pixel_aspect, quarter_turns_of(frame.rotation))
+        display_width, display_height = geometry.size(frame.width, frame.height)
+        out_width, out_height = geometry.upright(
+            *_fit(display_width, display_height, self._max_side)
+        )
+        if (out_width, out_height) == (frame.width, frame.height):
             image = frame.to_ndarray(format="rgb24")
         else:
             image = frame.to_ndarray(
@@ -358,10 +384,10 @@ class FrameSampler:
             )
         return SampledFrame(
             frame_index=index,
-            timestamp_ms=self._time_ms(index),
-            image=image,
-            scale_x=width / out_width,
-            scale_y=height / out_height,
+            timestamp_ms=self.time_ms(index),
+            image=geometry.turn(image),
+            display_width=display_width,
+            display_height=display_height,
         )
 
 

@@ -7,7 +7,6 @@ the video (ids 0..k-1 in order of first appearance). Each face is one artifact; 
 embedding travels beside it (``ArtifactOutput.embedding``), not in the JSON payload.
 """
 
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -15,7 +14,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from pipeline.analysis.contract import (
-    AnalysisInputError,
     ArtifactOutput,
     MediaSource,
     ModelIdentity,
@@ -31,6 +29,7 @@ from workers.analyzers.face_models import (
     FaceModelsNotFoundError,
     load_face_models,
 )
+from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
 
 if TYPE_CHECKING:
     from pipeline.media.frames import SampledFrame
@@ -102,31 +101,22 @@ class FacesAnalyzer(BaseAnalyzer[FacesConfig, FaceModels]):
     def analyze(
         self, source: MediaSource, config: FacesConfig, progress: ProgressCallback
     ) -> Iterator[ArtifactOutput]:
-        from pipeline.media.frames import FrameSampler
         from workers.analyzers.face_clustering import cluster_faces
         from workers.analyzers.face_detection import detect_faces
 
         models = self.load(config)
         found: list[SourceFace] = []
-        sampled = 0
-        with FrameSampler(source.path, max_side=config.max_side) as sampler:
-            expected = max(math.ceil(sampler.duration_ms / config.interval_ms), 1)
-            for done, frame in enumerate(sampler.sample_every(config.interval_ms), start=1):
-                faces = detect_faces(
-                    models,
-                    frame.image,
-                    upsample=config.upsample,
-                    score_threshold=config.score_threshold,
-                    jitters=config.jitters,
-                )
-                for face in faces:
-                    located = face_in_source(frame, face)
-                    if located is not None:
-                        found.append(located)
-                sampled = done
-                progress(min(done / expected, 0.99))
-        if not sampled:
-            raise AnalysisInputError("no_frames", "no video frame could be decoded")
+        plan = SamplingPlan(max_side=config.max_side, interval_ms=config.interval_ms)
+        for frame in sampled_frames(source, plan, progress):
+            faces = detect_faces(
+                models,
+                frame.image,
+                upsample=config.upsample,
+                score_threshold=config.score_threshold,
+                jitters=config.jitters,
+            )
+            located = (face_in_source(frame, face) for face in faces)
+            found.extend(face for face in located if face is not None)
         cluster_ids = cluster_faces(
             [face.embedding for face in found],
             [face.frame_index for face in found],
@@ -160,36 +150,19 @@ class SourceFace:
 
 
 def face_in_source(frame: "SampledFrame", face: "ImageFace") -> SourceFace | None:
-    """The face in source pixels, clipped to the frame; None when nothing of it is inside."""
+    """The face in displayed-frame coordinates, clipped to the frame; None when nothing of
+    it is inside."""
     from workers.analyzers.face_detection import score_to_confidence
 
-    height, width = frame.image.shape[:2]
-    left, right = _clip(face.left, width), _clip(face.right, width)
-    top, bottom = _clip(face.top, height), _clip(face.bottom, height)
-    if right <= left or bottom <= top:
+    x0, y0 = frame.to_source(face.left, face.top)
+    x1, y1 = frame.to_source(face.right, face.bottom)
+    if x1 <= x0 or y1 <= y0:
         return None
-    x0, y0 = _source_point(frame, left, top)
-    x1, y1 = _source_point(frame, right, bottom)
-    landmarks = [
-        Point(x=x, y=y)
-        for x, y in (
-            _source_point(frame, _clip(px, width), _clip(py, height)) for px, py in face.landmarks
-        )
-    ]
     return SourceFace(
         frame_index=frame.frame_index,
         timestamp_ms=frame.timestamp_ms,
         confidence=score_to_confidence(face.score),
-        bbox=BoundingBox(x=x0, y=y0, width=max(x1 - x0, 0.0), height=max(y1 - y0, 0.0)),
-        landmarks=landmarks,
+        bbox=BoundingBox(x=x0, y=y0, width=x1 - x0, height=y1 - y0),
+        landmarks=[Point(x=x, y=y) for x, y in (frame.to_source(*p) for p in face.landmarks)],
         embedding=tuple(float(value) for value in face.embedding),
     )
-
-
-def _clip(value: float, limit: int) -> float:
-    return min(max(value, 0.0), float(limit))
-
-
-def _source_point(frame: "SampledFrame", x: float, y: float) -> tuple[float, float]:
-    source_x, source_y = frame.to_source(x, y)
-    return max(float(source_x), 0.0), max(float(source_y), 0.0)

@@ -17,17 +17,12 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from pipeline.analysis.contract import (
-    AnalysisInputError,
-    MediaSource,
-    ModelIdentity,
-    ProgressCallback,
-    refuse_truncated,
-)
+from pipeline.analysis.contract import MediaSource, ModelIdentity, ProgressCallback
 from pipeline.analysis.weights import weights_sha256
-from pipeline.media.frames import FrameSampler, SampledFrame
+from pipeline.media.frames import SampledFrame
 from schemas.payloads import OcrText
 from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, distribution_version
+from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
 from workers.analyzers.ocr_tracks import TextDetection, TextTracker
 
 log = logging.getLogger(__name__)
@@ -110,29 +105,14 @@ class OcrAnalyzer(BaseAnalyzer[OcrConfig, Any]):
     def analyze(
         self, source: MediaSource, config: OcrConfig, progress: ProgressCallback
     ) -> Iterator[OcrText]:
-        with FrameSampler(source.path, max_side=config.max_side) as sampler:
-            refuse_truncated(sampler.frames_end_ms, sampler.duration_ms)
-            reader = self.load(config)
-            duration_ms = max(sampler.duration_ms, 1)
-            tracker = TextTracker()
-            sampled = 0
-            frames = sampler.sample_every(config.interval_ms)
-            for batch in _batched(frames, config.batch_size):
-                for frame, found in zip(batch, _read(reader, batch, config), strict=True):
-                    detections = _detections(frame, found, source, config.min_confidence)
-                    yield from tracker.observe(frame.timestamp_ms, detections)
-                    sampled += 1
-                    progress(min(frame.timestamp_ms / duration_ms, 1.0))
-            yield from tracker.finish()
-            if sampled == 0:
-                raise AnalysisInputError("no_frames", "no video frame could be decoded")
-            if sampler.skipped_frames:
-                log.warning(
-                    "%s: could not decode %d sampled frame(s); skipped frames %s",
-                    source.path,
-                    len(sampler.skipped_frames),
-                    ", ".join(map(str, sampler.skipped_frames[:20])),
-                )
+        reader = self.load(config)
+        tracker = TextTracker()
+        plan = SamplingPlan(max_side=config.max_side, interval_ms=config.interval_ms)
+        for batch in _batched(sampled_frames(source, plan, progress), config.batch_size):
+            for frame, found in zip(batch, _read(reader, batch, config), strict=True):
+                detections = _detections(frame, found, config.min_confidence)
+                yield from tracker.observe(frame.timestamp_ms, detections)
+        yield from tracker.finish()
         progress(1.0)
 
 
@@ -179,18 +159,13 @@ def _read(reader: Any, batch: Sequence[SampledFrame], config: OcrConfig) -> list
 
 
 def _detections(
-    frame: SampledFrame, found: list[Any], source: MediaSource, min_confidence: float
+    frame: SampledFrame, found: list[Any], min_confidence: float
 ) -> list[TextDetection]:
     detections = []
     for box, text, confidence in found:
         confidence = min(max(float(confidence), 0.0), 1.0)
         if confidence < min_confidence or not str(text).strip():
             continue
-        polygon = tuple(_clamped(*frame.to_source(float(x), float(y)), source) for x, y in box)
+        polygon = tuple(frame.to_source(float(x), float(y)) for x, y in box)
         detections.append(TextDetection(str(text), confidence, polygon))
     return detections
-
-
-def _clamped(x: float, y: float, source: MediaSource) -> tuple[float, float]:
-    """EasyOCR's box margin can reach past the frame's edge."""
-    return min(max(x, 0.0), float(source.width)), min(max(y, 0.0), float(source.height))
