@@ -14,7 +14,7 @@ import pytest
 from pipeline.coordinator.owner import ProcessOwner
 from pipeline.db.engine import Database
 from pipeline.db.models import RunStatus
-from pipeline.db.repositories import ArtifactRepository, RunRepository
+from pipeline.db.repositories import RunRepository
 from pipeline.media.synthetic import alternating_shots, write_video
 from tests.cli import Eioku
 from tests.distributed import TcpProxy
@@ -27,6 +27,7 @@ from tests.embedded import (
     wait_for_progress,
 )
 from tests.factories import clear_tables, make_run, make_video
+from tests.stored import artifact_count
 
 # Far longer than any test: a run taken over before this was taken over at once.
 NEVER_STALE = "600"
@@ -87,7 +88,7 @@ def test_sigterm_cancels_the_run_like_ctrl_c(db: Database, clip: Path, tmp_path:
     assert (run.status, run.error_code) == ("cancelled", "interrupted")
     assert "SIGTERM" in (run.error_message or "")
     with db.sessions() as session:
-        assert ArtifactRepository(session).count_by_run(run_id) == 0
+        assert artifact_count(session, run_id) == 0
 
 
 @pytest.mark.postgres
