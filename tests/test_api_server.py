@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.distributed import REPO, free_port, wait_until
+from tests.distributed import REPO, free_port
+from tests.embedded import wait_for_http
 
 
 @pytest.fixture
@@ -25,15 +26,8 @@ def server(tmp_path: Path) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        try:
-            return httpx.get(f"{base}/healthz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
     try:
-        wait_until(answers, 30, "eioku serve")
+        wait_for_http(base, 30)
         yield base
     finally:
         process.terminate()

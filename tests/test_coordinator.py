@@ -6,17 +6,22 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from kombu.exceptions import OperationalError as BrokerUnreachableError
 from sqlalchemy import func, select
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.coordinator import registration
-from pipeline.coordinator.execution import Timing, execute_run, media_source
+from pipeline.coordinator.delivery import carry_out
+from pipeline.coordinator.execution import execute_run, media_source
 from pipeline.coordinator.planner import PlanAction, PlannedRun, plan_runs
 from pipeline.coordinator.registration import register_video
+from pipeline.coordinator.submission import Outcome, RunReport
+from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
 from pipeline.db.models import AnalysisHistory, Artifact, HistoryAction, RunStatus, Video
 from pipeline.db.repositories import ArtifactRepository, RunRepository
 from pipeline.db.types import utcnow
+from pipeline.settings import load_settings
 from tests.analyzers import ScriptedAnalyzer
 from tests.factories import make_envelope
 from tests.media.synthetic import alternating_shots, write_video
@@ -53,6 +58,7 @@ def plan(
     profile: str = "fast",
     force: bool = False,
     resume: bool = False,
+    timing: Timing = DEFAULT_TIMING,
     **config: object,
 ) -> PlannedRun:
     with db.transaction() as session:
@@ -66,6 +72,7 @@ def plan(
             {"scripted": config},
             force=force,
             resume=resume,
+            timing=timing,
         )[0]
 
 
@@ -313,7 +320,7 @@ def test_embeddings_from_the_analyzer_are_stored_with_the_run(
     assert by_index == {i: [float(i)] * 4 for i in range(4)}
 
 
-def test_resume_leaves_a_live_running_run_to_its_worker(
+def test_a_live_running_run_is_left_to_its_owner_until_silent_for_the_stale_time(
     db: Database, catalog: AnalyzerCatalog, clip: Path
 ) -> None:
     run_id = plan(db, catalog, clip).run.run_id
@@ -325,8 +332,44 @@ def test_resume_leaves_a_live_running_run_to_its_worker(
         PlanAction.ALREADY_ACTIVE, run_id, "running",
     )  # fmt: skip
     with db.transaction() as session:
-        runs = RunRepository(session)
-        silent = runs.require(run_id)
-        silent.heartbeat_at = silent.started_at = utcnow() - timedelta(minutes=10)
-    resumed = plan(db, catalog, clip, resume=True)
-    assert (resumed.action, resumed.run.run_id) == (PlanAction.RESUMED, run_id)
+        silent = RunRepository(session).require(run_id)
+        silent.heartbeat_at = utcnow() - timedelta(seconds=10)
+    settings = load_settings({"EIOKU_STALE_AFTER": "5", "EIOKU_HEARTBEAT_INTERVAL": "1"})
+    timing = Timing.from_settings(settings)
+    assert (timing.stale_after_s, timing.heartbeat_interval_s) == (5, 1)
+
+    assert plan(db, catalog, clip).action is PlanAction.ALREADY_ACTIVE  # default: 120 s
+    taken = plan(db, catalog, clip, timing=timing)
+    assert (taken.action, taken.run.run_id, taken.run.status) == (
+        PlanAction.RESUMED, run_id, "queued",
+    )  # fmt: skip
+
+
+def test_cache_hits_add_no_history(db: Database, catalog: AnalyzerCatalog, clip: Path) -> None:
+    execute_run(db, catalog, plan(db, catalog, clip).run.run_id)
+    for _ in range(5):
+        assert plan(db, catalog, clip).action is PlanAction.CACHED
+    with db.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AnalysisHistory)) == 1
+
+
+def test_carry_out_reports_cached_delivered_and_not_sent(
+    db: Database, catalog: AnalyzerCatalog, clip: Path
+) -> None:
+    execute_run(db, catalog, plan(db, catalog, clip).run.run_id)
+    cached = plan(db, catalog, clip)
+    fresh = plan(db, catalog, clip, scenes=5)
+    unsent = plan(db, catalog, clip, scenes=3)
+
+    def deliver(planned: PlannedRun) -> RunReport:
+        if planned is unsent:
+            raise BrokerUnreachableError("connection refused")
+        return RunReport.of(planned.run, Outcome.QUEUED)
+
+    reports = carry_out([cached, fresh, unsent], deliver)
+
+    assert [report.outcome for report in reports] == [
+        Outcome.CACHED, Outcome.QUEUED, Outcome.NOT_SENT,
+    ]  # fmt: skip
+    assert reports[2].error_code == "broker" and "submit again" in (reports[2].error_message or "")
+    assert [report.run_id for report in reports] == [p.run.run_id for p in (cached, fresh, unsent)]

@@ -15,9 +15,10 @@ from celery.signals import worker_process_init, worker_ready
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.coordinator.dispatch import Dispatcher
-from pipeline.coordinator.execution import Timing, execute_run
+from pipeline.coordinator.execution import execute_run
 from pipeline.coordinator.faults import is_transient
 from pipeline.coordinator.reconcile import reconcile_by_settings
+from pipeline.coordinator.timing import Timing
 from pipeline.db.connect import open_database
 from pipeline.db.engine import Database
 from pipeline.settings import Settings
@@ -51,10 +52,7 @@ def backoff_s(retries: int) -> int:
 
 
 def register_analysis_tasks(app: Celery, settings: Settings) -> None:
-    timing = Timing(
-        heartbeat_interval_s=settings.heartbeat_interval_s,
-        stale_after_s=settings.stale_after_s,
-    )
+    timing = Timing.from_settings(settings)
 
     def analyze(task: Task, run_id: str, **display: Any) -> dict[str, Any]:
         try:

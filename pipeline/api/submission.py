@@ -4,22 +4,22 @@ the runs, then send them to the broker or run them in this process after the res
 import logging
 
 from fastapi import BackgroundTasks
-from kombu.exceptions import OperationalError as BrokerUnreachableError
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.api.context import ApiContext
 from pipeline.api.errors import invalid
 from pipeline.api.models import PlannedRunOut, SubmitRequest, SubmitResponse
 from pipeline.api.roots import allowed_path
+from pipeline.coordinator.delivery import carry_out, planned_outcome, send_to_workers
 from pipeline.coordinator.execution import execute_run
-from pipeline.coordinator.planner import PlanAction, PlannedRun
 from pipeline.coordinator.submission import (
     AnalysisRequest,
     InvalidRequestError,
+    Outcome,
     check_request,
     plan_file,
-    plan_label,
 )
+from pipeline.coordinator.timing import Timing
 from pipeline.db.engine import Database
 
 log = logging.getLogger(__name__)
@@ -45,51 +45,44 @@ def analysis_request(
 def submit(context: ApiContext, body: SubmitRequest, background: BackgroundTasks) -> SubmitResponse:
     path = allowed_path(body.path, context.settings.allowed_roots)
     request = analysis_request(context.catalog, body, context.settings.default_profile)
-    planned = plan_file(context.db, context.catalog, path, request)
+    timing = Timing.from_settings(context.settings)
+    planned = plan_file(context.db, context.catalog, path, request, timing)
     report = planned.report
     if report.error_code is not None or report.video_id is None:
         raise invalid("path", report.error_message or "not a usable video", report.error_code or "")
     broker = context.settings.broker_url is not None
-    runs = [_dispatch(context, plan) if broker else _planned(plan) for plan in planned.planned]
+    deliver = send_to_workers(context.dispatcher()) if broker else planned_outcome
+    runs = carry_out(planned.planned, deliver)
     to_run = [plan.run.run_id for plan in planned.planned if plan.needs_execution]
     if not broker and to_run:
-        background.add_task(execute_in_process, context.db, context.catalog, to_run)
+        background.add_task(execute_in_process, context.db, context.catalog, to_run, timing)
     return SubmitResponse(
         video_id=report.video_id,
         path=path,
         duration_ms=report.duration_ms or 0,
         execution="broker" if broker else "in_process",
-        runs=runs,
+        runs=[
+            PlannedRunOut(
+                run_id=plan.run.run_id,
+                analyzer=plan.run.analyzer,
+                profile=plan.run.profile,
+                status=plan.run.status,
+                cached=run.outcome is Outcome.CACHED,
+                outcome=run.outcome,
+            )
+            for plan, run in zip(planned.planned, runs, strict=True)
+        ],
     )
 
 
-def _planned(plan: PlannedRun, outcome: str | None = None) -> PlannedRunOut:
-    return PlannedRunOut(
-        run_id=plan.run.run_id,
-        analyzer=plan.run.analyzer,
-        profile=plan.run.profile,
-        status=plan.run.status,
-        cached=plan.action is PlanAction.CACHED,
-        outcome=outcome or plan_label(plan),
-    )
-
-
-def _dispatch(context: ApiContext, plan: PlannedRun) -> PlannedRunOut:
-    if not plan.needs_execution:
-        return _planned(plan)
-    try:
-        context.dispatcher().send(plan.run)
-    except BrokerUnreachableError as exc:
-        log.warning("run %s left queued, broker unreachable: %s", plan.run.run_id, exc)
-        return _planned(plan, "not_sent")
-    return _planned(plan, "queued")
-
-
-def execute_in_process(db: Database, catalog: AnalyzerCatalog, run_ids: list[str]) -> None:
+def execute_in_process(
+    db: Database, catalog: AnalyzerCatalog, run_ids: list[str], timing: Timing
+) -> None:
     """Runs after the response was sent; a failure is recorded on the run by execute_run,
-    anything else is logged (there is no client left to tell)."""
+    a run another request already executes is left to it, anything else is logged (there
+    is no client left to tell)."""
     for run_id in run_ids:
         try:
-            execute_run(db, catalog, run_id)
+            execute_run(db, catalog, run_id, timing=timing)
         except Exception:
             log.exception("in-process execution of run %s failed", run_id)

@@ -1,9 +1,9 @@
 """`eioku analyze` (in this process) and `eioku submit` (to workers through the broker)."""
 
+import signal
 from typing import Annotated
 
 import typer
-from kombu.exceptions import OperationalError as BrokerUnreachableError
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.analysis.catalog import AnalyzerCatalog
@@ -21,16 +21,20 @@ from pipeline.cli.common import (
     open_db,
 )
 from pipeline.cli.progress import run_progress_bars, watched_run_bars
+from pipeline.cli.signals import sigterm_interrupts
+from pipeline.coordinator.delivery import carry_out, send_to_workers
 from pipeline.coordinator.dispatch import Dispatcher
 from pipeline.coordinator.embedded import analyze_file
+from pipeline.coordinator.execution import TerminationRequested
 from pipeline.coordinator.submission import (
-    AnalysisRequest,
     FileReport,
+    Outcome,
     RunReport,
     plan_file,
-    plan_label,
 )
+from pipeline.coordinator.timing import Timing
 from pipeline.coordinator.waiting import wait_for_runs
+from pipeline.db.availability import database_location, is_unavailable
 from pipeline.db.engine import Database
 from pipeline.settings import load_settings
 
@@ -53,15 +57,31 @@ def analyze(
         catalog, analyzers, profile, settings_overrides, force=force, resume=resume
     )
     db = open_db(settings)
+    timing = Timing.from_settings(settings)
     reports: list[FileReport] = []
     try:
-        for path in paths:
-            with run_progress_bars(path) as bars:  # transient: gone before the report prints
-                report = analyze_file(db, catalog, path, request, listener=bars)
-            reports.append(report)
-            _show(report, as_json)
+        with sigterm_interrupts():
+            for path in paths:
+                with run_progress_bars(path) as bars:  # transient: gone before the report
+                    report = analyze_file(db, catalog, path, request, bars, timing)
+                reports.append(report)
+                _show(report, as_json)
     except SQLAlchemyError as exc:
-        raise fail(f"database error: {exc}", EXIT_FAILED) from None
+        if not is_unavailable(exc):
+            raise fail(f"database error: {exc}", EXIT_FAILED) from None
+        location = database_location(settings.database_url)
+        message = (
+            f"database unavailable: {location}; run the command again once it answers: "
+            "it takes over the run left unfinished"
+        )
+        raise fail(message, EXIT_FAILED) from None
+    except KeyboardInterrupt as exc:
+        stop = signal.SIGTERM if isinstance(exc, TerminationRequested) else signal.SIGINT
+        message = (
+            f"stopped by {stop.name}: a run this command was executing is recorded cancelled; "
+            "run the command again to redo it"
+        )
+        raise fail(message, 128 + stop) from None
     _finish(reports, as_json)
 
 
@@ -87,10 +107,13 @@ def submit(
     )
     db = open_db(settings)
     dispatcher = Dispatcher(settings, db)
+    timing = Timing.from_settings(settings)
     reports = []
     try:
         for path in paths:
-            report = _submit_file(db, catalog, dispatcher, path, request)
+            planned_file = plan_file(db, catalog, path, request, timing)
+            report = planned_file.report
+            report.runs = carry_out(planned_file.planned, send_to_workers(dispatcher))
             reports.append(report)
             _show(report, as_json)
         if wait:
@@ -100,35 +123,12 @@ def submit(
     _finish(reports, as_json)
 
 
-def _submit_file(
-    db: Database,
-    catalog: AnalyzerCatalog,
-    dispatcher: Dispatcher,
-    path: str,
-    request: AnalysisRequest,
-) -> FileReport:
-    planned_file = plan_file(db, catalog, path, request)
-    report = planned_file.report
-    for plan in planned_file.planned:
-        if not plan.needs_execution:
-            report.runs.append(RunReport.of(plan.run, plan_label(plan)))
-            continue
-        try:
-            dispatcher.send(plan.run)
-        except BrokerUnreachableError as exc:
-            message = f"broker unreachable, run left queued; submit again to send it: {exc}"
-            report.runs.append(RunReport.of(plan.run, "not_sent").with_error("broker", message))
-            continue
-        report.runs.append(RunReport.of(plan.run, "queued"))
-    return report
-
-
 def _wait(db: Database, reports: list[FileReport], as_json: bool) -> list[FileReport]:
     labels = {
         run.run_id: f"{report.path} {run.analyzer}/{run.profile}"
         for report in reports
         for run in report.runs
-        if run.outcome in ("queued", "already_active")
+        if run.outcome in (Outcome.QUEUED, Outcome.ALREADY_ACTIVE)
     }
     with watched_run_bars(labels) as bars:
         finished = {run.run_id: run for run in wait_for_runs(db, list(labels), on_update=bars)}

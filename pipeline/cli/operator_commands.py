@@ -10,11 +10,17 @@ from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli import render
 from pipeline.cli.common import EXIT_FAILED, fail, open_db
 from pipeline.cli.options import split_names
+from pipeline.coordinator.cancellation import cancel_run
 from pipeline.coordinator.dispatch import Dispatcher
 from pipeline.coordinator.reconcile import reconcile_by_settings
 from pipeline.db.engine import Database
 from pipeline.db.migrate import upgrade
-from pipeline.db.repositories import IllegalTransitionError, RunNotFoundError
+from pipeline.db.models import Run
+from pipeline.db.repositories import (
+    IllegalTransitionError,
+    RunNotFoundError,
+    StaleRunStateError,
+)
 from pipeline.settings import Settings, load_settings
 from pipeline.taskqueue import queue_name
 
@@ -24,7 +30,7 @@ CELERY_APP = "workers.app"
 def _broker_settings() -> Settings:
     settings = load_settings()
     if not settings.broker_url:
-        raise fail("EIOKU_BROKER_URL is not set: there is no broker to work with")
+        raise fail("EIOKU_BROKER_URL is not set: set it to the broker, e.g. redis://host:6379/0")
     return settings
 
 
@@ -76,33 +82,50 @@ def flower(
 
 
 def cancel(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
-    """Cancel a queued or running run: its task is revoked and a running task stops at
-    its next checkpoint, writing no artifacts."""
-    settings = _broker_settings()
+    """Cancel a queued or running run: it stops at its next checkpoint, writing no
+    artifacts; with a broker its waiting task is revoked too."""
+    settings = load_settings()
     db = open_db(settings)
-    dispatcher = Dispatcher(settings, db)
     try:
-        run = dispatcher.cancel(run_id)
+        run = cancel_run(db, run_id)
     except RunNotFoundError as exc:
-        raise fail(str(exc), EXIT_FAILED) from None
+        raise fail(f"{exc}; `eioku runs` lists the runs", EXIT_FAILED) from None
+    except StaleRunStateError as exc:
+        raise fail(f"{exc}: it changed meanwhile; try again", EXIT_FAILED) from None
     except IllegalTransitionError as exc:
-        raise fail(f"{exc} (only queued or running runs can be cancelled)", EXIT_FAILED) from None
-    finally:
-        dispatcher.close()
+        message = f"{exc}: it has finished; only queued or running runs can be cancelled"
+        raise fail(message, EXIT_FAILED) from None
+    if run.task_id and settings.broker_url:
+        dispatcher = Dispatcher(settings, db)
+        try:
+            dispatcher.revoke(run.task_id)
+        finally:
+            dispatcher.close()
     render.out.print(f"run {run.run_id} cancelled")
 
 
 def reconcile() -> None:
-    """Re-queue running runs whose heartbeat is stale, or fail them after the last attempt
-    (workers also do this every EIOKU_RECONCILE_INTERVAL seconds)."""
-    settings = _broker_settings()
+    """Re-queue running runs whose process is gone or whose heartbeat is stale, or fail
+    them after the last attempt (workers also do this every EIOKU_RECONCILE_INTERVAL s)."""
+    settings = load_settings()
     db = open_db(settings)
-    dispatcher = Dispatcher(settings, db)
+    dispatcher = Dispatcher(settings, db) if settings.broker_url else None
     try:
-        report = reconcile_by_settings(db, settings, dispatcher.send)
+        requeue = dispatcher.send if dispatcher is not None else _leave_queued
+        report = reconcile_by_settings(db, settings, requeue)
     finally:
-        dispatcher.close()
+        if dispatcher is not None:
+            dispatcher.close()
     render.out.print(f"requeued {len(report.requeued)}, failed {len(report.failed)}")
+    if report.requeued and dispatcher is None:
+        render.out.print(
+            "nothing sent: EIOKU_BROKER_URL is not set; "
+            "`eioku analyze FILE` executes the requeued runs of FILE here"
+        )
+
+
+def _leave_queued(run: Run) -> None:
+    """Without a broker a requeued run waits for `eioku analyze` (or a later submit)."""
 
 
 def db_upgrade() -> None:

@@ -6,7 +6,7 @@ import uuid
 from celery import Celery
 
 from pipeline.db.engine import Database
-from pipeline.db.models import Run, RunStatus, Video
+from pipeline.db.models import Run, Video
 from pipeline.db.repositories import RunRepository
 from pipeline.settings import Settings
 from pipeline.taskqueue import celery_config, task_name
@@ -45,15 +45,10 @@ class Dispatcher:
         )
         return task_id
 
-    def cancel(self, run_id: str) -> Run:
-        """Mark the run cancelled and revoke its task; a running task stops at its next
-        progress checkpoint or heartbeat and writes nothing."""
-        with self.db.transaction() as session:
-            runs = RunRepository(session)
-            run = runs.transition(runs.require(run_id), RunStatus.CANCELLED)
-        if run.task_id:
-            self.app.control.revoke(run.task_id)
-        return run
+    def revoke(self, task_id: str) -> None:
+        """Drop a task still waiting in its queue (a running one stops by itself once its
+        run is cancelled, at its next progress checkpoint or heartbeat)."""
+        self.app.control.revoke(task_id)
 
     def close(self) -> None:
         self.app.close()

@@ -1,18 +1,23 @@
 """Embedded mode: register, plan and execute runs in this process, file after file.
-A file that cannot be used is reported and the others go on."""
+A file that cannot be used is reported and the others go on. A run that another live
+process is executing (a concurrent `eioku analyze`, a worker) is waited for and its
+result reported; if that process dies meanwhile, this one takes the run over."""
+
+import time
 
 from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.coordinator.delivery import carry_out
 from pipeline.coordinator.execution import execute_run
+from pipeline.coordinator.planner import PlannedRun
 from pipeline.coordinator.progress import ProgressListener
-from pipeline.coordinator.submission import (
-    AnalysisRequest,
-    FileReport,
-    RunReport,
-    plan_file,
-    plan_label,
-)
+from pipeline.coordinator.submission import AnalysisRequest, FileReport, RunReport, plan_file
+from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
+from pipeline.db.models import Run
 from pipeline.db.repositories import RunRepository
+from pipeline.db.repositories.runs import FINISHED_STATUSES
+
+WAIT_POLL_S = 0.5
 
 
 def analyze_file(
@@ -21,14 +26,32 @@ def analyze_file(
     path: str,
     request: AnalysisRequest,
     listener: ProgressListener | None = None,
+    timing: Timing = DEFAULT_TIMING,
 ) -> FileReport:
-    planned_file = plan_file(db, catalog, path, request)
-    report = planned_file.report
-    for plan in planned_file.planned:
-        if not plan.needs_execution:
-            report.runs.append(RunReport.of(plan.run, plan_label(plan)))
-            continue
-        execute_run(db, catalog, plan.run.run_id, listener=listener)
-        with db.sessions() as session:
-            report.runs.append(RunReport.of(RunRepository(session).require(plan.run.run_id)))
-    return report
+    planned_file = plan_file(db, catalog, path, request, timing)
+
+    def execute_here(plan: PlannedRun) -> RunReport:
+        return RunReport.of(execute_or_await(db, catalog, plan.run.run_id, listener, timing))
+
+    planned_file.report.runs = carry_out(planned_file.planned, execute_here)
+    return planned_file.report
+
+
+def execute_or_await(
+    db: Database,
+    catalog: AnalyzerCatalog,
+    run_id: str,
+    listener: ProgressListener | None,
+    timing: Timing,
+) -> Run:
+    """Execute the run here until it has finished; while another live process holds it,
+    show its progress instead (execute_run takes the run over once that owner is gone)."""
+    while True:
+        outcome = execute_run(db, catalog, run_id, listener=listener, timing=timing)
+        if outcome.status in FINISHED_STATUSES:
+            break
+        if listener is not None:
+            listener(run_id, outcome.progress)
+        time.sleep(WAIT_POLL_S)
+    with db.sessions() as session:
+        return RunRepository(session).require(run_id)

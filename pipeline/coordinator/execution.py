@@ -8,7 +8,8 @@ Celery worker calls for a queued task. Lifecycle (docs/ARCHITECTURE.md, "Runs"):
 
 A run that already succeeded is left alone, so a redelivered task is a no-op. A run
 still marked ``running`` is taken over (as a new attempt) when it is this same task coming
-back (a retry, or a redelivery after its worker died) or when its heartbeat is stale.
+back (a retry, or a redelivery after its worker died), when its owner process on this host
+is gone, or when its heartbeat is stale. The claim records this process as the owner.
 Every write of an attempt is guarded by its attempt number, so a superseded attempt can
 never overwrite the result of the one that replaced it.
 
@@ -36,7 +37,9 @@ from pipeline.analysis.contract import (
 from pipeline.coordinator.envelopes import envelope_for
 from pipeline.coordinator.faults import is_transient
 from pipeline.coordinator.heartbeat import RunHeartbeat
+from pipeline.coordinator.owner import ProcessOwner, is_abandoned
 from pipeline.coordinator.progress import ProgressListener, RunProgressReporter
+from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
 from pipeline.db.models import HistoryAction, Run, RunStatus, Video
 from pipeline.db.repositories import (
@@ -44,8 +47,8 @@ from pipeline.db.repositories import (
     ArtifactRepository,
     HistoryRepository,
     RunRepository,
+    StaleRunStateError,
 )
-from pipeline.db.repositories.runs import is_silent
 from pipeline.media.errors import MediaError
 from pipeline.media.fingerprint import stat_media_file
 from schemas import ArtifactEnvelope
@@ -60,11 +63,17 @@ class RunOutcome:
     artifact_count: int
     error_code: str | None = None
     error_message: str | None = None
+    progress: float = 0.0
 
     @classmethod
     def of(cls, run: Run) -> "RunOutcome":
         return cls(
-            run.run_id, RunStatus(run.status), run.artifact_count, run.error_code, run.error_message
+            run.run_id,
+            RunStatus(run.status),
+            run.artifact_count,
+            run.error_code,
+            run.error_message,
+            run.progress,
         )
 
 
@@ -72,11 +81,9 @@ def default_worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-@dataclass(frozen=True)
-class Timing:
-    progress_interval_s: float = 1.0  # least time between two progress writes
-    heartbeat_interval_s: float = 10.0
-    stale_after_s: float = 120.0  # a running run silent this long may be taken over
+class TerminationRequested(KeyboardInterrupt):
+    """SIGTERM, raised in the main thread so that the run in progress ends ``cancelled``
+    exactly as after Ctrl-C."""
 
 
 def execute_run(
@@ -87,7 +94,7 @@ def execute_run(
     worker: str | None = None,
     task_id: str | None = None,
     listener: ProgressListener | None = None,
-    timing: Timing = Timing(),
+    timing: Timing = DEFAULT_TIMING,
 ) -> RunOutcome:
     claimed = _claim(db, run_id, worker or default_worker_name(), task_id, timing.stale_after_s)
     if isinstance(claimed, RunOutcome):
@@ -103,10 +110,9 @@ def execute_run(
         skip = isinstance(exc, AnalysisInputError) and exc.skip
         status = RunStatus.SKIPPED if skip else RunStatus.FAILED
         return _finish_without_artifacts(db, run, status, exc.code, exc.message, began)
-    except KeyboardInterrupt:
-        _finish_without_artifacts(
-            db, run, RunStatus.CANCELLED, "interrupted", "interrupted by the user", began
-        )
+    except KeyboardInterrupt as exc:
+        how = "terminated (SIGTERM)" if isinstance(exc, TerminationRequested) else "interrupted"
+        _finish_without_artifacts(db, run, RunStatus.CANCELLED, "interrupted", how, began)
         raise
     except Exception as exc:
         if is_transient(exc):
@@ -131,11 +137,16 @@ def _claim(
     with db.transaction() as session:
         runs = RunRepository(session)
         run = runs.require(run_id)
-        if run.status == RunStatus.RUNNING and _may_take_over(run, task_id, stale_after_s):
-            runs.transition(run, RunStatus.QUEUED)
-        if run.status != RunStatus.QUEUED:
-            return RunOutcome.of(run)  # succeeded (redelivery), cancelled, or busy elsewhere
-        runs.transition(run, RunStatus.RUNNING, worker=worker, task_id=task_id or run.task_id)
+        try:
+            if run.status == RunStatus.RUNNING and _may_take_over(run, task_id, stale_after_s):
+                runs.transition(run, RunStatus.QUEUED)
+            if run.status != RunStatus.QUEUED:
+                return RunOutcome.of(run)  # succeeded (redelivery), cancelled, or busy elsewhere
+            owner = ProcessOwner.current().as_columns()
+            # in-process execution (task_id None) has no task: a stale one must not come back
+            runs.transition(run, RunStatus.RUNNING, worker=worker, task_id=task_id, **owner)
+        except StaleRunStateError:
+            return RunOutcome.of(run)  # another process claimed or changed it first
         video = session.get_one(Video, run.video_id)
     return run, video
 
@@ -143,7 +154,7 @@ def _claim(
 def _may_take_over(run: Run, task_id: str | None, stale_after_s: float) -> bool:
     if task_id is not None and run.task_id == task_id:
         return True  # this very task again: retried, or redelivered after its worker died
-    return is_silent(run, stale_after_s)
+    return is_abandoned(run, stale_after_s)
 
 
 @dataclass

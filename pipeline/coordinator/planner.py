@@ -1,5 +1,6 @@
 """Plan runs: for each analyzer x profile, reuse a succeeded run with the same cache key
-(`cached`), or continue an unfinished one (`--resume`), or queue a new one."""
+(`cached`), or continue an unfinished one (`--resume`, or a running one whose owner is
+gone), or queue a new one."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -11,13 +12,12 @@ from sqlalchemy.orm import Session
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.coordinator.cache_key import cache_key, config_hash
-from pipeline.db.models import ACTIVE_RUN_STATUSES, HistoryAction, Run, RunStatus, Video
-from pipeline.db.repositories import HistoryRepository, RunRepository
-from pipeline.db.repositories.runs import is_silent
+from pipeline.coordinator.owner import is_abandoned
+from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
+from pipeline.db.models import ACTIVE_RUN_STATUSES, Run, RunStatus, Video
+from pipeline.db.repositories import RunRepository, StaleRunStateError
 
-RESUMABLE_STATUSES = (RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.SKIPPED, RunStatus.RUNNING)
-# A `running` run is only resumed once silent this long: before that a worker may own it.
-RESUME_RUNNING_AFTER_S = 120.0
+RESUMABLE_STATUSES = (RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.SKIPPED)
 
 
 class PlanAction(StrEnum):
@@ -90,6 +90,7 @@ def plan_runs(
     *,
     force: bool = False,
     resume: bool = False,
+    timing: Timing = DEFAULT_TIMING,
 ) -> list[PlannedRun]:
     return [
         _plan_one(
@@ -98,43 +99,50 @@ def plan_runs(
             run_spec(catalog, video, name, profile, overrides.get(name, {})),
             force=force,
             resume=resume,
+            stale_after_s=timing.stale_after_s,
         )
         for name in analyzers
     ]
 
 
 def _plan_one(
-    session: Session, video: Video, spec: RunSpec, *, force: bool, resume: bool
+    session: Session,
+    video: Video,
+    spec: RunSpec,
+    *,
+    force: bool,
+    resume: bool,
+    stale_after_s: float,
 ) -> PlannedRun:
+    """Cache hits are not recorded anywhere: they would add a row per look-up forever."""
     runs = RunRepository(session)
     if not force:
         done = runs.latest_with_key(spec.cache_key, [RunStatus.SUCCEEDED])
         if done is not None:
-            HistoryRepository(session).record(
-                video_id=video.video_id,
-                analyzer=spec.analyzer,
-                profile=spec.profile,
-                action=HistoryAction.CACHED,
-                status=PlanAction.CACHED,
-                run_id=done.run_id,
-            )
             return PlannedRun(done, PlanAction.CACHED)
+    active = runs.latest_with_key(spec.cache_key, ACTIVE_RUN_STATUSES)
+    if active is not None:
+        if active.status == RunStatus.RUNNING and is_abandoned(active, stale_after_s):
+            return _requeue(runs, active)  # its owner is gone: a new attempt, at once
+        return _joined(active)
     if resume:
         unfinished = runs.latest_with_key(spec.cache_key, RESUMABLE_STATUSES)
         if unfinished is not None:
-            alive = unfinished.status == RunStatus.RUNNING and not is_silent(
-                unfinished, RESUME_RUNNING_AFTER_S
-            )
-            if alive:
-                return PlannedRun(unfinished, PlanAction.ALREADY_ACTIVE)
-            return PlannedRun(runs.transition(unfinished, RunStatus.QUEUED), PlanAction.RESUMED)
-    active = runs.latest_with_key(spec.cache_key, ACTIVE_RUN_STATUSES)
-    if active is not None:
-        action = (
-            PlanAction.QUEUED if active.status == RunStatus.QUEUED else PlanAction.ALREADY_ACTIVE
-        )
-        return PlannedRun(active, action)
+            return _requeue(runs, unfinished)
     return _create_run(session, runs, video, spec)
+
+
+def _requeue(runs: RunRepository, run: Run) -> PlannedRun:
+    try:
+        return PlannedRun(runs.transition(run, RunStatus.QUEUED), PlanAction.RESUMED)
+    except StaleRunStateError:
+        return _joined(run)  # another planner or worker changed it first
+
+
+def _joined(active: Run) -> PlannedRun:
+    """An active run somebody else planned: a queued one still needs executing."""
+    action = PlanAction.QUEUED if active.status == RunStatus.QUEUED else PlanAction.ALREADY_ACTIVE
+    return PlannedRun(active, action)
 
 
 def _create_run(session: Session, runs: RunRepository, video: Video, spec: RunSpec) -> PlannedRun:
@@ -157,5 +165,5 @@ def _create_run(session: Session, runs: RunRepository, video: Video, spec: RunSp
         winner = runs.latest_with_key(spec.cache_key, ACTIVE_RUN_STATUSES)
         if winner is None:
             raise
-        return PlannedRun(winner, PlanAction.ALREADY_ACTIVE)
+        return _joined(winner)
     return PlannedRun(run, PlanAction.QUEUED)

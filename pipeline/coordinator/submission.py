@@ -4,19 +4,49 @@ executes the runs in-process) and `eioku submit` (which sends them to workers)."
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
 
 from pipeline.analysis.catalog import AnalyzerCatalog, UnknownAnalyzerError
 from pipeline.analysis.contract import UnknownProfileError
-from pipeline.coordinator.planner import PlanAction, PlannedRun, plan_runs
+from pipeline.coordinator.planner import PlannedRun, plan_runs
 from pipeline.coordinator.registration import register_video
+from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
 from pipeline.db.models import Run
 from pipeline.media.errors import MediaError
 
-GOOD_OUTCOMES = frozenset({"cached", "succeeded", "skipped", "queued", "running"})
+
+class Outcome(StrEnum):
+    """What became of one planned run: its plan (cached, queued, resumed, already active
+    elsewhere), its delivery (not_sent: the broker stayed unreachable) or, when it was
+    executed here, its final status."""
+
+    CACHED = "cached"
+    QUEUED = "queued"
+    RESUMED = "resumed"
+    ALREADY_ACTIVE = "already_active"
+    NOT_SENT = "not_sent"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+GOOD_OUTCOMES = frozenset(
+    {
+        Outcome.CACHED,
+        Outcome.QUEUED,
+        Outcome.RESUMED,
+        Outcome.ALREADY_ACTIVE,
+        Outcome.RUNNING,
+        Outcome.SUCCEEDED,
+        Outcome.SKIPPED,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -89,7 +119,7 @@ class RunReport:
     run_id: str
     analyzer: str
     profile: str
-    outcome: str  # "cached", "already_active" or the run's status
+    outcome: Outcome
     artifact_count: int
     cache_key: str
     model_id: str
@@ -100,12 +130,12 @@ class RunReport:
         return replace(self, error_code=code, error_message=message)
 
     @classmethod
-    def of(cls, run: Run, outcome: str | None = None) -> "RunReport":
+    def of(cls, run: Run, outcome: Outcome | None = None) -> "RunReport":
         return cls(
             run_id=run.run_id,
             analyzer=run.analyzer,
             profile=run.profile,
-            outcome=outcome or str(run.status),
+            outcome=outcome or Outcome(run.status),
             artifact_count=run.artifact_count,
             cache_key=run.cache_key,
             model_id=run.model_id,
@@ -135,7 +165,11 @@ class PlannedFile:
 
 
 def plan_file(
-    db: Database, catalog: AnalyzerCatalog, path: str, request: AnalysisRequest
+    db: Database,
+    catalog: AnalyzerCatalog,
+    path: str,
+    request: AnalysisRequest,
+    timing: Timing = DEFAULT_TIMING,
 ) -> PlannedFile:
     """Register the file and plan its runs in one transaction; a file that is not a usable
     video gets its error in the report and nothing is written."""
@@ -152,13 +186,10 @@ def plan_file(
                 request.overrides,
                 force=request.force,
                 resume=request.resume,
+                timing=timing,
             )
     except MediaError as exc:
         report.error_code, report.error_message = exc.code, exc.message
         return PlannedFile(report)
     report.video_id, report.duration_ms = video.video_id, video.duration_ms
     return PlannedFile(report, planned)
-
-
-def plan_label(plan: PlannedRun) -> str:
-    return "cached" if plan.action is PlanAction.CACHED else plan.action.value

@@ -52,7 +52,6 @@ class HistoryAction(StrEnum):
     AUTO_REGENERATE = "auto_regenerate"
     MANUAL_REGENERATE = "manual_regenerate"
     DISMISSED = "dismissed"
-    CACHED = "cached"
 
 
 class Video(Base):
@@ -117,6 +116,9 @@ class Run(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker: Mapped[str | None] = mapped_column(String(255))
     task_id: Mapped[str | None] = mapped_column(String(64))
+    owner_host: Mapped[str | None] = mapped_column(String(255))
+    owner_pid: Mapped[int | None] = mapped_column(Integer)
+    owner_start: Mapped[str | None] = mapped_column(String(64))
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     heartbeat_at: Mapped[datetime | None]
     error_code: Mapped[str | None] = mapped_column(String(64))

@@ -139,7 +139,8 @@ class RunRepository:
                 "error_message": None,
             }
         if target is RunStatus.QUEUED:
-            return {"queued_at": now, "progress": 0.0, "finished_at": None}
+            no_owner = {"owner_host": None, "owner_pid": None, "owner_start": None}
+            return {"queued_at": now, "progress": 0.0, "finished_at": None, **no_owner}
         return {"finished_at": now}
 
     def record_progress(self, run_id: str, progress: float, attempt: int | None = None) -> bool:
@@ -165,4 +166,8 @@ class RunRepository:
         """Running runs whose last sign of life is older than ``older_than``."""
         last_seen = func.coalesce(Run.heartbeat_at, Run.started_at, Run.queued_at)
         query = select(Run).where(Run.status == RunStatus.RUNNING, last_seen < older_than)
+        return list(self.session.scalars(query.order_by(Run.run_id)))
+
+    def running_on_host(self, host: str) -> list[Run]:
+        query = select(Run).where(Run.status == RunStatus.RUNNING, Run.owner_host == host)
         return list(self.session.scalars(query.order_by(Run.run_id)))

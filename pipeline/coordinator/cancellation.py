@@ -1,0 +1,14 @@
+"""Cancel a run in the database: whoever executes it (a worker, another `eioku analyze`)
+learns it at its next progress checkpoint or heartbeat and stops without writing
+artifacts. No broker is needed; with one, the caller may also revoke the run's task."""
+
+from pipeline.db.engine import Database
+from pipeline.db.models import Run, RunStatus
+from pipeline.db.repositories import RunRepository
+
+
+def cancel_run(db: Database, run_id: str) -> Run:
+    """Raises RunNotFoundError, or IllegalTransitionError for a run already finished."""
+    with db.transaction() as session:
+        runs = RunRepository(session)
+        return runs.transition(runs.require(run_id), RunStatus.CANCELLED)
