@@ -18,7 +18,6 @@ from pipeline.analysis.models import (
     ModelStatus,
     Resolution,
     WeightsReference,
-    download,
 )
 from schemas.base import BoundingBox
 from schemas.payloads import ObjectDetection
@@ -132,8 +131,9 @@ class ObjectsAnalyzer(RegisteredModelAnalyzer[ObjectsConfig, Any]):
         status = self.model_status(profile)
         if status.resolution != Resolution.HUB:
             return super().fetch_model(profile, models_dir)
-        download(ASSETS_URL + status.reference, models_dir / status.reference)
-        return self.model_status(profile)
+        return self.download_model(
+            profile, ASSETS_URL + status.reference, models_dir / status.reference
+        )
 
 
 def _detect(

@@ -19,7 +19,6 @@ from pipeline.analysis.models import (
     ModelStatus,
     ModelUnavailableError,
     WeightsReference,
-    download,
 )
 from schemas.payloads import PlaceClassification
 from schemas.payloads.places import PlacePrediction
@@ -130,8 +129,7 @@ class PlacesAnalyzer(RegisteredModelAnalyzer[PlacesConfig, Any]):
         status = self.model_status(profile)
         if status.available_offline:
             return status
-        download(CHECKPOINT_URL, models_dir / Path(CHECKPOINT_URL).name)
-        return self.model_status(profile)
+        return self.download_model(profile, CHECKPOINT_URL, models_dir / Path(CHECKPOINT_URL).name)
 
 
 def _classified(

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from pipeline.analysis.models import (
     ModelFetchError,
     ModelStatus,
+    download,
     model_env_var,
     model_reference,
 )
@@ -23,6 +24,13 @@ class RegisteredModelAnalyzer(BaseAnalyzer[ConfigT, ModelT]):
         reference = model_reference(self.name, profile) if profile in self.profiles else None
         preset = self.reference_settings(reference) if reference is not None else {}
         return super().effective_config(profile, {**preset, **overrides})
+
+    def registered_settings(self, profile: str) -> dict[str, Any]:
+        """The profile's settings with its registry model, not yet validated (validation
+        may refuse a missing model, which a status report must show instead)."""
+        reference = model_reference(self.name, profile)
+        preset = self.reference_settings(reference) if reference is not None else {}
+        return {**self.profiles[profile], **preset}
 
     def reference_settings(self, reference: str) -> dict[str, Any]:
         """The config values that select the model ``reference``."""
@@ -48,3 +56,14 @@ class RegisteredModelAnalyzer(BaseAnalyzer[ConfigT, ModelT]):
         raise ModelFetchError(
             f"{self.name}/{profile}: {status.reference!r} has no download; {status.remedy}"
         )
+
+    def download_model(self, profile: str, url: str, target: Path) -> ModelStatus:
+        """``url`` into ``target``, then the profile's status (which finds it there)."""
+        try:
+            download(url, target)
+        except ModelFetchError as exc:
+            raise ModelFetchError(
+                f"{exc}; copy the file onto this machine instead and "
+                + self.how_to_provide(profile)
+            ) from exc
+        return self.model_status(profile)
