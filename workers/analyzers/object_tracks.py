@@ -30,7 +30,8 @@ class TrackerSettings:
     low_threshold: float  # ... above this one in a second pass; below, never tracked
     new_track_threshold: float  # an unmatched detection starts a track from this score
     lost_samples: int  # samples a lost track waits to be found again
-    match_threshold: float  # largest 1 - IoU (score-fused) of a match
+    match_threshold: float  # largest 1 - IoU (times the score when fused) of a match
+    fuse_score: bool = True  # weigh IoU by detection score when matching
 
 
 class ObjectTracker:
@@ -46,7 +47,7 @@ class ObjectTracker:
                 new_track_thresh=settings.new_track_threshold,
                 track_buffer=settings.lost_samples,
                 match_thresh=settings.match_threshold,
-                fuse_score=True,
+                fuse_score=settings.fuse_score,
             )
         )
         self._renumbered: dict[int, int] = {}

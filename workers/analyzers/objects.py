@@ -53,6 +53,7 @@ class ObjectsConfig(AnalyzerConfig):
     track_new: float = Field(default=0.25, ge=0.0, le=1.0)
     track_lost_samples: int = Field(default=10, ge=0, description="samples a lost track waits")
     track_match: float = Field(default=0.8, gt=0.0, le=1.0, description="largest 1 - IoU")
+    track_fuse_score: bool = Field(default=True, description="weigh IoU by score to match")
 
     def tracker_settings(self) -> TrackerSettings:
         return TrackerSettings(
@@ -61,11 +62,12 @@ class ObjectsConfig(AnalyzerConfig):
             new_track_threshold=self.track_new,
             lost_samples=self.track_lost_samples,
             match_threshold=self.track_match,
+            fuse_score=self.track_fuse_score,
         )
 
 
 # The untrained model scores about 1e-4, boxes covering the frame: keep its best box per
-# frame (confidence 0) so the whole path, tracker included, runs on it.
+# frame (confidence 0) and match on IoU alone, so the whole path, tracker included, runs.
 _SMOKE = {
     "interval_ms": 500,
     "image_size": 160,
@@ -74,6 +76,7 @@ _SMOKE = {
     "track_high": 0.0,
     "track_low": 0.0,
     "track_new": 0.0,
+    "track_fuse_score": False,
 }
 
 
