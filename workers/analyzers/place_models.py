@@ -39,6 +39,10 @@ def categories() -> tuple[str, ...]:
 
 def load_classifier(model: WeightsReference, device: str) -> Any:
     import torch
+
+    from workers.analyzers.torch_compat import ensure_torchvision_ops
+
+    ensure_torchvision_ops()
     from torchvision.models import resnet18
 
     if model.architecture is not None:
