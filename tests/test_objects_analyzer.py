@@ -323,3 +323,47 @@ def test_asking_for_cuda_without_a_gpu_fails_the_run_clearly(
     run = result.json()[0]["runs"][0]
     assert (run["outcome"], run["error_code"]) == ("failed", "device_unavailable")
     assert "EIOKU_DEVICE=cuda" in run["error_message"]
+
+
+# --- through a real Celery worker ---------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_smoke_objects_through_a_celery_worker_match_embedded_mode(
+    postgresql_database: Database, square_video: Path, tmp_path: Path
+) -> None:
+    from tests.distributed import REPO, RedisServer, Worker
+    from tests.factories import clear_tables
+
+    clear_tables(postgresql_database)
+    broker = RedisServer(tmp_path / "redis")
+    broker.directory.mkdir()
+    broker.start()
+    env = {
+        "EIOKU_DATABASE_URL": postgresql_database.engine.url.render_as_string(hide_password=False),
+        "EIOKU_BROKER_URL": broker.url,
+        "EIOKU_HOME": str(tmp_path / "worker-home"),
+        "PYTHONPATH": str(REPO),
+    }
+    worker = None
+    try:
+        worker = Worker({**os.environ, **env}, ["eioku.analyze.objects"], tmp_path / "worker.log")
+        eioku = Eioku(postgresql_database, tmp_path / "home", EIOKU_BROKER_URL=broker.url)
+        result = eioku(
+            "submit", str(square_video), "-a", "objects", "-p", "smoke", "--wait", "--json"
+        )
+        assert result.code == 0, result.stderr + worker.output()
+        (run,) = result.json()[0]["runs"]
+        assert run["outcome"] == "succeeded" and "UNTRAINED" in run["model_id"]
+        listed = eioku("artifacts", str(square_video), "--json").json()
+    finally:
+        if worker is not None:
+            worker.stop()
+        broker.stop()
+    embedded_db = Database.from_url(f"sqlite:///{tmp_path / 'embedded.db'}")
+    embedded = Eioku(embedded_db, tmp_path / "embedded-home", EIOKU_BROKER_URL="")
+    assert embedded("analyze", str(square_video), "-a", "objects", "-p", "smoke").code == 0
+    embedded_listed = embedded("artifacts", str(square_video), "--json").json()
+    embedded_db.dispose()
+    assert len(listed) == 8
+    assert [a["payload"] for a in listed] == [a["payload"] for a in embedded_listed]
