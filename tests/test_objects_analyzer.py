@@ -235,7 +235,7 @@ def test_registry_override_names_a_file_and_a_missing_model_fails_clearly(
     result = eioku("analyze", str(square_video), "-a", "objects", "-p", "balanced", "--json")
     run = result.json()[0]["runs"][0]
     assert run["error_code"] == "model_unavailable"
-    assert run["error_message"] == f"object model file {missing} does not exist"
+    assert run["error_message"] == f"objects model file {missing} does not exist"
 
 
 IMPORT_CHECK = """

@@ -10,23 +10,11 @@ yaml, so it never tries a download; its settings file and every other write go u
 import os
 from typing import Any
 
-from pipeline.analysis.models import ModelUnavailableError, WeightsReference
+from pipeline.analysis.models import WeightsReference
 from pipeline.settings import load_settings
 
 UNTRAINED_SEED = 0
 ASSETS_URL = "https://github.com/ultralytics/assets/releases/download/v8.3.0/"
-
-
-def require_loadable(model: WeightsReference, how_to_provide: str) -> None:
-    """Raise ``model_unavailable`` unless the model can be loaded offline."""
-    if model.architecture is not None or model.weights is not None:
-        return
-    if model.is_bare_name(model.reference):
-        raise ModelUnavailableError(
-            f"object model {model.reference!r} is not in {load_settings().models_path}: "
-            f"run `eioku models fetch -a objects` where the hub is reachable, or {how_to_provide}"
-        )
-    raise ModelUnavailableError(f"object model file {model.reference} does not exist")
 
 
 def prepare_ultralytics() -> None:

@@ -7,7 +7,6 @@ name from the registry (``pipeline.analysis.models``); ``smoke`` builds an untra
 """
 
 from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
@@ -15,22 +14,15 @@ from pydantic import Field
 from pipeline.analysis.contract import MediaSource, ModelIdentity, ProgressCallback
 from pipeline.analysis.models import (
     SMOKE_PROFILE,
-    ModelStatus,
-    Resolution,
-    WeightsReference,
 )
 from schemas.base import BoundingBox
 from schemas.payloads import ObjectDetection
 from workers.analyzers.base import AnalyzerConfig, distribution_version
+from workers.analyzers.batching import batched
 from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
-from workers.analyzers.object_models import (
-    ASSETS_URL,
-    UNTRAINED_SEED,
-    load_yolo,
-    require_loadable,
-)
+from workers.analyzers.object_models import ASSETS_URL, UNTRAINED_SEED, load_yolo
 from workers.analyzers.object_tracks import ImageDetection, ObjectTracker, TrackerSettings
-from workers.analyzers.registered_model import RegisteredModelAnalyzer
+from workers.analyzers.registered_model import WeightsFileAnalyzer
 
 if TYPE_CHECKING:
     from pipeline.media.frames import SampledFrame
@@ -80,11 +72,10 @@ _SMOKE = {
 }
 
 
-class ObjectsAnalyzer(RegisteredModelAnalyzer[ObjectsConfig, Any]):
+class ObjectsAnalyzer(WeightsFileAnalyzer[ObjectsConfig, Any]):
     name = "objects"
     artifact_type = ObjectDetection.ARTIFACT_TYPE
     config_type = ObjectsConfig
-    model_setting = "model"
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
         "fast": {},
         "balanced": {"interval_ms": 100},
@@ -98,45 +89,27 @@ class ObjectsAnalyzer(RegisteredModelAnalyzer[ObjectsConfig, Any]):
         return f"{ANALYZER_VERSION}+ultralytics{library}"
 
     def model_identity(self, config: ObjectsConfig) -> ModelIdentity:
-        return WeightsReference.resolve(config.model).identity(UNTRAINED_SEED)
+        return self.weights(config).identity(UNTRAINED_SEED)
 
     def _load_model(self, config: ObjectsConfig) -> Any:
-        return load_yolo(WeightsReference.resolve(config.model))
+        return load_yolo(self.weights(config))
 
     def analyze(
         self, source: MediaSource, config: ObjectsConfig, progress: ProgressCallback
     ) -> Iterator[ObjectDetection]:
         from workers.analyzers.device import torch_device
 
-        require_loadable(WeightsReference.resolve(config.model), self.how_to_provide())
+        self.require_weights(config)
         device = torch_device()
         model = self.load(config)
         tracker = ObjectTracker(config.tracker_settings())
         plan = SamplingPlan(max_side=config.image_size, interval_ms=config.interval_ms)
-        batch: list[SampledFrame] = []
-        for frame in sampled_frames(source, plan, progress):
-            batch.append(frame)
-            if len(batch) == config.batch_size:
-                yield from _detect(model, batch, config, device, tracker)
-                batch = []
-        if batch:
+        for batch in batched(sampled_frames(source, plan, progress), config.batch_size):
             yield from _detect(model, batch, config, device, tracker)
         progress(1.0)
 
-    def model_status(self, profile: str) -> ModelStatus:
-        model = WeightsReference.resolve(self.effective_config(profile, {}).model)
-        remedy = f"run `eioku models fetch -a objects -p {profile}` or " + self.how_to_provide(
-            profile
-        )
-        return model.status(self.name, profile, remedy)
-
-    def fetch_model(self, profile: str, models_dir: Path) -> ModelStatus:
-        status = self.model_status(profile)
-        if status.resolution != Resolution.HUB:
-            return super().fetch_model(profile, models_dir)
-        return self.download_model(
-            profile, ASSETS_URL + status.reference, models_dir / status.reference
-        )
+    def download_url(self, file_name: str) -> str:
+        return ASSETS_URL + file_name
 
 
 def _detect(

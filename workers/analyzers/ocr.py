@@ -8,7 +8,6 @@ the first to the last sample it was read on; polygons are in source-video pixels
 import functools
 import hashlib
 import importlib.util
-import itertools
 import logging
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -23,6 +22,7 @@ from pipeline.analysis.weights import weights_sha256
 from pipeline.media.frames import SampledFrame
 from schemas.payloads import OcrText
 from workers.analyzers.base import AnalyzerConfig, distribution_version
+from workers.analyzers.batching import batched
 from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
 from workers.analyzers.ocr_tracks import TextDetection, TextTracker
 from workers.analyzers.registered_model import RegisteredModelAnalyzer
@@ -121,7 +121,7 @@ class OcrAnalyzer(RegisteredModelAnalyzer[OcrConfig, Any]):
         reader = self.load(config)
         tracker = TextTracker()
         plan = SamplingPlan(max_side=config.max_side, interval_ms=config.interval_ms)
-        for batch in _batched(sampled_frames(source, plan, progress), config.batch_size):
+        for batch in batched(sampled_frames(source, plan, progress), config.batch_size):
             for frame, found in zip(batch, _read(reader, batch, config), strict=True):
                 detections = _detections(frame, found, config.min_confidence)
                 yield from tracker.observe(frame.timestamp_ms, detections)
@@ -154,12 +154,6 @@ def _reader(model_dir: str) -> Any:
             download_enabled=False,
             verbose=False,
         )
-
-
-def _batched(frames: Iterator[SampledFrame], size: int) -> Iterator[list[SampledFrame]]:
-    # itertools.batched arrives with Python 3.12
-    while batch := list(itertools.islice(frames, size)):
-        yield batch
 
 
 def _read(reader: Any, batch: Sequence[SampledFrame], config: OcrConfig) -> list[list[Any]]:

@@ -16,13 +16,12 @@ from pydantic import Field, field_validator
 from pipeline.analysis.contract import MediaSource, ModelIdentity, ProgressCallback
 from pipeline.analysis.models import (
     SMOKE_PROFILE,
-    ModelStatus,
-    ModelUnavailableError,
-    WeightsReference,
+    ModelFetchError,
 )
 from schemas.payloads import PlaceClassification
 from schemas.payloads.places import PlacePrediction
 from workers.analyzers.base import AnalyzerConfig, distribution_version
+from workers.analyzers.batching import batched
 from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
 from workers.analyzers.place_models import (
     CHECKPOINT_URL,
@@ -31,7 +30,7 @@ from workers.analyzers.place_models import (
     classify,
     load_classifier,
 )
-from workers.analyzers.registered_model import RegisteredModelAnalyzer
+from workers.analyzers.registered_model import WeightsFileAnalyzer
 
 ANALYZER_VERSION = "1"
 MODEL_NAME = "resnet18-places365"
@@ -60,11 +59,10 @@ class PlacesConfig(AnalyzerConfig):
         return sorted({(start + end) // 2 for start, end in self.scene_spans_ms})
 
 
-class PlacesAnalyzer(RegisteredModelAnalyzer[PlacesConfig, Any]):
+class PlacesAnalyzer(WeightsFileAnalyzer[PlacesConfig, Any]):
     name = "places"
     artifact_type = PlaceClassification.ARTIFACT_TYPE
     config_type = PlacesConfig
-    model_setting = "model"
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
         "fast": {},
         "balanced": {"interval_ms": 1000},
@@ -77,7 +75,7 @@ class PlacesAnalyzer(RegisteredModelAnalyzer[PlacesConfig, Any]):
         return f"{ANALYZER_VERSION}+torchvision{distribution_version('torchvision')}"
 
     def model_identity(self, config: PlacesConfig) -> ModelIdentity:
-        identity = WeightsReference.resolve(config.model).identity(UNTRAINED_SEED)
+        identity = self.weights(config).identity(UNTRAINED_SEED)
         if identity.untrained or identity.weights_sha256:
             name = f"{MODEL_NAME}:{identity.name}"
             return ModelIdentity(name, identity.weights_sha256, identity.untrained)
@@ -86,19 +84,14 @@ class PlacesAnalyzer(RegisteredModelAnalyzer[PlacesConfig, Any]):
     def _load_model(self, config: PlacesConfig) -> Any:
         from workers.analyzers.device import torch_device
 
-        return load_classifier(WeightsReference.resolve(config.model), torch_device())
+        return load_classifier(self.weights(config), torch_device())
 
     def analyze(
         self, source: MediaSource, config: PlacesConfig, progress: ProgressCallback
     ) -> Iterator[PlaceClassification]:
         from workers.analyzers.device import torch_device
 
-        model = WeightsReference.resolve(config.model)
-        if model.weights is None and model.architecture is None:
-            raise ModelUnavailableError(
-                f"places needs Places365 ResNet-18 weights and {config.model!r} is not a file "
-                f"here: {self.how_to_provide()}, or run `eioku models fetch -a places`"
-            )
+        self.require_weights(config)
         device = torch_device()
         network = self.load(config)
         names = categories()
@@ -108,28 +101,14 @@ class PlacesAnalyzer(RegisteredModelAnalyzer[PlacesConfig, Any]):
             interval_ms=None if keyframes else config.interval_ms,
             timestamps_ms=keyframes,
         )
-        batch = []
-        for frame in sampled_frames(source, plan, progress):
-            batch.append(frame)
-            if len(batch) == config.batch_size:
-                yield from _classified(network, batch, device, config.top_k, names)
-                batch = []
-        if batch:
+        for batch in batched(sampled_frames(source, plan, progress), config.batch_size):
             yield from _classified(network, batch, device, config.top_k, names)
         progress(1.0)
 
-    def model_status(self, profile: str) -> ModelStatus:
-        model = WeightsReference.resolve(self.effective_config(profile, {}).model)
-        remedy = f"run `eioku models fetch -a places -p {profile}` or " + self.how_to_provide(
-            profile
-        )
-        return model.status(self.name, profile, remedy)
-
-    def fetch_model(self, profile: str, models_dir: Path) -> ModelStatus:
-        status = self.model_status(profile)
-        if status.available_offline:
-            return status
-        return self.download_model(profile, CHECKPOINT_URL, models_dir / Path(CHECKPOINT_URL).name)
+    def download_url(self, file_name: str) -> str:
+        if file_name != Path(CHECKPOINT_URL).name:
+            raise ModelFetchError(f"no known download for {file_name!r}")
+        return CHECKPOINT_URL
 
 
 def _classified(

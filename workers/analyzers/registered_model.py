@@ -9,10 +9,14 @@ from typing import Any, ClassVar
 from pipeline.analysis.models import (
     ModelFetchError,
     ModelStatus,
+    ModelUnavailableError,
+    Resolution,
+    WeightsReference,
     download,
     model_env_var,
     model_reference,
 )
+from pipeline.settings import load_settings
 from workers.analyzers.base import BaseAnalyzer, ConfigT, ModelT
 
 
@@ -67,3 +71,43 @@ class RegisteredModelAnalyzer(BaseAnalyzer[ConfigT, ModelT]):
                 + self.how_to_provide(profile)
             ) from exc
         return self.model_status(profile)
+
+
+class WeightsFileAnalyzer(RegisteredModelAnalyzer[ConfigT, ModelT]):
+    """An analyzer whose config's ``model`` is one weights file: by path, by file name in
+    EIOKU_MODELS_DIR (where ``eioku models fetch`` puts it), or an untrained architecture."""
+
+    model_setting = "model"
+
+    @abstractmethod
+    def download_url(self, file_name: str) -> str:
+        """Where a model named ``file_name`` can be downloaded (raises ModelFetchError)."""
+
+    def weights(self, config: ConfigT) -> WeightsReference:
+        return WeightsReference.resolve(getattr(config, self.model_setting))
+
+    def require_weights(self, config: ConfigT) -> WeightsReference:
+        """The model, or ``model_unavailable`` naming what to fetch or set."""
+        model = self.weights(config)
+        if model.weights is not None or model.architecture is not None:
+            return model
+        if not model.is_bare_name(model.reference):
+            raise ModelUnavailableError(f"{self.name} model file {model.reference} does not exist")
+        raise ModelUnavailableError(
+            f"{self.name} model {model.reference!r} is not in {load_settings().models_path}: "
+            f"run `eioku models fetch -a {self.name}` where its hub is reachable, or "
+            + self.how_to_provide()
+        )
+
+    def model_status(self, profile: str) -> ModelStatus:
+        model = WeightsReference.resolve(self.effective_config(profile, {}).model)
+        fetch = f"run `eioku models fetch -a {self.name} -p {profile}` or "
+        return model.status(self.name, profile, fetch + self.how_to_provide(profile))
+
+    def fetch_model(self, profile: str, models_dir: Path) -> ModelStatus:
+        status = self.model_status(profile)
+        if status.resolution != Resolution.HUB:
+            return super().fetch_model(profile, models_dir)
+        return self.download_model(
+            profile, self.download_url(status.reference), models_dir / status.reference
+        )
