@@ -31,6 +31,7 @@ from workers.analyzers.face_models import (
     face_models_status,
     load_face_models,
 )
+from workers.analyzers.frame_boxes import box_in_frame
 from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
 from workers.analyzers.registered_model import RegisteredModelAnalyzer
 
@@ -163,15 +164,14 @@ def face_in_source(frame: "SampledFrame", face: "ImageFace") -> SourceFace | Non
     it is inside."""
     from workers.analyzers.face_detection import score_to_confidence
 
-    x0, y0 = frame.to_source(face.left, face.top)
-    x1, y1 = frame.to_source(face.right, face.bottom)
-    if x1 <= x0 or y1 <= y0:
+    bbox = box_in_frame(frame, face.left, face.top, face.right, face.bottom)
+    if bbox is None:
         return None
     return SourceFace(
         frame_index=frame.frame_index,
         timestamp_ms=frame.timestamp_ms,
         confidence=score_to_confidence(face.score),
-        bbox=BoundingBox(x=x0, y=y0, width=x1 - x0, height=y1 - y0),
+        bbox=bbox,
         landmarks=[Point(x=x, y=y) for x, y in (frame.to_source(*p) for p in face.landmarks)],
         embedding=tuple(float(value) for value in face.embedding),
     )

@@ -15,10 +15,10 @@ from pipeline.analysis.contract import MediaSource, ModelIdentity, ProgressCallb
 from pipeline.analysis.models import (
     SMOKE_PROFILE,
 )
-from schemas.base import BoundingBox
 from schemas.payloads import ObjectDetection
 from workers.analyzers.base import AnalyzerConfig, distribution_version
 from workers.analyzers.batching import batched
+from workers.analyzers.frame_boxes import box_in_frame
 from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
 from workers.analyzers.object_models import ASSETS_URL, UNTRAINED_SEED, load_yolo
 from workers.analyzers.object_tracks import ImageDetection, ObjectTracker, TrackerSettings
@@ -148,9 +148,8 @@ def object_payload(
     track_id: int | None,
 ) -> ObjectDetection | None:
     """The detection in displayed-frame pixels; None when nothing of it is inside."""
-    x0, y0 = frame.to_source(detection.x0, detection.y0)
-    x1, y1 = frame.to_source(detection.x1, detection.y1)
-    if x1 <= x0 or y1 <= y0:
+    bbox = box_in_frame(frame, detection.x0, detection.y0, detection.x1, detection.y1)
+    if bbox is None:
         return None
     return ObjectDetection(
         frame_index=frame.frame_index,
@@ -158,6 +157,6 @@ def object_payload(
         label=names.get(detection.class_id, str(detection.class_id)),
         class_id=detection.class_id,
         confidence=min(max(detection.confidence, 0.0), 1.0),
-        bbox=BoundingBox(x=x0, y=y0, width=x1 - x0, height=y1 - y0),
+        bbox=bbox,
         track_id=track_id,
     )
