@@ -122,3 +122,9 @@ def test_fetch_has_nothing_to_do_for_models_here_and_fails_clearly_without_a_hub
     with pytest.raises(ModelFetchError, match=r"cannot download http://127\.0\.0\.1:9/"):
         download("http://127.0.0.1:9/model.pt", target)
     assert not target.exists()
+
+
+def test_listing_models_imports_no_model_library(eioku: Eioku) -> None:
+    result = eioku.with_import_probe("models", "list", "-a", "objects,places,transcript")
+    assert result.code == 0, result.stderr
+    assert not {"torch", "ultralytics", "faster_whisper"} & set(result.imported_libraries())
