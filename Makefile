@@ -1,35 +1,67 @@
-# Eioku developer commands. `make install` once, then `make demo` / `make test`.
+# Eioku developer commands. `make demo` / `make test` install what they need first.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# the extras the lock holds: every analyzer stack plus the test tools
 EXTRAS ?= test,scenes,transcript,ocr,faces
+LOCK := requirements/lock.txt
 DEMO_HOME ?= .eioku-demo
 SAMPLE := pipeline/demo/sample.mp4
 
-.PHONY: install test demo lint format bench up clean
+.PHONY: install lock check-lock prepare test demo lint format bench up clean
 
+# exactly the locked versions of every dependency, then Eioku itself (editable)
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
+	$(BIN)/pip install --quiet "$$(grep -E '^pip==' $(LOCK))"
+	$(BIN)/pip install --quiet -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-test: install
+# re-resolve pyproject.toml's ranges (within constraints.txt) in a scratch venv, pin the result
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip setuptools wheel
+	.lock-venv/bin/pip install --quiet -c constraints.txt '.[$(EXTRAS)]'
+	{ echo "# Every dependency of eioku[$(EXTRAS)], pinned. Regenerate with: make lock"; \
+	  .lock-venv/bin/pip freeze --all --exclude eioku; } > $(LOCK).tmp
+	mv $(LOCK).tmp $(LOCK)
+	rm -rf .lock-venv
+
+# the installed environment is exactly the lock (CI runs this on a fresh clone)
+check-lock: install
+	$(BIN)/pip freeze --all --exclude eioku > $(VENV)/freeze.txt
+	grep -v '^#' $(LOCK) | diff -u - $(VENV)/freeze.txt
+	@echo "the install equals $(LOCK) ($$(grep -vc '^#' $(LOCK)) packages)"
+
+# local PostgreSQL and Redis answering, docker-compose present (see scripts/prepare-machine)
+prepare:
+	bash scripts/prepare-machine
+
+test: install prepare
 	$(BIN)/pytest
 
+EIOKU_DEMO := EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku
+DEMO_ANALYZERS := scenes,transcript,faces,ocr
+
 demo: install
-	@echo "== analyze the bundled sample: scene cuts (at frames 50, 90, 150, 185, 250) and speech"
-	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku analyze $(SAMPLE) --analyzers scenes,transcript
-	@echo "== the scenes found"
-	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku artifacts $(SAMPLE) --type scene
-	@echo "== where is 'country' said?"
-	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku find $(SAMPLE) country
+	@echo "== analyze the bundled sample with every analyzer that has weights offline"
+	$(EIOKU_DEMO) analyze $(SAMPLE) --analyzers $(DEMO_ANALYZERS)
+	@echo "== the scenes found (cuts at frames 50, 90, 150, 185 and 250)"
+	$(EIOKU_DEMO) artifacts $(SAMPLE) --type scene
+	@echo "== faces on screen, clustered into people"
+	$(EIOKU_DEMO) artifacts $(SAMPLE) --type face.detection --limit 4
+	@echo "== jump to the first appearance of person 0 (a face cluster)"
+	$(EIOKU_DEMO) jump $(SAMPLE) --kind face --face-cluster 0
+	@echo "== where is 'ask' said (transcript) or shown (on-screen text)?"
+	$(EIOKU_DEMO) find $(SAMPLE) ask
 	@echo "== the transcript as subtitles"
-	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku export $(SAMPLE) --format srt
+	$(EIOKU_DEMO) export $(SAMPLE) --format srt
 	@echo "== the same file again: served from the cache"
-	EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku analyze $(SAMPLE) --analyzers scenes,transcript
+	$(EIOKU_DEMO) analyze $(SAMPLE) --analyzers $(DEMO_ANALYZERS)
 
 lint: install
 	$(BIN)/ruff check .
@@ -40,12 +72,12 @@ format: install
 	$(BIN)/ruff format .
 
 bench: install
-	$(BIN)/python bench/cache_hit.py
-	$(BIN)/python bench/batch_insert.py
-	$(BIN)/python bench/scale_workers.py
-	$(BIN)/python bench/query.py
-	$(BIN)/python bench/analyzers.py
-	$(BIN)/python bench/frame_sampler.py
+	$(BIN)/python -m bench.cache_hit
+	$(BIN)/python -m bench.batch_insert
+	$(BIN)/python -m bench.scale_workers
+	$(BIN)/python -m bench.query
+	$(BIN)/python -m bench.analyzers
+	$(BIN)/python -m bench.frame_sampler
 
 # the distributed stack, where a Docker engine runs (see README, "Scaling out")
 up:

@@ -7,7 +7,7 @@ the way a user would script it by hand, with the same loaded model:
   (ByteTrack) on each sampled frame, on a second instance of the same model;
 - transcript: faster-whisper's own `transcribe(path)` on the file, without VAD.
 
-    python bench/analyzers.py [--seconds 30] [--profile fast] [--only ocr,faces,...]
+    python -m bench.analyzers [--seconds 30] [--profile fast] [--only ocr,faces,...]
         [--objects-model FILE] [--places-model FILE]
 
 No trained YOLO or Places365 weights exist on this machine: objects and places run the
@@ -31,7 +31,7 @@ import numpy as np
 
 from pipeline.analysis.models import WeightsReference
 from pipeline.media.probe import probe_source
-from pipeline.media.synthetic import (
+from tests.media.synthetic import (
     Caption,
     Shot,
     write_stills_video,

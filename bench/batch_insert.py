@@ -2,7 +2,7 @@
 
 Run from the project root:
 
-    .venv/bin/python bench/batch_insert.py [--rows N] [--baseline-rows N] [--json]
+    .venv/bin/python -m bench.batch_insert [--rows N] [--baseline-rows N] [--json]
         [--admin-url postgresql://postgres@127.0.0.1/postgres]
 
 It creates a throw-away database (dropped at the end, also on error), migrates it, adds one
@@ -31,8 +31,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
-from support import DEFAULT_ADMIN_URL, temporary_database
 
+from bench.support import DEFAULT_ADMIN_URL, temporary_database
 from pipeline.db.engine import Database, create_db_engine
 from pipeline.db.migrate import upgrade
 from pipeline.db.models import Artifact, Run, Video

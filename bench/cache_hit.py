@@ -1,6 +1,6 @@
 """First analysis vs cached re-analysis of the same unchanged file.
 
-    python bench/cache_hit.py [--seconds 60] [--size 640x360] [--database-url URL]
+    .venv/bin/python -m bench.cache_hit [--seconds 60] [--size 640x360] [--database-url URL]
 
 Generates a video with cuts, then times, in one run of this script:
   1. the whole `eioku analyze` command (fresh interpreter), first run and re-run;
@@ -22,8 +22,8 @@ from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.coordinator.embedded import analyze_file
 from pipeline.coordinator.submission import AnalysisRequest
 from pipeline.db.connect import open_database
-from pipeline.media.synthetic import alternating_shots, write_video
 from pipeline.settings import load_settings
+from tests.media.synthetic import alternating_shots, write_video
 
 SHOT_SECONDS = 4
 FPS = 25

@@ -1,7 +1,7 @@
 """Sampling one frame per second from a 60 s video: FrameSampler (index + seek) against
 reading every frame sequentially, with PyAV and with OpenCV, the way a script would.
 
-    .venv/bin/python bench/frame_sampler.py [--size 1280x720] [--gop 250,50]
+    .venv/bin/python -m bench.frame_sampler [--size 1280x720] [--gop 250,50]
 """
 
 import argparse
@@ -14,7 +14,7 @@ import av
 import numpy as np
 
 from pipeline.media.frames import FrameSampler
-from pipeline.media.synthetic import numbered_frame
+from tests.media.synthetic import numbered_frame
 
 FPS, SECONDS, INTERVAL_MS = 25, 60, 1000
 

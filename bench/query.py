@@ -3,7 +3,7 @@ app, against loading every artifact of the video into Python and filtering there
 
 Run from the project root:
 
-    .venv/bin/python bench/query.py [--artifacts N] [--videos N] [--requests N]
+    .venv/bin/python -m bench.query [--artifacts N] [--videos N] [--requests N]
         [--naive-requests N] [--admin-url postgresql://postgres@127.0.0.1/postgres]
 
 It creates a throw-away database (dropped at the end, also on error), migrates it and
@@ -45,8 +45,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import event, text
-from support import DEFAULT_ADMIN_URL, temporary_database
 
+from bench.support import DEFAULT_ADMIN_URL, temporary_database
 from pipeline.db.bulk import bulk_insert
 from pipeline.db.engine import Database
 from pipeline.db.migrate import upgrade

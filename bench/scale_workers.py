@@ -1,6 +1,6 @@
 """Throughput of the distributed pipeline with 1 vs 2 worker processes.
 
-    python bench/scale_workers.py [--videos 8] [--seconds 30] [--broker redis://127.0.0.1:6379/9]
+    .venv/bin/python -m bench.scale_workers [--videos 8] [--seconds 30] [--broker redis://127.0.0.1:6379/9]
 
 For each worker count, in a fresh temporary PostgreSQL database (so nothing is cached):
 start `eioku worker -a scenes -c N`, submit the same batch of generated videos (scene
@@ -18,16 +18,16 @@ import time
 from pathlib import Path
 
 import redis
-from support import temporary_database
 
+from bench.support import temporary_database
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.coordinator.dispatch import Dispatcher
 from pipeline.coordinator.submission import AnalysisRequest, plan_file
 from pipeline.coordinator.waiting import wait_for_runs
 from pipeline.db.engine import Database
 from pipeline.db.migrate import upgrade
-from pipeline.media.synthetic import alternating_shots, write_video
 from pipeline.settings import load_settings
+from tests.media.synthetic import alternating_shots, write_video
 
 SHOT_FRAMES = 75  # 3 s at 25 fps
 

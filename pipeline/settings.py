@@ -1,10 +1,22 @@
 """Settings read from the environment (documented in README.md, "Settings")."""
 
+import math
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 PROFILE_ORDER_DEFAULT = ("high_quality", "balanced", "fast")
+MAX_BODY_BYTES_DEFAULT = 1024 * 1024
+FRAME_DECODES_DEFAULT = 2
+MAX_FRAME_PIXELS_DEFAULT = 4096 * 4096  # 4K (DCI and UHD) frames; 8K is refused
+
+N = TypeVar("N", int, float)
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value Eioku cannot use; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -21,7 +33,18 @@ class Settings:
     stale_after_s: float = 120.0
     max_attempts: int = 3
     reconcile_interval_s: float = 30.0
-    allowed_roots: tuple[Path, ...] = ()  # POST /v1/videos accepts files under these only
+    allowed_roots: tuple[Path, ...] = ()  # the API reads and accepts files under these only
+    allowed_model_roots: tuple[Path, ...] = ()  # API requests may name model paths under these
+    api_tokens: tuple[str, ...] = ()  # bearer tokens that may read and write
+    api_read_tokens: tuple[str, ...] = ()  # bearer tokens that may only read
+    metrics_public: bool = False  # /metrics without a token even when tokens are set
+    max_body_bytes: int = MAX_BODY_BYTES_DEFAULT
+    frame_decodes: int = FRAME_DECODES_DEFAULT  # concurrent frame decodes in the API
+    max_frame_pixels: int = MAX_FRAME_PIXELS_DEFAULT
+
+    @property
+    def requires_token(self) -> bool:
+        return bool(self.api_tokens or self.api_read_tokens)
 
     @property
     def is_embedded_database(self) -> bool:
@@ -49,18 +72,60 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         default_profile=env.get("EIOKU_DEFAULT_PROFILE", "fast"),
         analyzer_plugins=_names(env.get("EIOKU_ANALYZER_PLUGINS")),
-        visibility_timeout_s=int(env.get("EIOKU_VISIBILITY_TIMEOUT", 6 * 3600)),
-        heartbeat_interval_s=float(env.get("EIOKU_HEARTBEAT_INTERVAL", 10)),
-        stale_after_s=float(env.get("EIOKU_STALE_AFTER", 120)),
-        max_attempts=int(env.get("EIOKU_MAX_ATTEMPTS", 3)),
-        reconcile_interval_s=float(env.get("EIOKU_RECONCILE_INTERVAL", 30)),
+        visibility_timeout_s=_integer(env, "EIOKU_VISIBILITY_TIMEOUT", 6 * 3600),
+        heartbeat_interval_s=_number(env, "EIOKU_HEARTBEAT_INTERVAL", 10),
+        stale_after_s=_number(env, "EIOKU_STALE_AFTER", 120),
+        max_attempts=_integer(env, "EIOKU_MAX_ATTEMPTS", 3),
+        reconcile_interval_s=_number(env, "EIOKU_RECONCILE_INTERVAL", 30),
         profile_order=_names(order) or PROFILE_ORDER_DEFAULT,
-        allowed_roots=tuple(
-            Path(root).expanduser().resolve() for root in _names(env.get("EIOKU_ALLOWED_ROOTS"))
-        ),
+        allowed_roots=_folders(env.get("EIOKU_ALLOWED_ROOTS")),
+        allowed_model_roots=_folders(env.get("EIOKU_ALLOWED_MODEL_ROOTS")),
+        api_tokens=_names(env.get("EIOKU_API_TOKEN")),
+        api_read_tokens=_names(env.get("EIOKU_API_READ_TOKEN")),
+        metrics_public=_flag(env, "EIOKU_METRICS_PUBLIC"),
+        max_body_bytes=_integer(env, "EIOKU_API_MAX_BODY_BYTES", MAX_BODY_BYTES_DEFAULT),
+        frame_decodes=_integer(env, "EIOKU_API_FRAME_DECODES", FRAME_DECODES_DEFAULT),
+        max_frame_pixels=_integer(env, "EIOKU_API_MAX_FRAME_PIXELS", MAX_FRAME_PIXELS_DEFAULT),
     )
 
 
 def _names(value: str | None) -> tuple[str, ...]:
     """A comma-separated list, blanks dropped."""
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _folders(value: str | None) -> tuple[Path, ...]:
+    return tuple(Path(folder).expanduser().resolve() for folder in _names(value))
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    return _positive(env, name, default, float, "a number")
+
+
+def _integer(env: Mapping[str, str], name: str, default: int) -> int:
+    return _positive(env, name, default, int, "a whole number")
+
+
+def _positive(
+    env: Mapping[str, str], name: str, default: N, parse: Callable[[str], N], kind: str
+) -> N:
+    """A positive finite value of ``name`` read with ``parse``, else ``default``."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = parse(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not {kind}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise SettingsError(f"{name}={raw!r} is not a positive finite number")
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name}={raw!r} is not true or false")

@@ -1,6 +1,6 @@
 """The task-queue conventions shared by the producer (pipeline) and the workers: one task
 and one queue per analyzer, both named ``eioku.analyze.<analyzer>``, and the Celery
-settings that long ML tasks need (DESIGN.md §6)."""
+settings that long ML tasks need (docs/ARCHITECTURE.md, "Runs")."""
 
 from typing import Any
 

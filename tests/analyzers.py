@@ -20,7 +20,8 @@ from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer
 
 class ScriptedConfig(AnalyzerConfig):
     scenes: int = 4
-    outcome: Literal["ok", "crash", "bad_input", "skip", "interrupt"] = "ok"
+    # invalid_output: the third scene has a negative index, which the registry rejects
+    outcome: Literal["ok", "crash", "bad_input", "skip", "interrupt", "invalid_output"] = "ok"
     embed: bool = False  # attach a 4-d embedding to every artifact
     step_s: float = 0.0  # work this long per scene (a slow analyzer for worker tests)
     # Before finishing, create `reached_file` and wait until `gate_file` exists, so a test
@@ -67,8 +68,10 @@ class ScriptedAnalyzer(BaseAnalyzer[ScriptedConfig, str]):
             if index == config.scenes - 1:
                 _wait_at_gate(config)
             end = source.duration_ms if index == config.scenes - 1 else (index + 1) * step
-            scene = Scene(
-                scene_index=index,
+            invalid = config.outcome == "invalid_output" and index == 2
+            build = Scene.model_construct if invalid else Scene
+            scene = build(
+                scene_index=-1 if invalid else index,
                 start_frame=index,
                 end_frame=index + 1,
                 start_ms=index * step,

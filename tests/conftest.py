@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from pipeline.db.engine import Database, normalize_url
 from pipeline.db.migrate import current_revision, head_revision, upgrade
 from tests.factories import clear_tables
+from tests.media.synthetic import alternating_shots, write_video
 
 # Keep hypothesis from writing an example database into the working tree.
 settings.register_profile("eioku", database=None)
@@ -110,3 +111,10 @@ def db(request: pytest.FixtureRequest) -> Database:
     database: Database = request.getfixturevalue(f"{request.param}_database")
     clear_tables(database)
     return database
+
+
+@pytest.fixture(scope="session")
+def tiny_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 64x48 video of two 10-frame shots: the cheapest real file to register."""
+    path = tmp_path_factory.mktemp("media") / "tiny.mp4"
+    return write_video(path, alternating_shots([10, 10]), size=(64, 48))

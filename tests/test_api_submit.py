@@ -13,10 +13,10 @@ import redis
 from fastapi.testclient import TestClient
 
 from pipeline.db.engine import Database
-from pipeline.media.synthetic import alternating_shots, write_video
 from tests.api_helpers import api_client
 from tests.cli import Eioku
 from tests.distributed import RedisServer
+from tests.media.synthetic import alternating_shots, write_video
 from tests.test_api import assert_error
 
 SIZE = (160, 120)
@@ -68,6 +68,17 @@ def test_submit_runs_in_process_then_answers_from_the_cache(client: TestClient, 
     assert [(r["run_id"], r["cached"], r["outcome"]) for r in again["runs"]] == [
         (planned["run_id"], True, "cached")
     ]
+
+
+def test_without_a_profile_the_configured_default_profile_is_used(
+    db: Database, tmp_path: Path, root: Path, clip: Path
+) -> None:
+    home, roots = tmp_path / "home", (root.resolve(),)
+    with api_client(db, home, allowed_roots=roots, default_profile="balanced") as client:
+        [by_default] = client.post("/v1/videos", json={"path": str(clip)}).json()["runs"]
+        chosen = {"path": str(clip), "profile": "high_quality"}
+        [explicit] = client.post("/v1/videos", json=chosen).json()["runs"]
+    assert (by_default["profile"], explicit["profile"]) == ("balanced", "high_quality")
 
 
 def test_paths_outside_the_allowed_roots_are_403(

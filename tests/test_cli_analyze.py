@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.db.engine import Database
-from pipeline.media.synthetic import alternating_shots, write_video
 from tests.cli import ANALYZER_LIBRARIES, Eioku
+from tests.media.synthetic import alternating_shots, write_video
 
 TITLE = "eioku-title-AAAA"
 
@@ -113,6 +113,16 @@ def test_profiles_are_separate_runs_and_best_quality_wins(eioku: Eioku, clip: Pa
     assert {artifact["run_id"] for artifact in listed} == {high["run_id"]}
     by_profile = eioku("artifacts", str(clip), "--profile", "high_quality", "--json").json()
     assert {artifact["model_profile"] for artifact in by_profile} == {"high_quality"}
+
+
+def test_without_a_profile_the_configured_default_profile_is_used(
+    db: Database, tmp_path: Path, clip: Path
+) -> None:
+    eioku = Eioku(db, tmp_path / "home", EIOKU_DEFAULT_PROFILE="balanced")
+    by_default = eioku("analyze", str(clip), "--json").json()[0]["runs"][0]
+    explicit = eioku("analyze", str(clip), "-p", "fast", "--json").json()[0]["runs"][0]
+    assert (by_default["profile"], explicit["profile"]) == ("balanced", "fast")
+    assert by_default["outcome"] == explicit["outcome"] == "succeeded"
 
 
 def test_bad_inputs_get_one_line_each_and_good_files_still_run(

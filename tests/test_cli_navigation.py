@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli.navigation_commands import highlighted
-from pipeline.cli.subtitles import parse_cues
 from pipeline.db.engine import Database
 from pipeline.db.models import Run, RunStatus
 from pipeline.db.repositories import ArtifactRepository
@@ -17,6 +16,7 @@ from schemas.base import BoundingBox, Payload, Point
 from schemas.payloads import FaceDetection, ObjectDetection, OcrText, Scene, TranscriptSegment
 from tests.cli import Eioku
 from tests.factories import make_envelope, make_run, make_video
+from tests.subtitle_cues import parse_cues
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 BOX = BoundingBox(x=0, y=0, width=10, height=10)

@@ -17,9 +17,10 @@ from pipeline.db.engine import Database
 from pipeline.db.models import AnalysisHistory, Artifact, HistoryAction, RunStatus, Video
 from pipeline.db.repositories import ArtifactRepository, RunRepository
 from pipeline.db.types import utcnow
-from pipeline.media.synthetic import alternating_shots, write_video
 from tests.analyzers import ScriptedAnalyzer
 from tests.factories import make_envelope
+from tests.media.synthetic import alternating_shots, write_video
+from tests.stored import artifact_count, stored_embeddings
 
 
 @pytest.fixture(scope="module")
@@ -68,9 +69,9 @@ def plan(
         )[0]
 
 
-def artifact_count(db: Database, run_id: str) -> int:
+def count_artifacts(db: Database, run_id: str) -> int:
     with db.sessions() as session:
-        return ArtifactRepository(session).count_by_run(run_id)
+        return artifact_count(session, run_id)
 
 
 def test_unchanged_file_is_not_read_again(
@@ -145,7 +146,7 @@ def test_cached_plan_loads_no_model_and_redelivery_is_a_no_op(
     again = execute_run(db, catalog, run_id)  # a redelivered task
     assert (again.status, again.artifact_count) == (RunStatus.SUCCEEDED, 4)
     assert scripted.loads == 1
-    assert artifact_count(db, run_id) == 4
+    assert count_artifacts(db, run_id) == 4
     with db.sessions() as session:
         assert RunRepository(session).require(run_id).attempts == 1
 
@@ -175,10 +176,10 @@ def test_a_half_done_run_replaces_its_own_artifacts(
         ][:2]
         ArtifactRepository(session).batch_create(leftovers)
         runs.transition(run, RunStatus.QUEUED)  # its worker was lost
-    assert artifact_count(db, run_id) == 2
+    assert count_artifacts(db, run_id) == 2
     outcome = execute_run(db, catalog, run_id)
     assert (outcome.status, outcome.artifact_count) == (RunStatus.SUCCEEDED, 4)
-    assert artifact_count(db, run_id) == 4
+    assert count_artifacts(db, run_id) == 4
     with db.sessions() as session:
         assert RunRepository(session).require(run_id).attempts == 2
 
@@ -203,10 +204,21 @@ def test_failures_are_recorded_without_artifacts(
     result = execute_run(db, catalog, run_id)
     assert (result.status, result.error_code) == (status, code)
     assert result.error_message
-    assert artifact_count(db, run_id) == 0
+    assert count_artifacts(db, run_id) == 0
     with db.sessions() as session:
         run = RunRepository(session).require(run_id)
         assert run.finished_at is not None and run.error_code == code
+
+
+def test_an_output_the_registry_rejects_fails_the_run_naming_item_and_field(
+    db: Database, catalog: AnalyzerCatalog, clip: Path
+) -> None:
+    run_id = plan(db, catalog, clip, outcome="invalid_output").run.run_id
+    result = execute_run(db, catalog, run_id)
+    assert (result.status, result.error_code) == (RunStatus.FAILED, "invalid_output")
+    assert result.error_message is not None
+    assert "#2" in result.error_message and "scene_index" in result.error_message
+    assert count_artifacts(db, run_id) == 0
 
 
 def test_resume_continues_the_failed_run(
@@ -264,7 +276,7 @@ def test_cancel_while_running_stops_at_the_next_checkpoint(
     scripted.midway_hook = cancel_from_outside
     outcome = execute_run(db, catalog, run_id, timing=Timing(progress_interval_s=0))
     assert outcome.status is RunStatus.CANCELLED
-    assert artifact_count(db, run_id) == 0
+    assert count_artifacts(db, run_id) == 0
 
 
 def test_interrupt_cancels_the_run_and_propagates(
@@ -294,10 +306,9 @@ def test_embeddings_from_the_analyzer_are_stored_with_the_run(
     run_id = plan(db, catalog, clip, embed=True).run.run_id
     assert execute_run(db, catalog, run_id).status is RunStatus.SUCCEEDED
     with db.sessions() as session:
-        repository = ArtifactRepository(session)
         video_id = RunRepository(session).require(run_id).video_id
-        stored = repository.get_by_asset(video_id, run_id=run_id)
-        vectors = repository.get_embeddings([a.artifact_id for a in stored])
+        stored = ArtifactRepository(session).get_by_asset(video_id, run_id=run_id)
+        vectors = stored_embeddings(session, [a.artifact_id for a in stored])
     by_index = {a.payload["scene_index"]: vectors[a.artifact_id] for a in stored}
     assert by_index == {i: [float(i)] * 4 for i in range(4)}
 

@@ -21,11 +21,11 @@ from pipeline.coordinator.registration import register_video
 from pipeline.coordinator.submission import AnalysisRequest, plan_file
 from pipeline.db.engine import Database
 from pipeline.db.models import Artifact, Run
-from pipeline.media.synthetic import alternating_shots, write_video
 from pipeline.taskqueue import queue_name
 from tests.cli import Eioku
 from tests.distributed import REPO, RedisServer, TcpProxy, Worker, free_port, wait_until
 from tests.factories import clear_tables
+from tests.media.synthetic import alternating_shots, write_video
 
 pytestmark = pytest.mark.postgres
 

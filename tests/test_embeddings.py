@@ -8,6 +8,7 @@ from pipeline.db.repositories import ArtifactRepository
 from schemas.base import BoundingBox
 from schemas.payloads import FaceDetection
 from tests.factories import make_envelope, make_run, make_video
+from tests.stored import stored_embeddings
 
 
 def face(frame: int) -> FaceDetection:
@@ -28,14 +29,14 @@ def test_embeddings_round_trip_as_float32_and_go_with_their_run(db: Database) ->
         }
         ArtifactRepository(session).batch_create(envelopes, vectors)
     with db.sessions() as session:
-        repository = ArtifactRepository(session)
-        stored = repository.get_embeddings([e.artifact_id for e in envelopes])
+        stored = stored_embeddings(session, [e.artifact_id for e in envelopes])
         assert stored == vectors  # these values are exact in float32
-        assert "embedding" not in repository.get_by_id(envelopes[0].artifact_id).payload
+        artifacts = ArtifactRepository(session).get_by_asset(video.video_id, run_id=run.run_id)
+        assert all("embedding" not in artifact.payload for artifact in artifacts)
     with db.transaction() as session:
         ArtifactRepository(session).delete_by_run(run.run_id)
     with db.sessions() as session:
-        assert ArtifactRepository(session).get_embeddings(list(vectors)) == {}
+        assert stored_embeddings(session, list(vectors)) == {}
 
 
 def test_an_embedding_for_an_artifact_outside_the_batch_is_refused(db: Database) -> None:

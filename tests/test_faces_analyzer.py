@@ -21,8 +21,9 @@ from pipeline.db.projections import face_clusters
 from pipeline.db.repositories import ArtifactRepository
 from pipeline.media.frames import SampledFrame
 from pipeline.media.probe import probe_source
-from pipeline.media.synthetic import alternating_shots, write_stills_video, write_video
 from tests.cli import Eioku
+from tests.media.synthetic import alternating_shots, write_stills_video, write_video
+from tests.stored import stored_embeddings
 from workers.analyzers.face_clustering import cluster_faces, renumber_by_first_appearance
 from workers.analyzers.face_detection import (
     EMBEDDING_SIZE,
@@ -355,7 +356,7 @@ def test_cli_stores_embeddings_beside_artifacts_and_fills_face_clusters(
     with db.sessions() as session:
         repository = ArtifactRepository(session)
         artifacts = repository.get_by_asset(report["video_id"], artifact_type="face.detection")
-        embeddings = repository.get_embeddings([a.artifact_id for a in artifacts])
+        embeddings = stored_embeddings(session, [a.artifact_id for a in artifacts])
         projected = {
             row.artifact_id: row.cluster_id for row in session.execute(select(face_clusters)).all()
         }

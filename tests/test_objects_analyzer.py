@@ -22,8 +22,8 @@ from pipeline.coordinator.cache_key import cache_key
 from pipeline.db.engine import Database
 from pipeline.db.projections import object_labels
 from pipeline.media.probe import probe_source
-from pipeline.media.synthetic import write_stills_video
 from tests.cli import Eioku
+from tests.media.synthetic import write_stills_video
 from workers.analyzers.device import DeviceUnavailableError, choose_device
 from workers.analyzers.object_tracks import ImageDetection, ObjectTracker, TrackerSettings
 from workers.analyzers.objects import ObjectsAnalyzer

@@ -18,9 +18,9 @@ from pipeline.analysis.contract import AnalysisInputError
 from pipeline.db.engine import Database
 from pipeline.media.frames import FrameSampler
 from pipeline.media.probe import probe_source
-from pipeline.media.synthetic import Caption, write_text_video
 from schemas.payloads import OcrText
 from tests.cli import Eioku
+from tests.media.synthetic import Caption, write_text_video
 from workers.analyzers.ocr import WEIGHT_FILES, OcrAnalyzer, default_model_dir
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.analysis.contract import AnalysisInputError
 from pipeline.media.probe import probe, probe_source
-from pipeline.media.synthetic import Shot, alternating_shots, cut_frames, write_video
+from tests.media.synthetic import Shot, alternating_shots, cut_frames, write_video
 from workers.analyzers import scenes as scenes_module
 from workers.analyzers.scenes import ScenesAnalyzer
 
@@ -99,4 +99,4 @@ def test_model_identity_and_engine_version_need_no_library_import() -> None:
     analyzer = ScenesAnalyzer()
     identity = analyzer.model_identity(analyzer.effective_config("high_quality", {}))
     assert identity.model_id == "pyscenedetect-adaptive"
-    assert analyzer.engine_version.startswith("1+scenedetect0.7")
+    assert analyzer.engine_version.startswith("2+scenedetect0.7")

@@ -48,7 +48,7 @@ def latest(runs: list[RunSpec]) -> RunSpec | None:
 
 
 def expected_run(runs: list[RunSpec], policy: SelectionPolicy) -> RunSpec | None:
-    """Brute-force reading of DESIGN.md §4."""
+    """Brute-force reading of the selection modes (docs/ARCHITECTURE.md, "Selection policies")."""
     succeeded = [r for r in runs if r.status is RunStatus.SUCCEEDED]
     mode = SelectionMode.BEST_QUALITY if policy.mode is SelectionMode.DEFAULT else policy.mode
     if mode is SelectionMode.LATEST:

@@ -11,11 +11,11 @@ from pipeline.cli.subtitles import (
     displayable,
     escape_srt,
     normalize_text,
-    parse_cues,
     timestamp,
     to_srt,
     to_webvtt,
 )
+from tests.subtitle_cues import parse_cues
 
 
 @pytest.mark.parametrize(

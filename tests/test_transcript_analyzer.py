@@ -26,11 +26,11 @@ from pipeline.db.engine import Database
 from pipeline.db.models import Artifact, Video
 from pipeline.db.projections import transcript_fts
 from pipeline.media.probe import probe_source
-from pipeline.media.synthetic import Shot, write_video
 from pipeline.settings import load_settings
 from schemas.payloads.transcript import TranscriptSegment
 from tests.cli import CliResult, Eioku
 from tests.factories import clear_tables
+from tests.media.synthetic import Shot, write_video
 from workers.analyzers.transcript import Timeline, TranscriptAnalyzer
 from workers.analyzers.whisper_models import (
     MANIFEST_FILE,

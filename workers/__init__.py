@@ -1,1 +1,2 @@
-"""Analyzers (one per model) and, later, the Celery app that runs them."""
+"""The Celery app and its tasks (``app``, ``tasks``) and the analyzers they run, one per
+model (``analyzers``)."""

@@ -1,4 +1,5 @@
-"""What the coordinator needs from an analyzer (DESIGN.md §5)."""
+"""What the coordinator needs from an analyzer (docs/ARCHITECTURE.md, "Analyzers and their
+models")."""
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -50,6 +51,17 @@ class MediaSource:
     height: int
     frame_count: int
     has_audio: bool
+
+    @property
+    def has_video(self) -> bool:
+        """An audio-only file is registered with a 0 x 0 picture."""
+        return self.width > 0 and self.height > 0
+
+
+def refuse_without_video(source: MediaSource) -> None:
+    """Frame analyzers have nothing to do on an audio-only file: the run is skipped."""
+    if not source.has_video:
+        raise AnalysisInputError("no_video_stream", "the file has no video stream", skip=True)
 
 
 @dataclass(frozen=True)

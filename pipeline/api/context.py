@@ -5,8 +5,10 @@ import threading
 from dataclasses import dataclass, field
 
 from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.api.frame_limits import FrameDecodeSlots
 from pipeline.coordinator.dispatch import Dispatcher
 from pipeline.db.engine import Database
+from pipeline.db.migrate import ensure_schema
 from pipeline.settings import Settings
 
 
@@ -15,8 +17,24 @@ class ApiContext:
     settings: Settings
     db: Database
     catalog: AnalyzerCatalog
+    frame_slots: FrameDecodeSlots = field(init=False)
     _dispatcher: Dispatcher | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _schema_checked: bool = False
+
+    def __post_init__(self) -> None:
+        self.frame_slots = FrameDecodeSlots(self.settings.frame_decodes)
+
+    def check_schema(self) -> None:
+        """Make sure the schema is current the first time the database answers: the
+        embedded SQLite migrates itself, a server database must be at head
+        (SchemaOutOfDateError). Raises SQLAlchemy's error while the database is down."""
+        if self._schema_checked:
+            return
+        with self._lock:
+            if not self._schema_checked:
+                ensure_schema(self.db.engine, migrate=self.settings.is_embedded_database)
+                self._schema_checked = True
 
     def dispatcher(self) -> Dispatcher:
         with self._lock:

@@ -23,7 +23,16 @@ def get_context(request: Request) -> ApiContext:
 Context = Annotated[ApiContext, Depends(get_context)]
 
 
-def get_session(context: Context) -> Iterator[Session]:
+def get_ready_context(context: Context) -> ApiContext:
+    """The context, once the database has answered and its schema is current."""
+    context.check_schema()
+    return context
+
+
+ReadyContext = Annotated[ApiContext, Depends(get_ready_context)]
+
+
+def get_session(context: ReadyContext) -> Iterator[Session]:
     with context.db.sessions() as session, session.begin():
         yield session
 

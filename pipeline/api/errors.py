@@ -3,25 +3,38 @@
 FastAPI's own validation errors, Starlette's 404/405 and the domain errors of the query and
 selection layers are all turned into it here."""
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
 from pipeline.api.models import ErrorResponse
+from pipeline.db.availability import database_location, is_unavailable
+from pipeline.db.migrate import SchemaOutOfDateError
 from pipeline.db.repositories import InvalidSelectionPolicyError
 from pipeline.query.kinds import QueryParameterError
 
+log = logging.getLogger(__name__)
+
 
 class ApiError(Exception):
-    def __init__(self, status_code: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status_code, self.code, self.message, self.field = status_code, code, message, field
+        self.headers = headers
 
 
 def invalid(field: str, message: str, code: str = "invalid_parameter") -> ApiError:
@@ -33,10 +46,14 @@ def not_found(code: str, message: str, field: str | None = None) -> ApiError:
 
 
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+RETRY_LATER = {"Retry-After": "5"}
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "Unknown video, run or nothing found"},
     422: {"model": ErrorResponse, "description": "Invalid parameter; `field` names it"},
+    401: {"model": ErrorResponse, "description": "No valid bearer token (when tokens are set)"},
+    413: {"model": ErrorResponse, "description": "Request body over the limit"},
+    503: {"model": ErrorResponse, "description": "The database does not answer"},
 }
 FORBIDDEN_RESPONSE: dict[int | str, dict[str, Any]] = {
     403: {"model": ErrorResponse, "description": "Path outside the allowed roots"}
@@ -62,13 +79,15 @@ def _field_of(location: tuple[Any, ...]) -> str | None:
 
 async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return error_response(exc.status_code, exc.code, exc.message, exc.field)
+    return error_response(exc.status_code, exc.code, exc.message, exc.field, exc.headers)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     first = errors[0] if errors else {"loc": (), "msg": "invalid request"}
+    if first.get("type") == "json_invalid":  # its location is a byte offset, not a field
+        return error_response(422, "invalid_parameter", "body: not valid JSON", "body")
     field = _field_of(tuple(first.get("loc", ())))
     message = f"{field}: {first['msg']}" if field else str(first["msg"])
     return error_response(422, "invalid_parameter", message, field)
@@ -107,6 +126,17 @@ async def _data_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_parameter", "a parameter value is not acceptable")
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, SchemaOutOfDateError):
+        return error_response(503, "schema_out_of_date", str(exc), headers=RETRY_LATER)
+    if not is_unavailable(exc):
+        log.error("database error", exc_info=exc)
+        return await _unexpected(request, exc)
+    url = request.app.state.eioku.settings.database_url
+    message = f"database unavailable: {database_location(url)}"
+    return error_response(503, "database_unavailable", message, headers=RETRY_LATER)
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, "internal_error", "unexpected server error")
 
@@ -118,4 +148,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(QueryParameterError, _parameter_error)
     app.add_exception_handler(InvalidSelectionPolicyError, _parameter_error)
     app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(SQLAlchemyError, _database_error)
+    app.add_exception_handler(SchemaOutOfDateError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

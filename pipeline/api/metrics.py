@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pipeline.api.context import ApiContext
@@ -18,6 +19,9 @@ from pipeline.taskqueue import queue_name
 
 log = logging.getLogger(__name__)
 BROKER_TIMEOUT_S = 1.0
+# Labels come from this fixed set and the route templates, never from the raw request:
+# made-up methods or paths cannot grow the metrics without bound.
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class RunStatusCollector(Collector):
@@ -28,8 +32,12 @@ class RunStatusCollector(Collector):
         return []  # collected at scrape time only
 
     def collect(self) -> Iterable[Metric]:
-        with self.context.db.sessions() as session:
-            counts = RunRepository(session).count_by_status()
+        try:
+            with self.context.db.sessions() as session:
+                counts = RunRepository(session).count_by_status()
+        except SQLAlchemyError as exc:  # the other metrics are still worth serving
+            log.warning("run counts unavailable: %s", exc.__class__.__name__)
+            return
         gauge = GaugeMetricFamily("eioku_runs", "Runs by status.", labels=["status"])
         for status in RunStatus:
             gauge.add_metric([status.value], counts.get(status.value, 0))
@@ -101,4 +109,5 @@ class LatencyMiddleware:
             await self.app(scope, receive, send)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.latency.labels(scope["method"], route).observe(time.perf_counter() - began)
+            method = scope["method"] if scope["method"] in HTTP_METHODS else "other"
+            self.latency.labels(method, route).observe(time.perf_counter() - began)

@@ -163,7 +163,7 @@ class SubmitRequest(BaseModel):
 
     path: str = Field(min_length=1, description="a file under one of EIOKU_ALLOWED_ROOTS")
     analyzers: list[str] = Field(default_factory=lambda: ["scenes"], min_length=1)
-    profile: str = "fast"
+    profile: str | None = Field(default=None, description="default: EIOKU_DEFAULT_PROFILE")
     overrides: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description='per-analyzer settings, e.g. {"scenes": {"threshold": 30}}',

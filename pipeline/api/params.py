@@ -4,10 +4,11 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
-from pipeline.api.errors import invalid
+from pipeline.api.dependencies import DbSession, PathVideo
+from pipeline.api.errors import invalid, not_found
 from pipeline.api.models import NO_NUL
 from pipeline.db.models import SelectionMode
-from pipeline.db.repositories import SelectionPolicy
+from pipeline.db.repositories import RunRepository, SelectionPolicy
 from schemas import default_registry
 from schemas.base import MAX_INT32, MAX_JSON_SAFE_INT
 
@@ -38,6 +39,8 @@ def known_artifact_type(artifact_type: str | None, field: str) -> str | None:
 
 
 def selection_override(
+    video: PathVideo,
+    session: DbSession,
     selection: Annotated[
         SelectionMode | None,
         Query(description="which run counts; default: the stored policy of each type"),
@@ -51,7 +54,8 @@ def selection_override(
         Query(max_length=64, pattern=NO_NUL, description="exactly this run (mode pinned)"),
     ] = None,
 ) -> SelectionPolicy | None:
-    """`profile` implies mode profile and `run_id` mode pinned; contradictions are 422."""
+    """`profile` implies mode profile and `run_id` mode pinned; contradictions are 422, a
+    run that is not one of the video's is 404."""
     if profile is not None and run_id is not None:
         raise invalid("run_id", "give either profile or run_id, not both")
     if profile is not None and selection not in (None, SelectionMode.PROFILE):
@@ -65,6 +69,9 @@ def selection_override(
     if run_id is not None or selection is SelectionMode.PINNED:
         if not run_id:
             raise invalid("run_id", "selection pinned needs a run_id")
+        run = RunRepository(session).get(run_id)
+        if run is None or run.video_id != video.video_id:
+            raise not_found("run_not_found", f"video has no run {run_id!r}", "run_id")
         return SelectionPolicy(SelectionMode.PINNED, pinned_run_id=run_id)
     return None if selection is None else SelectionPolicy(selection)
 

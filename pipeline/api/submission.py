@@ -2,16 +2,15 @@
 the runs, then send them to the broker or run them in this process after the response."""
 
 import logging
-import os
-from pathlib import Path
 
 from fastapi import BackgroundTasks
 from kombu.exceptions import OperationalError as BrokerUnreachableError
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.api.context import ApiContext
-from pipeline.api.errors import ApiError, invalid
+from pipeline.api.errors import invalid
 from pipeline.api.models import PlannedRunOut, SubmitRequest, SubmitResponse
+from pipeline.api.roots import allowed_path
 from pipeline.coordinator.execution import execute_run
 from pipeline.coordinator.planner import PlanAction, PlannedRun
 from pipeline.coordinator.submission import (
@@ -26,22 +25,12 @@ from pipeline.db.engine import Database
 log = logging.getLogger(__name__)
 
 
-def allowed_path(path: str, roots: tuple[Path, ...]) -> str:
-    """The real path of ``path`` (symlinks resolved, so no link leads outside) when it
-    lies under one of ``roots``; 403 otherwise."""
-    try:
-        real = Path(os.path.realpath(path))
-    except (ValueError, OSError):
-        raise invalid("path", "not a valid path") from None
-    if not real.is_absolute() or not any(real.is_relative_to(root) for root in roots):
-        raise ApiError(403, "path_not_allowed", "path is outside the allowed roots", "path")
-    return str(real)
-
-
-def analysis_request(catalog: AnalyzerCatalog, body: SubmitRequest) -> AnalysisRequest:
+def analysis_request(
+    catalog: AnalyzerCatalog, body: SubmitRequest, default_profile: str
+) -> AnalysisRequest:
     request = AnalysisRequest(
         analyzers=list(dict.fromkeys(body.analyzers)),
-        profile=body.profile,
+        profile=default_profile if body.profile is None else body.profile,
         overrides=body.overrides,
         force=body.force,
         resume=body.resume,
@@ -55,7 +44,7 @@ def analysis_request(catalog: AnalyzerCatalog, body: SubmitRequest) -> AnalysisR
 
 def submit(context: ApiContext, body: SubmitRequest, background: BackgroundTasks) -> SubmitResponse:
     path = allowed_path(body.path, context.settings.allowed_roots)
-    request = analysis_request(context.catalog, body)
+    request = analysis_request(context.catalog, body, context.settings.default_profile)
     planned = plan_file(context.db, context.catalog, path, request)
     report = planned.report
     if report.error_code is not None or report.video_id is None:

@@ -40,7 +40,7 @@ PathsArgument = Annotated[list[str], typer.Argument(help="Video files.")]
 def analyze(
     paths: PathsArgument,
     analyzers: AnalyzersOption = "scenes",
-    profile: ProfileOption = "fast",
+    profile: ProfileOption = None,
     force: ForceOption = False,
     resume: ResumeOption = False,
     settings_overrides: SetOption = None,
@@ -68,7 +68,7 @@ def analyze(
 def submit(
     paths: PathsArgument,
     analyzers: AnalyzersOption = "scenes",
-    profile: ProfileOption = "fast",
+    profile: ProfileOption = None,
     force: ForceOption = False,
     resume: ResumeOption = False,
     settings_overrides: SetOption = None,

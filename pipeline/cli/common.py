@@ -4,7 +4,6 @@ options of `analyze` and `submit`, and validation of an analysis request."""
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 from sqlalchemy.orm import Session
 
 from pipeline.analysis.catalog import AnalyzerCatalog
@@ -17,7 +16,7 @@ from pipeline.db.engine import Database
 from pipeline.db.migrate import SchemaOutOfDateError
 from pipeline.db.models import Video
 from pipeline.db.repositories import SelectionPolicyManager, VideoNotFoundError
-from pipeline.settings import Settings
+from pipeline.settings import Settings, load_settings
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -27,7 +26,12 @@ AnalyzersOption = Annotated[
     str, typer.Option("--analyzers", "-a", help="Comma-separated analyzer names.")
 ]
 ProfileOption = Annotated[
-    str, typer.Option("--profile", "-p", help="fast, balanced or high_quality.")
+    str | None,
+    typer.Option(
+        "--profile",
+        "-p",
+        help="fast, balanced or high_quality (default: EIOKU_DEFAULT_PROFILE, else fast).",
+    ),
 ]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Recompute even when a cached result exists.")
@@ -42,7 +46,7 @@ SetOption = Annotated[
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    render.err.print(f"[red]error[/red]: {escape(message)}")
+    render.err.print(f"[red]error[/red]: {render.shown(message)}")
     return typer.Exit(code)
 
 
@@ -67,17 +71,18 @@ def video_or_fail(session: Session, reference: str) -> Video:
 def analysis_request(
     catalog: AnalyzerCatalog,
     analyzers: str,
-    profile: str,
+    profile: str | None,
     overrides: list[str] | None,
     *,
     force: bool,
     resume: bool,
 ) -> AnalysisRequest:
     """The request, checked before any file is touched: analyzers, profile and every
-    override must be valid for all the files alike."""
+    override must be valid for all the files alike. Without a profile, the configured
+    default profile is used."""
     request = AnalysisRequest(
         analyzers=split_names(analyzers),
-        profile=profile,
+        profile=load_settings().default_profile if profile is None else profile,
         overrides=parse_overrides(overrides or []),
         force=force,
         resume=resume,

@@ -10,8 +10,10 @@ from pipeline.cli import (
     query_commands,
     serve_command,
 )
+from pipeline.cli.guard import GuardedGroup
 
 app = typer.Typer(
+    cls=GuardedGroup,
     help="Eioku: turn videos into searchable, time-stamped artifacts.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

@@ -22,7 +22,7 @@ from pipeline.query.find import MARK_END, MARK_START, TextMatch, find_text
 from pipeline.query.jump import JumpFilters, JumpTarget, jump
 from pipeline.query.kinds import Direction, JumpKind, QueryParameterError, TextSource
 from pipeline.settings import load_settings
-from schemas.base import MAX_JSON_SAFE_INT
+from schemas.base import MAX_INT32, MAX_JSON_SAFE_INT
 from schemas.payloads import TranscriptSegment
 
 VideoArgument = Annotated[str, typer.Argument(help="Video id or path.")]
@@ -62,7 +62,8 @@ def jump_command(
         str | None, typer.Option("--label", "-l", help="Object or place label, e.g. person.")
     ] = None,
     face_cluster: Annotated[
-        int | None, typer.Option("--face-cluster", min=0, help="Person (face cluster) id.")
+        int | None,
+        typer.Option("--face-cluster", min=0, max=MAX_INT32, help="Person (face cluster) id."),
     ] = None,
     min_confidence: Annotated[
         float | None, typer.Option("--min-confidence", min=0.0, max=1.0)
@@ -252,9 +253,22 @@ def export(
     if output is None:
         typer.echo(document, nl=False)
         return
-    with atomic_output(output) as handle:
-        handle.write(document.encode())
-    render.err.print(f"wrote {count} {noun} to {output}", markup=False)
+    _write_output(output, document)
+    render.err.print(f"wrote {count} {noun} to {render.shown(str(output))}")
+
+
+def _write_output(output: Path, document: str) -> None:
+    """Write ``document`` to ``output`` atomically, creating missing folders; a directory
+    or a place that cannot be written (or created) is one `error:` line."""
+    if output.is_dir():
+        raise fail(f"--output {output}: is a directory", EXIT_FAILED)
+    try:
+        with atomic_output(output) as handle:
+            handle.write(document.encode())
+    except OSError as exc:
+        raise fail(
+            f"--output {output}: cannot write ({exc.strerror or exc})", EXIT_FAILED
+        ) from None
 
 
 def _iso_datetime(value: object) -> str:

@@ -6,6 +6,8 @@ from typing import Any
 
 import typer
 
+from schemas.base import MAX_JSON_SAFE_INT
+
 
 def split_names(value: str) -> list[str]:
     names = [name.strip() for name in value.split(",") if name.strip()]
@@ -42,9 +44,13 @@ def parse_timestamp_ms(value: str | None) -> int | None:
             seconds = 0.0
             for part in text.split(":"):
                 seconds = seconds * 60 + float(part)
-            return round(seconds * 1000)
-        if text.endswith("s"):
-            return round(float(text[:-1]) * 1000)
-        return int(text)
-    except ValueError:
+            ms = round(seconds * 1000)
+        elif text.endswith("s"):
+            ms = round(float(text[:-1]) * 1000)
+        else:
+            ms = int(text)
+    except (ValueError, OverflowError):  # OverflowError: round() of an infinity
         raise typer.BadParameter(f"{value!r} is not a time (ms, 12.5s or HH:MM:SS)") from None
+    if abs(ms) > MAX_JSON_SAFE_INT:
+        raise typer.BadParameter(f"{value!r} is beyond any video (at most {MAX_JSON_SAFE_INT} ms)")
+    return ms

@@ -5,7 +5,7 @@ from contextlib import contextmanager
 
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from pipeline.cli.render import err
+from pipeline.cli.render import err, printable
 from pipeline.db.models import Run, RunStatus
 
 
@@ -14,7 +14,7 @@ class RunProgressBars:
 
     def __init__(self, progress: Progress, label: str) -> None:
         self.progress = progress
-        self.label = label
+        self.label = printable(label)
         self.tasks: dict[str, TaskID] = {}
 
     def __call__(self, run_id: str, fraction: float) -> None:
@@ -28,10 +28,10 @@ class WatchedRunBars:
 
     def __init__(self, progress: Progress, labels: Mapping[str, str]) -> None:
         self.progress = progress
-        self.labels = labels
+        self.labels = {run_id: printable(label) for run_id, label in labels.items()}
         self.tasks = {
             run_id: progress.add_task(f"{label} queued", total=1.0)
-            for run_id, label in labels.items()
+            for run_id, label in self.labels.items()
         }
 
     def __call__(self, run: Run) -> None:
@@ -44,7 +44,7 @@ class WatchedRunBars:
 
 def _progress(*, transient: bool) -> Progress:
     return Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),

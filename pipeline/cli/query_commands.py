@@ -22,6 +22,7 @@ from pipeline.db.repositories import (
     VideoRepository,
 )
 from pipeline.settings import load_settings
+from schemas.base import MAX_JSON_SAFE_INT
 
 VideoArgument = Annotated[str, typer.Argument(help="Video id or path.")]
 
@@ -52,7 +53,7 @@ def runs(
         RunStatus | None, typer.Option("--status", help="Only runs with this status.")
     ] = None,
     video: Annotated[str | None, typer.Option("--video", help="Video id or path.")] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1)] = 100,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_JSON_SAFE_INT)] = 100,
     as_json: JsonFlag = False,
 ) -> None:
     """Runs, newest first, with worker, attempts, progress and heartbeat."""
@@ -83,7 +84,7 @@ def artifacts(
     profile: Annotated[
         str | None, typer.Option("--profile", help="Latest run of this profile.")
     ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, max=MAX_JSON_SAFE_INT)] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Artifacts of a video, through its selection policy (see `eioku select`)."""

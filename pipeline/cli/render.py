@@ -28,6 +28,17 @@ out = _console(stderr=False)
 err = _console(stderr=True)
 
 
+def printable(text: str) -> str:
+    """``text`` with control characters (terminal escapes, newlines, BEL...) written as
+    Python escapes, so a file name or an error message can never drive the terminal."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
+
+
+def shown(text: str) -> str:
+    """Untrusted text for Console.print: control characters escaped, no rich markup."""
+    return escape(printable(text))
+
+
 def print_json(value: Any) -> None:
     out.print_json(json.dumps(value, default=_json_default), indent=2)
 
@@ -55,7 +66,7 @@ OUTCOME_STYLE = {"succeeded": "green", "cached": "cyan", "skipped": "yellow"}
 
 
 def print_file_error(report: FileReport) -> None:
-    err.print(f"[red]error[/red]: {escape(report.error_message or '')} ({report.error_code})")
+    err.print(f"[red]error[/red]: {shown(report.error_message or '')} ({report.error_code})")
 
 
 def print_file_report(report: FileReport) -> None:
@@ -63,7 +74,7 @@ def print_file_report(report: FileReport) -> None:
         print_file_error(report)
         return
     duration = format_ms(report.duration_ms)
-    out.print(f"[bold]{escape(report.path)}[/bold]  video {report.video_id}  {duration}")
+    out.print(f"[bold]{shown(report.path)}[/bold]  video {report.video_id}  {duration}")
     for run in report.runs:
         style = OUTCOME_STYLE.get(run.outcome, "red")
         line = (
@@ -71,7 +82,7 @@ def print_file_report(report: FileReport) -> None:
             f"{run.artifact_count:>6} artifacts  run {run.run_id}  model {run.model_id}"
         )
         if run.error_message:
-            line += f"\n    [red]{run.error_code}[/red]: {escape(run.error_message)}"
+            line += f"\n    [red]{run.error_code}[/red]: {shown(run.error_message)}"
         out.print(line)
 
 
@@ -89,7 +100,7 @@ def print_status(videos: Sequence[tuple[Video, Sequence[Run]]]) -> None:
         return
     for video, runs in videos:
         out.print(
-            f"[bold]{video.video_id}[/bold]  {escape(video.path)}  {format_ms(video.duration_ms)}  "
+            f"[bold]{video.video_id}[/bold]  {shown(video.path)}  {format_ms(video.duration_ms)}  "
             f"{video.width}x{video.height} @ {video.fps:.3g} fps"
         )
         table = Table(box=None, pad_edge=False, show_edge=False)
@@ -119,7 +130,7 @@ def print_status(videos: Sequence[tuple[Video, Sequence[Run]]]) -> None:
                 str(run.attempts),
                 run.cache_key[:16],
                 run.finished_at.strftime("%Y-%m-%d %H:%M:%S") if run.finished_at else "-",
-                f"{run.error_code}: {run.error_message}" if run.error_code else "",
+                shown(f"{run.error_code}: {run.error_message}") if run.error_code else "",
             )
         out.print(table)
 
@@ -182,8 +193,8 @@ def print_runs(runs: Sequence[Run]) -> None:
             run.status,
             f"{run.progress:.0%}",
             str(run.attempts),
-            escape(run.worker or "-"),
+            shown(run.worker or "-"),
             run.heartbeat_at.strftime("%H:%M:%S") if run.heartbeat_at else "-",
-            escape(f"{run.error_code}: {run.error_message}") if run.error_code else "",
+            shown(f"{run.error_code}: {run.error_message}") if run.error_code else "",
         )
     out.print(table)

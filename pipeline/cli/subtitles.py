@@ -6,7 +6,6 @@ formats), and a cue left without text is not written. A zero-length segment is s
 one millisecond, since both formats need the end after the start.
 """
 
-import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -72,28 +71,3 @@ def to_srt(cues: Iterable[Cue]) -> str:
         for number, cue in enumerate(displayable(cues), start=1)
     ]
     return "".join(f"{block}\n\n" for block in blocks)
-
-
-_TIMING = re.compile(
-    r"^(\d{2,}):(\d{2}):(\d{2})[.,](\d{3}) --> (\d{2,}):(\d{2}):(\d{2})[.,](\d{3})"
-)
-
-
-def _ms(hours: str, minutes: str, seconds: str, millis: str) -> int:
-    return ((int(hours) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int(millis)
-
-
-def parse_cues(document: str) -> list[Cue]:
-    """Cues of a WebVTT or SRT document as written by this module (header, cue numbers
-    and identifiers skipped; WebVTT entities decoded)."""
-    webvtt = document.startswith("WEBVTT")
-    cues = []
-    for block in document.split("\n\n"):
-        lines = block.split("\n")
-        at = next((i for i, line in enumerate(lines) if _TIMING.match(line)), None)
-        if at is None:
-            continue
-        times = _TIMING.match(lines[at]).groups()  # type: ignore[union-attr]
-        text = "\n".join(lines[at + 1 :])
-        cues.append(Cue(_ms(*times[:4]), _ms(*times[4:]), html.unescape(text) if webvtt else text))
-    return cues

@@ -1,5 +1,6 @@
-"""Cache keys (DESIGN.md §3): sha256 over the canonical JSON of everything that decides
-an analyzer's output. Same key, same artifacts; a succeeded run with the key is reused."""
+"""Cache keys (docs/ARCHITECTURE.md, "Cache key"): sha256 over the canonical JSON of
+everything that decides an analyzer's output. Same key, same artifacts; a succeeded run
+with the key is reused."""
 
 import hashlib
 import json
@@ -10,8 +11,11 @@ from pipeline.analysis.contract import ModelIdentity
 
 
 def canonical_json(value: Any) -> str:
-    """JSON with sorted keys and no insignificant whitespace: equal data, equal text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """JSON with sorted keys and no insignificant whitespace: equal data, equal text.
+    NaN and infinities are refused (ValueError): they are not JSON."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
 def sha256_hex(text: str) -> str:

@@ -1,5 +1,5 @@
 """Execute one run: the task function that embedded mode calls in-process and that a
-Celery worker calls for a queued task. Lifecycle (DESIGN.md §3):
+Celery worker calls for a queued task. Lifecycle (docs/ARCHITECTURE.md, "Runs"):
 
 1. mark the run ``running`` in its own short commit;
 2. analyze with no transaction open, reporting progress and a heartbeat;
@@ -39,7 +39,12 @@ from pipeline.coordinator.heartbeat import RunHeartbeat
 from pipeline.coordinator.progress import ProgressListener, RunProgressReporter
 from pipeline.db.engine import Database
 from pipeline.db.models import HistoryAction, Run, RunStatus, Video
-from pipeline.db.repositories import ArtifactRepository, HistoryRepository, RunRepository
+from pipeline.db.repositories import (
+    ArtifactBatchError,
+    ArtifactRepository,
+    HistoryRepository,
+    RunRepository,
+)
 from pipeline.db.repositories.runs import is_silent
 from pipeline.media.errors import MediaError
 from pipeline.media.fingerprint import stat_media_file
@@ -111,7 +116,13 @@ def execute_run(
         return _finish_without_artifacts(
             db, run, RunStatus.FAILED, "analyzer_error", message, began
         )
-    return _commit_artifacts(db, run, collected, began)
+    try:
+        return _commit_artifacts(db, run, collected, began)
+    except ArtifactBatchError as exc:  # the transaction rolled back: nothing was written
+        log.error("run %s: analyzer %s produced an invalid artifact: %s", run_id, run.analyzer, exc)
+        return _finish_without_artifacts(
+            db, run, RunStatus.FAILED, "invalid_output", str(exc), began
+        )
 
 
 def _claim(

@@ -1,6 +1,7 @@
 """Register a file and plan its runs: the first half of both `eioku analyze` (which then
 executes the runs in-process) and `eioku submit` (which sends them to workers)."""
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -27,6 +28,23 @@ class AnalysisRequest:
     resume: bool = False
 
 
+def non_finite_key(value: Any, prefix: str = "") -> str | None:
+    """The dotted key of the first NaN or infinite float in ``value``, which JSON (and so
+    a run's stored config) cannot hold; None when there is none."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return prefix
+    children: list[tuple[object, Any]] = []
+    if isinstance(value, Mapping):
+        children = list(value.items())
+    elif isinstance(value, list | tuple):
+        children = list(enumerate(value))
+    for key, item in children:
+        found = non_finite_key(item, f"{prefix}.{key}" if prefix else str(key))
+        if found is not None:
+            return found
+    return None
+
+
 class InvalidRequestError(ValueError):
     """The request cannot be planned for any file; ``field`` names what is wrong."""
 
@@ -45,7 +63,9 @@ def check_request(catalog: AnalyzerCatalog, request: AnalysisRequest) -> None:
         )
     for name in request.analyzers:
         try:
-            catalog.get(name).effective_config(request.profile, request.overrides.get(name, {}))
+            config = catalog.get(name).effective_config(
+                request.profile, request.overrides.get(name, {})
+            )
         except UnknownAnalyzerError as exc:
             raise InvalidRequestError("analyzers", str(exc)) from None
         except UnknownProfileError as exc:
@@ -57,6 +77,11 @@ def check_request(catalog: AnalyzerCatalog, request: AnalysisRequest) -> None:
                 f"overrides.{name}.{location}",
                 f"{name}: invalid setting {location!r}: {first['msg']}",
             ) from None
+        key = non_finite_key(config.model_dump())
+        if key is not None:
+            raise InvalidRequestError(
+                f"overrides.{name}.{key}", f"{name}: invalid setting {key!r}: not a finite number"
+            )
 
 
 @dataclass(frozen=True)

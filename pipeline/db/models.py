@@ -1,4 +1,5 @@
-"""SQLAlchemy 2.0 models of DESIGN.md §4. The schema itself is created by Alembic migrations."""
+"""SQLAlchemy 2.0 models (docs/ARCHITECTURE.md, "Data model"). The schema itself is created
+by Alembic migrations."""
 
 from datetime import datetime
 from enum import StrEnum

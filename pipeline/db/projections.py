@@ -24,6 +24,14 @@ from sqlalchemy import (
 )
 
 from pipeline.db.models import Base
+from schemas.payloads import (
+    FaceDetection,
+    ObjectDetection,
+    OcrText,
+    PlaceClassification,
+    Scene,
+    TranscriptSegment,
+)
 
 _CASCADE = {"ondelete": "CASCADE"}
 
@@ -111,18 +119,22 @@ def _top_place(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 
 PROJECTIONS: dict[str, Projection] = {
-    "object.detection": Projection(
+    ObjectDetection.ARTIFACT_TYPE: Projection(
         object_labels, lambda p: {"label": p["label"], "confidence": p["confidence"]}
     ),
-    "face.detection": Projection(face_clusters, lambda p: {"cluster_id": p.get("cluster_id")}),
-    "scene": Projection(
+    FaceDetection.ARTIFACT_TYPE: Projection(
+        face_clusters, lambda p: {"cluster_id": p.get("cluster_id")}
+    ),
+    Scene.ARTIFACT_TYPE: Projection(
         scene_ranges, lambda p: {"scene_index": p["scene_index"], "end_ms": p["end_ms"]}
     ),
-    "place.classification": Projection(place_labels, _top_place),
-    "transcript.segment": Projection(
+    PlaceClassification.ARTIFACT_TYPE: Projection(place_labels, _top_place),
+    TranscriptSegment.ARTIFACT_TYPE: Projection(
         transcript_fts, lambda p: {"end_ms": p["end_ms"], "text": p["text"]}
     ),
-    "ocr.text": Projection(ocr_fts, lambda p: {"end_ms": p["end_ms"], "text": p["text"]}),
+    OcrText.ARTIFACT_TYPE: Projection(
+        ocr_fts, lambda p: {"end_ms": p["end_ms"], "text": p["text"]}
+    ),
 }
 
 

@@ -19,13 +19,20 @@ class FileStat:
 
 
 def stat_media_file(path: str | os.PathLike[str]) -> FileStat:
-    """Stat a file we are asked to analyze, refusing what cannot be a video."""
-    resolved = Path(path).expanduser().resolve()
-    if not resolved.exists():
-        raise MediaError("not_found", f"{path}: no such file")
-    if not resolved.is_file():
-        raise MediaError("not_a_file", f"{path}: not a regular file")
-    info = resolved.stat()
+    """Stat a file we are asked to analyze, refusing what cannot be a video (including a
+    path the system cannot resolve: a symlink loop, a name or path too long)."""
+    try:
+        resolved = Path(path).expanduser().resolve()
+        if not resolved.exists():
+            raise MediaError("not_found", f"{path}: no such file")
+        if not resolved.is_file():
+            raise MediaError("not_a_file", f"{path}: not a regular file")
+        info = resolved.stat()
+    except RuntimeError:  # pathlib's report of a symlink loop
+        raise MediaError("unresolvable_path", f"{path}: symlink loop") from None
+    except (OSError, ValueError) as exc:  # ENAMETOOLONG, ELOOP, EACCES, NUL in the path
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise MediaError("unresolvable_path", f"{path}: cannot resolve ({reason})") from None
     if info.st_size == 0:
         raise MediaError("empty_file", f"{path}: file is empty (0 bytes)")
     return FileStat(str(resolved), info.st_size, info.st_mtime_ns)

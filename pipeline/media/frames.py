@@ -25,6 +25,7 @@ import numpy as np
 
 from pipeline.media.display import DisplayGeometry, pixel_aspect_of, quarter_turns_of
 from pipeline.media.errors import MediaError
+from pipeline.media.probe import declared_duration_ms
 
 log = logging.getLogger(__name__)
 
@@ -125,13 +126,7 @@ class FrameSampler:
     def duration_ms(self) -> int:
         """The stream's declared duration, but never less than the time of its last frame
         (some muxers understate it for variable-frame-rate video)."""
-        stream = self._stream
-        declared = 0
-        if stream.duration is not None and stream.time_base is not None:
-            declared = round(float(stream.duration * stream.time_base) * 1000)
-        elif self._container.duration is not None:
-            declared = round(self._container.duration * 1000 / av.time_base)
-        return max(declared, self.frames_end_ms)
+        return max(declared_duration_ms(self._container, self._stream), self.frames_end_ms)
 
     @property
     def frames_end_ms(self) -> int:
@@ -142,7 +137,7 @@ class FrameSampler:
     @property
     def last_frame_ms(self) -> int:
         """Presentation time of the last frame present in the file."""
-        return self._time_ms(self.frame_count - 1) if self.frame_count else 0
+        return self.time_ms(self.frame_count - 1) if self.frame_count else 0
 
     @property
     def skipped_frames(self) -> list[int]:
@@ -183,6 +178,20 @@ class FrameSampler:
             shown = bisect.bisect_right(self._index.pts, self._pts_floor(timestamp)) - 1
             targets.add(max(shown, 0))
         return self._decode(sorted(targets))
+
+    def nearest_frame(self, seconds: float) -> int:
+        """The index of the frame presented closest to ``seconds`` after the stream start:
+        maps a time from another decoder (e.g. a scene cut) onto this frame numbering."""
+        if not self.frame_count:
+            raise ValueError("the video has no frames")
+        ticks = seconds / self._index.time_base
+        after = bisect.bisect_left(self._index.pts, ticks)
+        candidates = [i for i in (after - 1, after) if 0 <= i < self.frame_count]
+        return min(candidates, key=lambda i: abs(self._index.pts[i] - ticks))
+
+    def time_ms(self, index: int) -> int:
+        """Presentation time of frame ``index``, from its PTS."""
+        return max(round(self._index.pts[index] * self._index.time_base * 1000), 0)
 
     def frame_at_index(self, index: int) -> SampledFrame | None:
         """Frame ``index`` in presentation order; None past the last frame or when it
@@ -268,9 +277,6 @@ class FrameSampler:
             seek_keys={0: 0},
             timed=False,
         )
-
-    def _time_ms(self, index: int) -> int:
-        return max(round(self._index.pts[index] * self._index.time_base * 1000), 0)
 
     def _pts_ceil(self, timestamp_ms: int) -> int:
         """The smallest relative pts at or after ``timestamp_ms``."""
@@ -378,7 +384,7 @@ class FrameSampler:
             )
         return SampledFrame(
             frame_index=index,
-            timestamp_ms=self._time_ms(index),
+            timestamp_ms=self.time_ms(index),
             image=geometry.turn(image),
             display_width=display_width,
             display_height=display_height,

@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from schemas import payloads
+
 
 class JumpKind(StrEnum):
     SCENE = "scene"
@@ -24,17 +26,17 @@ class TextSource(StrEnum):
 
 
 ARTIFACT_TYPE_OF_KIND: dict[JumpKind, str] = {
-    JumpKind.SCENE: "scene",
-    JumpKind.TRANSCRIPT: "transcript.segment",
-    JumpKind.OBJECT: "object.detection",
-    JumpKind.FACE: "face.detection",
-    JumpKind.PLACE: "place.classification",
-    JumpKind.OCR: "ocr.text",
+    JumpKind.SCENE: payloads.Scene.ARTIFACT_TYPE,
+    JumpKind.TRANSCRIPT: payloads.TranscriptSegment.ARTIFACT_TYPE,
+    JumpKind.OBJECT: payloads.ObjectDetection.ARTIFACT_TYPE,
+    JumpKind.FACE: payloads.FaceDetection.ARTIFACT_TYPE,
+    JumpKind.PLACE: payloads.PlaceClassification.ARTIFACT_TYPE,
+    JumpKind.OCR: payloads.OcrText.ARTIFACT_TYPE,
 }
 
 ARTIFACT_TYPE_OF_SOURCE: dict[TextSource, str] = {
-    TextSource.TRANSCRIPT: "transcript.segment",
-    TextSource.OCR: "ocr.text",
+    TextSource.TRANSCRIPT: payloads.TranscriptSegment.ARTIFACT_TYPE,
+    TextSource.OCR: payloads.OcrText.ARTIFACT_TYPE,
 }
 
 

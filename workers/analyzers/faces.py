@@ -139,7 +139,7 @@ class FacesAnalyzer(RegisteredModelAnalyzer[FacesConfig, FaceModels]):
 
 @dataclass(frozen=True)
 class SourceFace:
-    """A face mapped to source pixels, waiting for its cluster id."""
+    """A face in displayed-frame coordinates, waiting for its cluster id."""
 
     frame_index: int
     timestamp_ms: int

@@ -15,6 +15,7 @@ from pipeline.analysis.contract import (
     MediaSource,
     ProgressCallback,
     refuse_truncated,
+    refuse_without_video,
 )
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ def sampled_frames(
 ) -> Iterator["SampledFrame"]:
     from pipeline.media.frames import FrameSampler  # PyAV only when frames are wanted
 
+    refuse_without_video(source)
     with FrameSampler(source.path, max_side=plan.max_side) as sampler:
         refuse_truncated(sampler.frames_end_ms, sampler.duration_ms)
         if plan.interval_ms is not None:

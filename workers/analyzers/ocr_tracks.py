@@ -11,7 +11,7 @@ from schemas.payloads import OcrText
 
 @dataclass(frozen=True)
 class TextDetection:
-    """One piece of text read on one sampled frame; polygon in source pixels."""
+    """One piece of text read on one sampled frame; polygon in the frame as displayed."""
 
     text: str
     confidence: float

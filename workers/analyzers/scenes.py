@@ -1,7 +1,10 @@
 """Scene cuts with PySceneDetect (ContentDetector by default, AdaptiveDetector selectable).
 
 Scenes tile the whole video: the first starts at 0, the last ends where the video ends,
-and ``scene_index`` runs 0..n-1 without gaps.
+and ``scene_index`` runs 0..n-1 without gaps. PySceneDetect numbers frames at the nominal
+frame rate, which on variable-frame-rate video is not the frame's position; so each cut's
+PTS time is mapped onto the project's frame numbering (position in presentation order)
+through the frame sampler's packet index, and times come from that frame's PTS.
 """
 
 import os
@@ -16,11 +19,12 @@ from pipeline.analysis.contract import (
     ModelIdentity,
     ProgressCallback,
     refuse_truncated,
+    refuse_without_video,
 )
 from schemas.payloads import Scene
 from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, distribution_version
 
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"
 PROGRESS_CHUNK_SECONDS = 10
 
 
@@ -33,7 +37,8 @@ class ScenesConfig(AnalyzerConfig):
     downscale: int | None = Field(
         default=None, ge=1, description="frame downscale factor; None = automatic"
     )
-    backend: Literal["opencv", "pyav"] = "opencv"
+    # PyAV times frames by their PTS; OpenCV by a nominal rate (wrong on VFR video)
+    backend: Literal["pyav", "opencv"] = "pyav"
 
 
 class ScenesAnalyzer(BaseAnalyzer[ScenesConfig, None]):
@@ -59,40 +64,54 @@ class ScenesAnalyzer(BaseAnalyzer[ScenesConfig, None]):
     def analyze(
         self, source: MediaSource, config: ScenesConfig, progress: ProgressCallback
     ) -> Iterator[Scene]:
-        # FFmpeg inside OpenCV prints every decode error of a damaged file to stderr;
-        # damage is reported once, as this run's error, instead.
-        os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
-        import scenedetect
+        from pipeline.media.frames import FrameSampler
 
-        try:
-            video = scenedetect.open_video(source.path, backend=config.backend)
-        except Exception as exc:  # scenedetect wraps decoder errors in several types
-            raise AnalysisInputError("unreadable_media", f"cannot open video: {exc}") from exc
-        manager = scenedetect.SceneManager()
-        manager.add_detector(_detector(config))
-        if config.downscale is not None:
-            manager.auto_downscale = False
-            manager.downscale = config.downscale
-        total_frames = max(video.duration.frame_num if video.duration else 0, 1)
-        chunk = max(round(video.frame_rate * PROGRESS_CHUNK_SECONDS), 1)
-        while True:
-            position = video.frame_number
-            manager.detect_scenes(video, duration=chunk)
-            progress(min(video.frame_number / total_frames, 1.0))
-            if video.frame_number <= position:
-                break
-        scene_list = manager.get_scene_list(start_in_scene=True)
-        if not scene_list:
-            raise AnalysisInputError("no_frames", "no video frame could be decoded")
-        refuse_truncated(round(scene_list[-1][1].seconds * 1000), source.duration_ms)
-        for index, (start, end) in enumerate(scene_list):
+        refuse_without_video(source)
+        with FrameSampler(source.path) as frames:
+            refuse_truncated(frames.frames_end_ms, frames.duration_ms)
+            cut_seconds = _detect_cuts(source.path, config, progress)
+            if not frames.frame_count:
+                raise AnalysisInputError("no_frames", "no video frame could be decoded")
+            starts = sorted({0, *(frames.nearest_frame(seconds) for seconds in cut_seconds)})
+            ends = [*starts[1:], frames.frame_count]
+            times = [frames.time_ms(start) for start in starts] + [frames.duration_ms]
+        for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
             yield Scene(
                 scene_index=index,
-                start_frame=start.frame_num,
-                end_frame=end.frame_num,
-                start_ms=round(start.seconds * 1000),
-                end_ms=round(end.seconds * 1000),
+                start_frame=start,
+                end_frame=end,
+                start_ms=times[index],
+                end_ms=times[index + 1],
             )
+
+
+def _detect_cuts(path: str, config: ScenesConfig, progress: ProgressCallback) -> list[float]:
+    """The times (seconds from the stream start) at which PySceneDetect finds a cut."""
+    # FFmpeg inside OpenCV prints every decode error of a damaged file to stderr;
+    # damage is reported once, as this run's error, instead.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+    import scenedetect
+
+    # PyAV's backend would otherwise restore FFmpeg's logging for the whole process
+    options = {"suppress_output": True} if config.backend == "pyav" else {}
+    try:
+        video = scenedetect.open_video(path, backend=config.backend, **options)
+    except Exception as exc:  # scenedetect wraps decoder errors in several types
+        raise AnalysisInputError("unreadable_media", f"cannot open video: {exc}") from exc
+    manager = scenedetect.SceneManager()
+    manager.add_detector(_detector(config))
+    if config.downscale is not None:
+        manager.auto_downscale = False
+        manager.downscale = config.downscale
+    total_frames = max(video.duration.frame_num if video.duration else 0, 1)
+    chunk = max(round(video.frame_rate * PROGRESS_CHUNK_SECONDS), 1)
+    while True:
+        position = video.frame_number
+        manager.detect_scenes(video, duration=chunk)
+        progress(min(video.frame_number / total_frames, 1.0))
+        if video.frame_number <= position:
+            break
+    return [start.seconds for start, _ in manager.get_scene_list(start_in_scene=True)[1:]]
 
 
 def _detector(config: ScenesConfig) -> Any:

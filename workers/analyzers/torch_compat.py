@@ -1,5 +1,5 @@
 """A pure-torch CPU ``torchvision::nms`` for torchvision builds whose compiled ops do not
-load (DESIGN.md §5: the registry's torchvision 0.28.0 is a CUDA build; with CPU torch
+load (the registry's torchvision 0.28.0 is a CUDA build; with CPU torch
 importing it fails with ``operator torchvision::nms does not exist``, which breaks easyocr
 and ultralytics). Call ``ensure_torchvision_ops()`` before importing either of them.
 """

@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter, BackgroundTasks, status
 
-from pipeline.api.dependencies import Context, DbSession, PathVideo
+from pipeline.api.dependencies import DbSession, PathVideo, ReadyContext
 from pipeline.api.errors import FORBIDDEN_RESPONSE
 from pipeline.api.models import SubmitRequest, SubmitResponse, VideoList, VideoOut
+from pipeline.api.roots import check_model_paths
 from pipeline.api.routers import API_PREFIX
 from pipeline.api.submission import submit
 from pipeline.db.repositories import VideoRepository
@@ -31,9 +32,11 @@ def get_video(video: PathVideo) -> VideoOut:
     responses=FORBIDDEN_RESPONSE,
 )
 def submit_video(
-    body: SubmitRequest, context: Context, background: BackgroundTasks
+    body: SubmitRequest, context: ReadyContext, background: BackgroundTasks
 ) -> SubmitResponse:
     """Register a file under an allowed root and plan one run per analyzer: cached runs
     are marked and not recomputed; the others go to the broker (EIOKU_BROKER_URL) or run
-    in this process after the response."""
+    in this process after the response. Settings naming a server path must name one under
+    EIOKU_ALLOWED_MODEL_ROOTS (403 otherwise)."""
+    check_model_paths(body.overrides, context.settings.allowed_model_roots)
     return submit(context, body, background)

@@ -4,7 +4,7 @@ from array import array
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from pipeline.db.bulk import bulk_insert
@@ -64,10 +64,6 @@ class ArtifactRepository:
         self.selection = selection or SelectionPolicyManager(session)
         self.registry = registry
 
-    def create(self, envelope: ArtifactEnvelope) -> ArtifactEnvelope:
-        self.batch_create([envelope])
-        return envelope
-
     def batch_create(
         self,
         envelopes: Sequence[ArtifactEnvelope],
@@ -86,12 +82,6 @@ class ArtifactRepository:
             bulk_insert(self.session, table, projection)
         bulk_insert(self.session, ArtifactEmbedding.__table__, vectors)
         return len(rows)
-
-    def get_embeddings(self, artifact_ids: Sequence[str]) -> dict[str, list[float]]:
-        query = select(ArtifactEmbedding).where(ArtifactEmbedding.artifact_id.in_(artifact_ids))
-        return {
-            row.artifact_id: array("f", row.vector).tolist() for row in self.session.scalars(query)
-        }
 
     def _validated_row(self, index: int, envelope: ArtifactEnvelope) -> dict[str, Any]:
         try:
@@ -114,10 +104,6 @@ class ArtifactRepository:
                 f"from the payload's {start}..{end}",
             )
         return {**envelope.model_dump(), "payload": payload.model_dump(mode="json")}
-
-    def get_by_id(self, artifact_id: str) -> ArtifactEnvelope | None:
-        row = self.session.get(Artifact, artifact_id)
-        return None if row is None else _to_envelope(row)
 
     def get_by_asset(
         self,
@@ -177,40 +163,14 @@ class ArtifactRepository:
             )
         return self._fetch(query, limit)
 
-    def get_by_span(
-        self,
-        asset_id: str,
-        start_ms: int,
-        end_ms: int,
-        *,
-        artifact_type: str | None = None,
-        run_id: str | None = None,
-        selection: SelectionPolicy | None = None,
-        limit: int | None = None,
-    ) -> list[ArtifactEnvelope]:
-        """Artifacts whose closed span [span_start_ms, span_end_ms] overlaps [start_ms, end_ms]."""
-        query = self._scoped(asset_id, artifact_type, None, run_id, selection).where(
-            Artifact.span_start_ms <= end_ms, Artifact.span_end_ms >= start_ms
-        )
-        return self._fetch(query, limit)
-
-    def delete(self, artifact_id: str) -> bool:
-        return self._delete_where(Artifact.artifact_id == artifact_id) > 0
-
     def delete_by_run(self, run_id: str) -> int:
-        return self._delete_where(Artifact.run_id == run_id)
-
-    def _delete_where(self, condition: Any) -> int:
-        ids = select(Artifact.artifact_id).where(condition)
+        """Delete a run's artifacts with their projection rows and embeddings."""
+        ids = select(Artifact.artifact_id).where(Artifact.run_id == run_id)
         for table in (*ALL_PROJECTIONS, ArtifactEmbedding.__table__):
             # FTS5 tables cannot cascade, so every side table is cleared explicitly
             self.session.execute(delete(table).where(table.c.artifact_id.in_(ids)))
-        result = self.session.execute(delete(Artifact).where(condition))
+        result = self.session.execute(delete(Artifact).where(Artifact.run_id == run_id))
         return result.rowcount  # type: ignore[attr-defined,no-any-return]
-
-    def count_by_run(self, run_id: str) -> int:
-        query = select(func.count()).select_from(Artifact).where(Artifact.run_id == run_id)
-        return self.session.scalar(query) or 0
 
     def _scoped(
         self,

@@ -1,7 +1,7 @@
 """Selection policies: which run's artifacts count when several runs of one
 (asset, artifact type) exist. Applied inside SQL queries as a run-id condition.
 
-Modes (DESIGN.md §4):
+Modes (docs/ARCHITECTURE.md, "Selection policies"):
 - ``latest``: the succeeded run that finished last.
 - ``profile``: the latest succeeded run of ``preferred_profile``.
 - ``best_quality``: the succeeded run whose profile ranks highest in the configured
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.db.models import Artifact, ArtifactSelection, Run, RunStatus, SelectionMode
 from pipeline.db.types import utcnow
+from pipeline.settings import PROFILE_ORDER_DEFAULT
 
 
 class InvalidSelectionPolicyError(ValueError):
@@ -46,7 +47,7 @@ class SelectionPolicyManager:
         self,
         session: Session,
         *,
-        profile_order: Sequence[str] = ("high_quality", "balanced", "fast"),
+        profile_order: Sequence[str] = PROFILE_ORDER_DEFAULT,
         default_mode: SelectionMode = SelectionMode.BEST_QUALITY,
     ) -> None:
         if default_mode not in (SelectionMode.LATEST, SelectionMode.BEST_QUALITY):

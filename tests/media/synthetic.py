@@ -65,15 +65,24 @@ def write_video(
 
 
 def write_stills_video(
-    path: Path, stills: Sequence[tuple[np.ndarray, int]], *, fps: int = 25
+    path: Path,
+    stills: Sequence[tuple[np.ndarray, int]],
+    *,
+    fps: int = 25,
+    audio: Path | None = None,
+    title: str | None = None,
 ) -> Path:
-    """Write an H.264 MP4 showing each RGB uint8 image for its number of frames. Every
-    image must have the same even width and height."""
+    """Write an H.264 MP4 showing each RGB uint8 image for its number of frames (and AAC
+    audio copied from ``audio`` when given). Every image must have the same even width
+    and height."""
     height, width = stills[0][0].shape[:2]
     with av.open(str(path), mode="w") as output:
+        if title is not None:
+            output.metadata["title"] = title
         stream = output.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.options = {"preset": "ultrafast", "tune": "stillimage", "crf": "23"}
+        audio_stream = _add_audio_stream(output, audio) if audio is not None else None
         for image, frames in stills:
             if image.shape != (height, width, 3):
                 raise ValueError(f"image of shape {image.shape}, expected {(height, width, 3)}")
@@ -81,6 +90,8 @@ def write_stills_video(
                 frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
                 output.mux(stream.encode(frame))
         output.mux(stream.encode(None))
+        if audio is not None and audio_stream is not None:
+            _mux_audio(output, audio_stream, audio, sum(frames for _, frames in stills) / fps)
     return path
 
 
