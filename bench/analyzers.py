@@ -127,7 +127,7 @@ def _second_yolo(model: str) -> Any:
 
 
 def objects_baseline(analyzer: ObjectsAnalyzer, config: Any, path: Path) -> None:
-    model = _second_yolo(config.model)
+    model = _second_yolo(config.model_reference)
     model.predictor = None  # a fresh tracker each round
     for image in sequential_frames(path, config.interval_ms, config.image_size):
         model.track(
@@ -182,7 +182,7 @@ def main() -> None:
     parser.add_argument("--objects-model", default="untrained:yolov8n.yaml")
     parser.add_argument("--places-model", default="untrained:resnet18-places365")
     args = parser.parse_args()
-    overrides = {"objects": {"model": args.objects_model}, "places": {"model": args.places_model}}
+    models = {"objects": args.objects_model, "places": args.places_model}
     header = (f"{'analyzer':<11}{'video s':>8}{'load s':>8}{'eioku s':>9}{'s/min':>8}"
               f"{'baseline s':>12}{'s/min':>8}{'ratio':>8}")  # fmt: skip
     rows = []
@@ -190,7 +190,8 @@ def main() -> None:
         for name in args.only.split(","):
             analyzer_type, make_video, baseline = BENCHES[name]
             analyzer = analyzer_type()
-            config = analyzer.effective_config(args.profile, overrides.get(name, {}))
+            chosen = analyzer.reference_settings(models[name]) if name in models else {}
+            config = analyzer.effective_config(args.profile, chosen)
             video = make_video(Path(directory), args.seconds)
             source = probe_source(video)
             load_s = timed(lambda: analyzer.load(config))  # noqa: B023

@@ -69,7 +69,7 @@ def test_models_list_shows_where_every_model_resolves(eioku: Eioku) -> None:
         "sha256": None,
         "available_offline": False,
         "remedy": "run `eioku models fetch -a objects -p fast` or "
-        "set EIOKU_MODEL_OBJECTS_FAST=PATH or --set objects.model=PATH",
+        "set EIOKU_MODEL_OBJECTS_FAST=PATH or --set objects.model_path=PATH",
     }
     assert rows["objects", "smoke"]["resolution"] == "untrained"
     assert rows["places", "smoke"]["available_offline"] is True

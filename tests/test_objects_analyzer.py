@@ -189,7 +189,7 @@ def test_a_weights_file_loads_by_path_and_its_sha256_keys_the_cache(
     untrained_yolo("yolov8n.yaml").save(str(weights))
     analyzer = ObjectsAnalyzer()
     smoke = dict(analyzer.profiles["smoke"])
-    config = analyzer.effective_config("fast", {**smoke, "model": str(weights)})
+    config = analyzer.effective_config("fast", {**smoke, "model_path": str(weights)})
     identity = analyzer.model_identity(config)
     digest = WeightsReference.resolve(str(weights)).status("objects", "fast", "").sha256
     assert digest is not None and identity.weights_sha256 == digest
@@ -367,3 +367,17 @@ def test_smoke_objects_through_a_celery_worker_match_embedded_mode(
     embedded_db.dispose()
     assert len(listed) == 8
     assert [a["payload"] for a in listed] == [a["payload"] for a in embedded_listed]
+
+
+def test_a_file_on_the_server_is_named_by_model_path_only() -> None:
+    """So the API's model-roots check (settings ending in _path) sees every file named."""
+    from pydantic import ValidationError
+
+    analyzer = ObjectsAnalyzer()
+    for path in ("/etc/weights.pt", "../weights.pt", ".."):
+        with pytest.raises(ValidationError, match="set model_path"):
+            analyzer.effective_config("fast", {"model": path})
+    with pytest.raises(ValidationError, match="no model"):
+        analyzer.effective_config("fast", {"model": None})
+    config = analyzer.effective_config("fast", {"model_path": "weights.pt"})
+    assert config.model_reference == str(Path.cwd() / "weights.pt")

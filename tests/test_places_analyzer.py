@@ -55,7 +55,7 @@ def test_without_weights_the_run_fails_naming_the_setting(
         0,
     )
     assert "EIOKU_MODEL_PLACES_" in run["error_message"]
-    assert "--set places.model=PATH" in run["error_message"]
+    assert "--set places.model_path=PATH" in run["error_message"]
     assert "Traceback" not in result.stderr
 
 
@@ -120,11 +120,11 @@ def test_a_checkpoint_in_the_published_layout_loads_and_keys_the_cache(
     analyzer = PlacesAnalyzer()
     source = probe_source(shots_video)
     results = []
-    for weights in (published, bare, "untrained:resnet18-places365"):
-        config = analyzer.effective_config("smoke", {"model": str(weights)})
+    for weights in ({"model_path": str(published)}, {"model_path": str(bare)}, {}):
+        config = analyzer.effective_config("smoke", weights)
         results.append([p.predictions for p in analyzer.analyze(source, config, lambda f: None)])
     assert results[0] == results[1] == results[2]
-    config = analyzer.effective_config("fast", {"model": str(published)})
+    config = analyzer.effective_config("fast", {"model_path": str(published)})
     identity = analyzer.model_identity(config)
     assert identity.name == "resnet18-places365:places.pth.tar" and not identity.untrained
     assert identity.weights_sha256 and len(identity.weights_sha256) == 64
@@ -139,6 +139,6 @@ def test_a_checkpoint_of_another_layout_is_refused(shots_video: Path, tmp_path: 
     garbage.write_bytes(b"not a checkpoint")
     analyzer = PlacesAnalyzer()
     for weights, message in ((imagenet, "365-way head"), (garbage, "not a readable")):
-        config = analyzer.effective_config("fast", {"model": str(weights)})
+        config = analyzer.effective_config("fast", {"model_path": str(weights)})
         with pytest.raises(ModelUnavailableError, match=message):
             list(analyzer.analyze(probe_source(shots_video), config, lambda f: None))

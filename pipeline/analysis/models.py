@@ -93,8 +93,8 @@ class ModelStatus:
 
 @dataclass(frozen=True)
 class WeightsReference:
-    """A reference resolved on this machine: an existing weights file (by path, or a bare
-    name found in EIOKU_MODELS_DIR), an untrained architecture, or neither."""
+    """A reference resolved on this machine: an existing weights file (a path, or a bare
+    file name looked up in EIOKU_MODELS_DIR only), an untrained architecture, or neither."""
 
     reference: str
     weights: Path | None
@@ -105,13 +105,11 @@ class WeightsReference:
         architecture = untrained_architecture(reference)
         if architecture is not None:
             return cls(reference, None, architecture)
-        given = Path(reference).expanduser()
-        if given.is_file():
-            return cls(reference, given.resolve(), None)
-        fetched = load_settings().models_path / reference
-        if cls.is_bare_name(reference) and fetched.is_file():
-            return cls(reference, fetched, None)
-        return cls(reference, None, None)
+        if cls.is_bare_name(reference):
+            candidate = load_settings().models_path / reference
+        else:
+            candidate = Path(reference).expanduser()
+        return cls(reference, candidate.resolve() if candidate.is_file() else None, None)
 
     @staticmethod
     def is_bare_name(reference: str) -> bool:

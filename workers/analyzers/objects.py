@@ -16,13 +16,13 @@ from pipeline.analysis.models import (
     SMOKE_PROFILE,
 )
 from schemas.payloads import ObjectDetection
-from workers.analyzers.base import AnalyzerConfig, distribution_version
+from workers.analyzers.base import distribution_version
 from workers.analyzers.batching import batched
 from workers.analyzers.frame_boxes import box_in_frame
 from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
 from workers.analyzers.object_models import ASSETS_URL, UNTRAINED_SEED, load_yolo
 from workers.analyzers.object_tracks import ImageDetection, ObjectTracker, TrackerSettings
-from workers.analyzers.registered_model import WeightsFileAnalyzer
+from workers.analyzers.registered_model import WeightsFileAnalyzer, WeightsFileConfig
 
 if TYPE_CHECKING:
     from pipeline.media.frames import SampledFrame
@@ -30,8 +30,7 @@ if TYPE_CHECKING:
 ANALYZER_VERSION = "1"
 
 
-class ObjectsConfig(AnalyzerConfig):
-    model: str = Field(min_length=1, description="weights file, model name or untrained:yaml")
+class ObjectsConfig(WeightsFileConfig):
     interval_ms: int = Field(default=200, ge=1, description="time between sampled frames")
     image_size: int = Field(
         default=640, ge=32, multiple_of=32, description="longest side the model sees"

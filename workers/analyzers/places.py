@@ -20,7 +20,7 @@ from pipeline.analysis.models import (
 )
 from schemas.payloads import PlaceClassification
 from schemas.payloads.places import PlacePrediction
-from workers.analyzers.base import AnalyzerConfig, distribution_version
+from workers.analyzers.base import distribution_version
 from workers.analyzers.batching import batched
 from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
 from workers.analyzers.place_models import (
@@ -30,14 +30,13 @@ from workers.analyzers.place_models import (
     classify,
     load_classifier,
 )
-from workers.analyzers.registered_model import WeightsFileAnalyzer
+from workers.analyzers.registered_model import WeightsFileAnalyzer, WeightsFileConfig
 
 ANALYZER_VERSION = "1"
 MODEL_NAME = "resnet18-places365"
 
 
-class PlacesConfig(AnalyzerConfig):
-    model: str = Field(min_length=1, description="weights file, model name or untrained:...")
+class PlacesConfig(WeightsFileConfig):
     interval_ms: int = Field(default=2000, ge=1, description="keyframe interval without scenes")
     scene_spans_ms: list[tuple[int, int]] | None = Field(
         default=None, description="[start, end) of each scene; their middle frames are used"

@@ -4,7 +4,9 @@ the profile's reference fills the config's model setting, and the user's ``--set
 from abc import abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import Field, field_validator, model_validator
 
 from pipeline.analysis.models import (
     ModelFetchError,
@@ -17,7 +19,7 @@ from pipeline.analysis.models import (
     model_reference,
 )
 from pipeline.settings import load_settings
-from workers.analyzers.base import BaseAnalyzer, ConfigT, ModelT
+from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, ConfigT, ModelT
 
 
 class RegisteredModelAnalyzer(BaseAnalyzer[ConfigT, ModelT]):
@@ -73,25 +75,69 @@ class RegisteredModelAnalyzer(BaseAnalyzer[ConfigT, ModelT]):
         return self.model_status(profile)
 
 
-class WeightsFileAnalyzer(RegisteredModelAnalyzer[ConfigT, ModelT]):
-    """An analyzer whose config's ``model`` is one weights file: by path, by file name in
-    EIOKU_MODELS_DIR (where ``eioku models fetch`` puts it), or an untrained architecture."""
+class WeightsFileConfig(AnalyzerConfig):
+    """The model as a file name in EIOKU_MODELS_DIR (or ``untrained:<architecture>``), or
+    as a path; the path wins. Two settings, so a request that names a file on the server
+    (``model_path``) is told apart from one that names a model."""
 
-    model_setting = "model"
+    model: str | None = Field(
+        default=None, min_length=1, description="file name in EIOKU_MODELS_DIR or untrained:…"
+    )
+    model_path: str | None = Field(default=None, description="weights file; wins over model")
+
+    @field_validator("model")
+    @classmethod
+    def _bare_name(cls, value: str | None) -> str | None:
+        if value is not None and (not WeightsReference.is_bare_name(value) or value in (".", "..")):
+            raise ValueError(f"{value!r} is a path: set model_path to name a file")
+        return value
+
+    @model_validator(mode="after")
+    def _some_model(self) -> "WeightsFileConfig":
+        if self.model is None and self.model_path is None:
+            raise ValueError("no model: set model (a file name) or model_path (a file)")
+        return self
+
+    @field_validator("model_path")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        # Part of the cache key: the same file must give the same key wherever planned.
+        return None if value is None else str(Path(value).expanduser().absolute())
+
+    @property
+    def model_reference(self) -> str:
+        reference = self.model_path or self.model
+        assert reference is not None  # _some_model
+        return reference
+
+
+WeightsConfigT = TypeVar("WeightsConfigT", bound=WeightsFileConfig)
+
+
+class WeightsFileAnalyzer(RegisteredModelAnalyzer[WeightsConfigT, ModelT]):
+    """An analyzer whose model is one weights file (``WeightsFileConfig``), fetched by name
+    into EIOKU_MODELS_DIR by ``eioku models fetch``, or an untrained architecture."""
+
+    model_setting = "model_path"
 
     @abstractmethod
     def download_url(self, file_name: str) -> str:
         """Where a model named ``file_name`` can be downloaded (raises ModelFetchError)."""
 
-    def weights(self, config: ConfigT) -> WeightsReference:
-        return WeightsReference.resolve(getattr(config, self.model_setting))
+    def reference_settings(self, reference: str) -> dict[str, Any]:
+        if WeightsReference.is_bare_name(reference):
+            return {"model": reference}
+        return {"model_path": reference}
 
-    def require_weights(self, config: ConfigT) -> WeightsReference:
+    def weights(self, config: WeightsConfigT) -> WeightsReference:
+        return WeightsReference.resolve(config.model_reference)
+
+    def require_weights(self, config: WeightsConfigT) -> WeightsReference:
         """The model, or ``model_unavailable`` naming what to fetch or set."""
         model = self.weights(config)
         if model.weights is not None or model.architecture is not None:
             return model
-        if not model.is_bare_name(model.reference):
+        if config.model_path is not None:
             raise ModelUnavailableError(f"{self.name} model file {model.reference} does not exist")
         raise ModelUnavailableError(
             f"{self.name} model {model.reference!r} is not in {load_settings().models_path}: "
@@ -100,7 +146,7 @@ class WeightsFileAnalyzer(RegisteredModelAnalyzer[ConfigT, ModelT]):
         )
 
     def model_status(self, profile: str) -> ModelStatus:
-        model = WeightsReference.resolve(self.effective_config(profile, {}).model)
+        model = self.weights(self.effective_config(profile, {}))
         fetch = f"run `eioku models fetch -a {self.name} -p {profile}` or "
         return model.status(self.name, profile, fetch + self.how_to_provide(profile))
 
