@@ -25,6 +25,7 @@ from pipeline.media.probe import probe_source
 from tests.cli import Eioku
 from tests.media.synthetic import write_stills_video
 from workers.analyzers.device import DeviceUnavailableError, choose_device
+from workers.analyzers.object_models import prepare_ultralytics
 from workers.analyzers.object_tracks import ImageDetection, ObjectTracker, TrackerSettings
 from workers.analyzers.objects import ObjectsAnalyzer
 
@@ -69,6 +70,7 @@ class SquareFinder:
     names: ClassVar[dict[int, str]] = {0: "person", 1: "car"}
 
     def predict(self, images: list[np.ndarray], **options: Any) -> list[Any]:
+        prepare_ultralytics()
         from ultralytics.engine.results import Boxes
 
         results = []
@@ -154,6 +156,7 @@ def test_smoke_objects_through_the_cli_fill_object_labels_and_jump(
     assert run["model_id"] == "yolov8n.yaml#seed0 [UNTRAINED TEST MODEL]"
     listed = eioku("artifacts", str(square_video), "--type", "object.detection", "--json").json()
     assert len(listed) == run["artifact_count"] == FRAMES * 1000 // FPS // 500  # max_det 1
+    prepare_ultralytics()
     from ultralytics.utils import ROOT, YAML
 
     coco = set(YAML.load(ROOT / "cfg" / "datasets" / "coco.yaml")["names"].values())
@@ -182,7 +185,7 @@ def test_smoke_objects_through_the_cli_fill_object_labels_and_jump(
 def test_a_weights_file_loads_by_path_and_its_sha256_keys_the_cache(
     square_video: Path, tmp_path: Path
 ) -> None:
-    from workers.analyzers.object_models import prepare_ultralytics, untrained_yolo
+    from workers.analyzers.object_models import untrained_yolo
 
     prepare_ultralytics()
     weights = tmp_path / "mine.pt"

@@ -47,6 +47,7 @@ def load_yolo(model: WeightsReference) -> Any:
 def untrained_yolo(architecture: str) -> Any:
     """The architecture with seeded random weights and the COCO class names its yaml is
     laid out for: the same model in every process, detecting nothing meaningful."""
+    prepare_ultralytics()
     import torch
     from ultralytics import YOLO
     from ultralytics.utils import ROOT, YAML

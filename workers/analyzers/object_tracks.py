@@ -38,6 +38,9 @@ class ObjectTracker:
     """One per video: call ``assign`` with each sample's detections, in time order."""
 
     def __init__(self, settings: TrackerSettings) -> None:
+        from workers.analyzers.object_models import prepare_ultralytics
+
+        prepare_ultralytics()
         from ultralytics.trackers.byte_tracker import BYTETracker
 
         self._tracker = BYTETracker(
