@@ -1,17 +1,25 @@
 """Seconds of processing per minute of video for each real analyzer on this CPU, against
 the way a user would script it by hand, with the same loaded model:
 
-- ocr, faces: read EVERY frame sequentially with OpenCV and call the model on each
-  sampled frame (same sampling interval and frame size as Eioku's profile);
+- ocr, faces, places: read EVERY frame sequentially with OpenCV and call the model on
+  each sampled frame (same sampling interval and frame size as Eioku's profile);
+- objects: the same OpenCV loop with ultralytics' own `model.track(frame, persist=True)`
+  (ByteTrack) on each sampled frame, on a second instance of the same model;
 - transcript: faster-whisper's own `transcribe(path)` on the file, without VAD.
 
-    python -m bench.analyzers [--seconds 30] [--profile fast] [--only ocr,faces,transcript]
+    python -m bench.analyzers [--seconds 30] [--profile fast] [--only ocr,faces,...]
+        [--objects-model FILE] [--places-model FILE]
+
+No trained YOLO or Places365 weights exist on this machine: objects and places run the
+profile's settings with the untrained architectures of the `smoke` profile unless a
+weights file is given (the compute per frame is the same; only the boxes differ).
 
 Model loading is timed separately (once per worker process in Eioku) and excluded; each
 side runs twice, alternating, and the faster run counts.
 """
 
 import argparse
+import functools
 import tempfile
 import time
 from collections.abc import Callable
@@ -21,6 +29,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from pipeline.analysis.models import WeightsReference
 from pipeline.media.probe import probe_source
 from tests.media.synthetic import (
     Caption,
@@ -31,7 +40,11 @@ from tests.media.synthetic import (
 )
 from workers.analyzers.face_detection import detect_faces
 from workers.analyzers.faces import FacesAnalyzer
+from workers.analyzers.object_models import load_yolo
+from workers.analyzers.objects import ObjectsAnalyzer
 from workers.analyzers.ocr import OcrAnalyzer
+from workers.analyzers.place_models import classify
+from workers.analyzers.places import PlacesAnalyzer
 from workers.analyzers.transcript import TranscriptAnalyzer
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
@@ -107,6 +120,35 @@ def faces_baseline(analyzer: FacesAnalyzer, config: Any, path: Path) -> None:
         detect_faces(models, image, upsample=config.upsample)
 
 
+@functools.cache
+def _second_yolo(model: str) -> Any:
+    """The baseline's own instance: `track` registers callbacks on the model it is called on."""
+    return load_yolo(WeightsReference.resolve(model))
+
+
+def objects_baseline(analyzer: ObjectsAnalyzer, config: Any, path: Path) -> None:
+    model = _second_yolo(config.model_reference)
+    model.predictor = None  # a fresh tracker each round
+    for image in sequential_frames(path, config.interval_ms, config.image_size):
+        model.track(
+            image[:, :, ::-1],
+            persist=True,
+            tracker="bytetrack.yaml",
+            conf=config.confidence,
+            iou=config.iou,
+            imgsz=config.image_size,
+            max_det=config.max_det,
+            device="cpu",
+            verbose=False,
+        )
+
+
+def places_baseline(analyzer: PlacesAnalyzer, config: Any, path: Path) -> None:
+    network = analyzer.load(config)
+    for image in sequential_frames(path, config.interval_ms, config.max_side):
+        classify(network, [image], "cpu", config.top_k)
+
+
 def transcript_baseline(analyzer: TranscriptAnalyzer, config: Any, path: Path) -> None:
     model = analyzer.load(config)
     segments, _ = model.transcribe(str(path), word_timestamps=True, vad_filter=False)
@@ -117,6 +159,8 @@ BENCHES: dict[str, tuple[type, Callable[[Path, int], Path], Callable[..., None]]
     "ocr": (OcrAnalyzer, ocr_video, ocr_baseline),
     "faces": (FacesAnalyzer, faces_video, faces_baseline),
     "transcript": (TranscriptAnalyzer, speech_video, transcript_baseline),
+    "objects": (ObjectsAnalyzer, faces_video, objects_baseline),
+    "places": (PlacesAnalyzer, faces_video, places_baseline),
 }
 
 
@@ -135,7 +179,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30, help="length of each test video")
     parser.add_argument("--profile", default="fast")
     parser.add_argument("--only", default=",".join(BENCHES))
+    parser.add_argument("--objects-model", default="untrained:yolov8n.yaml")
+    parser.add_argument("--places-model", default="untrained:resnet18-places365")
     args = parser.parse_args()
+    models = {"objects": args.objects_model, "places": args.places_model}
     header = (f"{'analyzer':<11}{'video s':>8}{'load s':>8}{'eioku s':>9}{'s/min':>8}"
               f"{'baseline s':>12}{'s/min':>8}{'ratio':>8}")  # fmt: skip
     rows = []
@@ -143,7 +190,8 @@ def main() -> None:
         for name in args.only.split(","):
             analyzer_type, make_video, baseline = BENCHES[name]
             analyzer = analyzer_type()
-            config = analyzer.effective_config(args.profile, {})
+            chosen = analyzer.reference_settings(models[name]) if name in models else {}
+            config = analyzer.effective_config(args.profile, chosen)
             video = make_video(Path(directory), args.seconds)
             source = probe_source(video)
             load_s = timed(lambda: analyzer.load(config))  # noqa: B023
@@ -161,6 +209,7 @@ def main() -> None:
             print(f"done: {name}", flush=True)
     print(f"profile {args.profile}; s/min = seconds of processing per minute of video; "
           "ratio = baseline time / Eioku time")  # fmt: skip
+    print(f"objects model {args.objects_model}, places model {args.places_model}")
     print(header)
     print("\n".join(rows))
 

@@ -5,6 +5,7 @@ import typer
 from pipeline.cli import (
     analysis_commands,
     frames_commands,
+    models_commands,
     navigation_commands,
     operator_commands,
     query_commands,
@@ -45,6 +46,7 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 db_app.command("upgrade")(operator_commands.db_upgrade)
 app.add_typer(db_app, name="db")
 app.add_typer(frames_commands.frames_app, name="frames")
+app.add_typer(models_commands.models_app, name="models")
 
 
 def main() -> None:

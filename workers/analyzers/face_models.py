@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from pipeline.analysis.models import ModelStatus, Resolution
 from pipeline.analysis.weights import weights_sha256
 
 Detector = Literal["hog", "cnn"]
@@ -65,6 +66,24 @@ class FaceModelFiles:
             f"{name}={weights_sha256(self.path(name))}\n" for name in required_files(self.detector)
         ]
         return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def face_models_status(
+    analyzer: str, profile: str, detector: Detector, models_dir: str | None
+) -> ModelStatus:
+    reference = models_dir or MODELS_PACKAGE
+    try:
+        files = FaceModelFiles.locate(detector, models_dir)
+    except FaceModelsNotFoundError as exc:
+        return ModelStatus(analyzer, profile, reference, Resolution.MISSING, remedy=str(exc))
+    return ModelStatus(
+        analyzer,
+        profile,
+        reference,
+        Resolution.FILE if models_dir else Resolution.PACKAGE,
+        location=str(files.folder),
+        sha256=files.combined_sha256(),
+    )
 
 
 @dataclass(frozen=True)

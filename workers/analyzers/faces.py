@@ -19,17 +19,21 @@ from pipeline.analysis.contract import (
     ModelIdentity,
     ProgressCallback,
 )
+from pipeline.analysis.models import ModelStatus
 from schemas.base import BoundingBox, Point
 from schemas.payloads import FaceDetection
-from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, distribution_version
+from workers.analyzers.base import AnalyzerConfig, distribution_version
 from workers.analyzers.face_clustering import DEFAULT_THRESHOLD
 from workers.analyzers.face_models import (
     FaceModelFiles,
     FaceModels,
     FaceModelsNotFoundError,
+    face_models_status,
     load_face_models,
 )
+from workers.analyzers.frame_boxes import box_in_frame
 from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
+from workers.analyzers.registered_model import RegisteredModelAnalyzer
 
 if TYPE_CHECKING:
     from pipeline.media.frames import SampledFrame
@@ -74,10 +78,11 @@ class FacesConfig(AnalyzerConfig):
         return value
 
 
-class FacesAnalyzer(BaseAnalyzer[FacesConfig, FaceModels]):
+class FacesAnalyzer(RegisteredModelAnalyzer[FacesConfig, FaceModels]):
     name = "faces"
     artifact_type = FaceDetection.ARTIFACT_TYPE
     config_type = FacesConfig
+    model_setting = "models_dir"
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
         "fast": {},
         "balanced": {"max_side": 1280, "upsample": 1},
@@ -94,6 +99,11 @@ class FacesAnalyzer(BaseAnalyzer[FacesConfig, FaceModels]):
         return ModelIdentity(
             name=f"dlib-faces-{config.detector}", weights_sha256=files.combined_sha256()
         )
+
+    def model_status(self, profile: str) -> ModelStatus:
+        settings = self.registered_settings(profile)
+        detector = settings.get("detector", FacesConfig.model_fields["detector"].default)
+        return face_models_status(self.name, profile, detector, settings.get("models_dir"))
 
     def _load_model(self, config: FacesConfig) -> FaceModels:
         return load_face_models(FaceModelFiles.locate(config.detector, config.models_dir))
@@ -154,15 +164,14 @@ def face_in_source(frame: "SampledFrame", face: "ImageFace") -> SourceFace | Non
     it is inside."""
     from workers.analyzers.face_detection import score_to_confidence
 
-    x0, y0 = frame.to_source(face.left, face.top)
-    x1, y1 = frame.to_source(face.right, face.bottom)
-    if x1 <= x0 or y1 <= y0:
+    bbox = box_in_frame(frame, face.left, face.top, face.right, face.bottom)
+    if bbox is None:
         return None
     return SourceFace(
         frame_index=frame.frame_index,
         timestamp_ms=frame.timestamp_ms,
         confidence=score_to_confidence(face.score),
-        bbox=BoundingBox(x=x0, y=y0, width=x1 - x0, height=y1 - y0),
+        bbox=bbox,
         landmarks=[Point(x=x, y=y) for x, y in (frame.to_source(*p) for p in face.landmarks)],
         embedding=tuple(float(value) for value in face.embedding),
     )

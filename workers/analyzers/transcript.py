@@ -25,6 +25,7 @@ from pipeline.analysis.contract import (
     ModelIdentity,
     ProgressCallback,
 )
+from pipeline.analysis.models import ModelFetchError, ModelStatus, Resolution, model_env_var
 from pipeline.analysis.weights import weights_sha256
 from pipeline.media.audio import (
     EMPTY_AUDIO,
@@ -35,7 +36,8 @@ from pipeline.media.audio import (
 )
 from pipeline.media.errors import MediaError
 from schemas.payloads.transcript import TranscriptSegment, Word
-from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, distribution_version
+from workers.analyzers.base import AnalyzerConfig, distribution_version
+from workers.analyzers.registered_model import RegisteredModelAnalyzer
 from workers.analyzers.whisper_models import (
     WEIGHTS_FILE,
     ModelUnavailableError,
@@ -80,15 +82,24 @@ class TranscriptConfig(AnalyzerConfig):
         return None if value is None else value.strip().lower()
 
 
-class TranscriptAnalyzer(BaseAnalyzer[TranscriptConfig, "WhisperModel"]):
+class TranscriptAnalyzer(RegisteredModelAnalyzer[TranscriptConfig, "WhisperModel"]):
     name = "transcript"
     artifact_type = TranscriptSegment.ARTIFACT_TYPE
     config_type = TranscriptConfig
+    model_setting = "model"
+    # the model of each profile comes from the registry (pipeline.analysis.models)
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
         "fast": {},
-        "balanced": {"model": "base", "beam_size": 5},
-        "high_quality": {"model": "large-v3", "beam_size": 5},
+        "balanced": {"beam_size": 5},
+        "high_quality": {"beam_size": 5},
     }
+
+    def reference_settings(self, reference: str) -> dict[str, Any]:
+        """A model directory on this machine goes to ``model_path``, anything else is a
+        name or hub repo id."""
+        if Path(reference).expanduser().is_dir():
+            return {"model_path": reference}
+        return {"model": reference}
 
     @property
     def engine_version(self) -> str:
@@ -103,6 +114,42 @@ class TranscriptAnalyzer(BaseAnalyzer[TranscriptConfig, "WhisperModel"]):
         if directory is None:
             return ModelIdentity(name=label)
         return ModelIdentity(name=label, weights_sha256=weights_sha256(directory / WEIGHTS_FILE))
+
+    def model_status(self, profile: str) -> ModelStatus:
+        config = self.effective_config(profile, {})
+        reference = config.model_path or config.model
+        try:
+            directory = local_model_dir(config.model_path, config.model)
+        except (OSError, ModelUnavailableError) as exc:
+            return ModelStatus(self.name, profile, reference, Resolution.MISSING, remedy=str(exc))
+        if directory is None:
+            remedy = (
+                f"run `eioku models fetch -a transcript -p {profile}` where the Hugging Face "
+                f"hub is reachable, or set {model_env_var(self.name, profile)}=DIR or "
+                "--set transcript.model_path=DIR (a CTranslate2 Whisper model directory)"
+            )
+            return ModelStatus(self.name, profile, reference, Resolution.HUB, remedy=remedy)
+        resolution = Resolution.FILE if config.model_path else Resolution.PACKAGE
+        sha256 = weights_sha256(directory / WEIGHTS_FILE)
+        return ModelStatus(self.name, profile, reference, resolution, str(directory), sha256)
+
+    def fetch_model(self, profile: str, models_dir: Path) -> ModelStatus:
+        """Into the Hugging Face cache (HF_HUB_CACHE), where loading looks for it."""
+        status = self.model_status(profile)
+        if status.resolution != Resolution.HUB:
+            return super().fetch_model(profile, models_dir)
+        try:
+            directory = from_hub(status.reference)
+        except ModelUnavailableError as exc:
+            raise ModelFetchError(exc.message) from exc
+        return ModelStatus(
+            self.name,
+            profile,
+            status.reference,
+            Resolution.FILE,
+            str(directory),
+            weights_sha256(directory / WEIGHTS_FILE),
+        )
 
     def _load_model(self, config: TranscriptConfig) -> "WhisperModel":
         from faster_whisper import WhisperModel

@@ -17,20 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.analysis.contract import (
-    AnalysisInputError,
-)
+from pipeline.analysis.models import ModelUnavailableError
 from pipeline.files import atomic_output, atomic_write_bytes
 from pipeline.settings import load_settings
 
 WEIGHTS_FILE = "model.bin"
-
-
-class ModelUnavailableError(AnalysisInputError):
-    """The configured model cannot be found or fetched; the run fails without retries."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__("model_unavailable", message)
 
 
 def local_model_dir(model_path: str | None, model: str) -> Path | None:

@@ -1,0 +1,188 @@
+"""The model registry: which model each analyzer uses in each profile, in one table,
+overridable per analyzer x profile through the environment
+(``EIOKU_MODEL_<ANALYZER>_<PROFILE>``, e.g. ``EIOKU_MODEL_OBJECTS_FAST=/models/yolo11n.pt``).
+
+A reference is a model name (looked up where the analyzer finds names: an installed
+package, ``EIOKU_MODELS_DIR``, a hub), a path to a weights file or folder, ``None`` for
+"the analyzer's installed model package", or ``untrained:<architecture>`` for the
+deterministic untrained test models of the ``smoke`` profile. Analyzers read their
+reference here and report where it resolves (``ModelStatus``) for ``eioku models``.
+"""
+
+import os
+import urllib.request
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from pipeline.analysis.contract import AnalysisInputError, ModelIdentity
+from pipeline.analysis.weights import weights_sha256
+from pipeline.files import atomic_output
+from pipeline.settings import load_settings
+
+UNTRAINED_PREFIX = "untrained:"
+SMOKE_PROFILE = "smoke"
+
+MODEL_REFERENCES: dict[str, dict[str, str | None]] = {
+    "transcript": {"fast": "tiny.en", "balanced": "base", "high_quality": "large-v3"},
+    "ocr": {"fast": None, "balanced": None, "high_quality": None},
+    "faces": {"fast": None, "balanced": None, "high_quality": None},
+    "objects": {
+        "fast": "yolo11n.pt",
+        "balanced": "yolo11s.pt",
+        "high_quality": "yolo11x.pt",
+        SMOKE_PROFILE: f"{UNTRAINED_PREFIX}yolov8n.yaml",
+    },
+    "places": {
+        "fast": "resnet18_places365.pth.tar",
+        "balanced": "resnet18_places365.pth.tar",
+        "high_quality": "resnet18_places365.pth.tar",
+        SMOKE_PROFILE: f"{UNTRAINED_PREFIX}resnet18-places365",
+    },
+}
+
+
+def model_env_var(analyzer: str, profile: str) -> str:
+    return f"EIOKU_MODEL_{analyzer}_{profile}".upper().replace("-", "_")
+
+
+def model_reference(
+    analyzer: str, profile: str, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """The environment's override, else the table's entry (None: the installed package)."""
+    env = os.environ if environ is None else environ
+    override = env.get(model_env_var(analyzer, profile), "").strip()
+    if override:
+        return override
+    return MODEL_REFERENCES.get(analyzer, {}).get(profile)
+
+
+def untrained_architecture(reference: str | None) -> str | None:
+    """``yolov8n.yaml`` for ``untrained:yolov8n.yaml``; None for a real model."""
+    if reference is not None and reference.startswith(UNTRAINED_PREFIX):
+        return reference.removeprefix(UNTRAINED_PREFIX)
+    return None
+
+
+class Resolution(StrEnum):
+    PACKAGE = "package"  # shipped by an installed Python package
+    FILE = "file"  # a file or folder on this machine
+    HUB = "hub"  # a name only a model hub can provide
+    UNTRAINED = "untrained"  # built from its architecture with a fixed seed
+    MISSING = "missing"  # nothing to use: a setting or an install is needed
+
+
+@dataclass(frozen=True)
+class ModelStatus:
+    """Where one analyzer x profile's model resolves, and what to do when it does not."""
+
+    analyzer: str
+    profile: str
+    reference: str
+    resolution: Resolution
+    location: str | None = None
+    sha256: str | None = None
+    remedy: str | None = None
+
+    @property
+    def available_offline(self) -> bool:
+        return self.resolution in (Resolution.PACKAGE, Resolution.FILE, Resolution.UNTRAINED)
+
+
+@dataclass(frozen=True)
+class WeightsReference:
+    """A reference resolved on this machine: an existing weights file (a path, or a bare
+    file name looked up in EIOKU_MODELS_DIR only), an untrained architecture, or neither."""
+
+    reference: str
+    weights: Path | None
+    architecture: str | None
+
+    @classmethod
+    def resolve(cls, reference: str) -> "WeightsReference":
+        architecture = untrained_architecture(reference)
+        if architecture is not None:
+            return cls(reference, None, architecture)
+        if cls.is_bare_name(reference):
+            candidate = load_settings().models_path / reference
+        else:
+            candidate = Path(reference).expanduser()
+        return cls(reference, candidate.resolve() if candidate.is_file() else None, None)
+
+    @staticmethod
+    def is_bare_name(reference: str) -> bool:
+        """``yolo11n.pt`` rather than a path: something a hub or EIOKU_MODELS_DIR holds."""
+        return Path(reference).name == reference
+
+    def identity(self, untrained_seed: int) -> ModelIdentity:
+        if self.architecture is not None:
+            return ModelIdentity(f"{self.architecture}#seed{untrained_seed}", untrained=True)
+        if self.weights is None:
+            return ModelIdentity(self.reference[-200:])
+        return ModelIdentity(self.weights.name, weights_sha256(self.weights))
+
+    @property
+    def resolution(self) -> Resolution:
+        if self.architecture is not None:
+            return Resolution.UNTRAINED
+        if self.weights is not None:
+            return Resolution.FILE
+        return Resolution.HUB if self.is_bare_name(self.reference) else Resolution.MISSING
+
+    def status(self, analyzer: str, profile: str, remedy: str) -> ModelStatus:
+        return ModelStatus(
+            analyzer=analyzer,
+            profile=profile,
+            reference=self.reference,
+            resolution=self.resolution,
+            location=str(self.weights) if self.weights else None,
+            sha256=weights_sha256(self.weights) if self.weights else None,
+            remedy=None if self.weights or self.architecture else remedy,
+        )
+
+
+@runtime_checkable
+class ModelAnalyzer(Protocol):
+    """An analyzer whose models the registry describes and fetches."""
+
+    name: str
+
+    def model_profiles(self) -> list[str]: ...
+
+    def model_status(self, profile: str) -> ModelStatus:
+        """Must not import the model library."""
+        ...
+
+    def fetch_model(self, profile: str, models_dir: Path) -> ModelStatus:
+        """Download the profile's model into ``models_dir`` (raises ModelFetchError)."""
+        ...
+
+
+class ModelUnavailableError(AnalysisInputError):
+    """The configured model cannot be found or fetched; the run fails without retries."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("model_unavailable", message)
+
+
+class ModelFetchError(RuntimeError):
+    """A model could not be downloaded; the message says why and what to do instead."""
+
+
+DOWNLOAD_TIMEOUT_S = 30
+
+
+def download(url: str, target: Path) -> Path:
+    """``url`` saved as ``target``, complete or not at all."""
+    try:
+        with (
+            urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response,
+            atomic_output(target) as output,
+        ):
+            while chunk := response.read(1 << 20):
+                output.write(chunk)
+    except OSError as exc:  # URLError, timeouts and refused connections are all OSErrors
+        raise ModelFetchError(f"cannot download {url}: {getattr(exc, 'reason', exc)}") from exc
+    return target
