@@ -22,14 +22,14 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 
 # re-resolve pyproject.toml's ranges (within constraints.txt) in a scratch venv, pin the result
 lock:
-	rm -rf .lock-venv
+	rm -rf .lock-venv build
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet --upgrade pip setuptools wheel
 	.lock-venv/bin/pip install --quiet -c constraints.txt '.[$(EXTRAS)]'
 	{ echo "# Every dependency of eioku[$(EXTRAS)], pinned. Regenerate with: make lock"; \
 	  .lock-venv/bin/pip freeze --all --exclude eioku; } > $(LOCK).tmp
 	mv $(LOCK).tmp $(LOCK)
-	rm -rf .lock-venv
+	rm -rf .lock-venv build
 
 # the installed environment is exactly the lock (CI runs this on a fresh clone)
 check-lock: install
