@@ -1,0 +1,71 @@
+"""The selection of a folder as ``{frame_index → what is known about it}``, built once:
+the selection file's record, else the compframes line's hint, else unknown. Loading it
+decodes nothing and computes no metric."""
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.selection.files import CompframesHint, read_compframes, read_selection_file
+from schemas.selection_file import SelectionRecord
+
+log = logging.getLogger(__name__)
+
+UNKNOWN_TYPE = "(unknown)"
+
+
+@dataclass(frozen=True)
+class FrameLabel:
+    """Why a frame is in the selection, and where that is known from."""
+
+    frame_index: int
+    type: str  # Dark, Bright, Motion, User, Random, or (unknown)
+    origin: str  # record, hint or unknown
+    score: float | None = None
+    source: str | None = None
+    clip_role: str | None = None
+    notes: str | None = None
+
+
+class SelectionIndex:
+    def __init__(
+        self, records: Iterable[SelectionRecord], hints: Iterable[CompframesHint] = ()
+    ) -> None:
+        self._records = {record.frame_index: record for record in records}
+        self._hints = {hint.frame_index: hint for hint in hints}
+
+    def __len__(self) -> int:
+        return len(self._records.keys() | self._hints.keys())
+
+    def frames(self) -> list[int]:
+        return sorted(self._records.keys() | self._hints.keys())
+
+    def label(self, frame_index: int) -> FrameLabel:
+        record = self._records.get(frame_index)
+        if record is not None:
+            return FrameLabel(
+                frame_index, record.type.value, "record", record.score, record.source,
+                record.clip_role, record.notes,
+            )  # fmt: skip
+        hint = self._hints.get(frame_index)
+        if hint is not None and hint.type:
+            return FrameLabel(frame_index, hint.type, "hint", hint.score, hint.source)
+        return FrameLabel(frame_index, UNKNOWN_TYPE, "unknown")
+
+
+def load_index(folder: Path) -> SelectionIndex:
+    """What the folder's two files say; a frame compframes lists without a record is
+    labelled by its hint (one warning for all of them)."""
+    stored = read_selection_file(folder)
+    records = stored.selections if stored is not None else []
+    hints = read_compframes(folder)
+    recorded = {record.frame_index for record in records}
+    unrecorded = [hint.frame_index for hint in hints if hint.frame_index not in recorded]
+    if records and unrecorded:
+        log.warning(
+            "%s lists %d frame(s) the selection file has no record of (e.g. %d); their "
+            "compframes hints are used",
+            folder, len(unrecorded), unrecorded[0],
+        )  # fmt: skip
+    return SelectionIndex(records, hints)
