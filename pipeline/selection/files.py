@@ -41,6 +41,13 @@ def timecode(milliseconds: int) -> str:
     return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
 
 
+def timecode_ms(text: str) -> int:
+    """The milliseconds of an ``HH:MM:SS.mmm`` timecode."""
+    clock, _, millis = text.partition(".")
+    hours, minutes, seconds = (int(part) for part in clock.split(":"))
+    return ((hours * 60 + minutes) * 60 + seconds) * 1000 + int(millis or 0)
+
+
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 

@@ -66,7 +66,9 @@ def measure(
         plane = luma_plane(frame.image, height)
         indices.append(frame.frame_index)
         luma.append(float(plane.mean()))
-        same_shape = previous is not None and previous.shape == plane.shape
-        motion.append(frame_difference(previous, plane, method) if same_shape else 0.0)  # type: ignore[arg-type]
+        if previous is not None and previous.shape == plane.shape:
+            motion.append(frame_difference(previous, plane, method))
+        else:
+            motion.append(0.0)
         previous = plane
     return SampleMetrics(indices, luma, motion, smoothed(motion, radius))
