@@ -6,13 +6,16 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pipeline.selection.files import CompframesHint, read_compframes, read_selection_file
-from schemas.selection_file import SelectionRecord
+from schemas.selection_file import SelectionFile, SelectionRecord
 
 log = logging.getLogger(__name__)
 
 UNKNOWN_TYPE = "(unknown)"
+
+Origin = Literal["record", "hint", "unknown"]  # where a frame's type is known from
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,8 @@ class FrameLabel:
 
     frame_index: int
     type: str  # Dark, Bright, Motion, User, Random, or (unknown)
-    origin: str  # record, hint or unknown
+    origin: Origin
+    ts_tc: str | None = None
     score: float | None = None
     source: str | None = None
     clip_role: str | None = None
@@ -30,13 +34,26 @@ class FrameLabel:
 
 class SelectionIndex:
     def __init__(
-        self, records: Iterable[SelectionRecord], hints: Iterable[CompframesHint] = ()
+        self,
+        records: Iterable[SelectionRecord],
+        hints: Iterable[CompframesHint] = (),
+        stored: SelectionFile | None = None,
     ) -> None:
+        self._cache_key = stored.cache_key if stored is not None else None
+        self._created_utc = stored.created_utc if stored is not None else None
         self._records = {record.frame_index: record for record in records}
         self._hints = {hint.frame_index: hint for hint in hints}
 
     def __len__(self) -> int:
         return len(self._records.keys() | self._hints.keys())
+
+    @property
+    def created_utc(self) -> str | None:
+        return self._created_utc
+
+    @property
+    def cache_key(self) -> str | None:
+        return self._cache_key
 
     def frames(self) -> list[int]:
         return sorted(self._records.keys() | self._hints.keys())
@@ -45,12 +62,12 @@ class SelectionIndex:
         record = self._records.get(frame_index)
         if record is not None:
             return FrameLabel(
-                frame_index, record.type.value, "record", record.score, record.source,
-                record.clip_role, record.notes,
+                frame_index, record.type.value, "record", record.ts_tc, record.score,
+                record.source, record.clip_role, record.notes,
             )  # fmt: skip
         hint = self._hints.get(frame_index)
         if hint is not None and hint.type:
-            return FrameLabel(frame_index, hint.type, "hint", hint.score, hint.source)
+            return FrameLabel(frame_index, hint.type, "hint", score=hint.score, source=hint.source)
         return FrameLabel(frame_index, UNKNOWN_TYPE, "unknown")
 
 
@@ -68,4 +85,4 @@ def load_index(folder: Path) -> SelectionIndex:
             "compframes hints are used",
             folder, len(unrecorded), unrecorded[0],
         )  # fmt: skip
-    return SelectionIndex(records, hints)
+    return SelectionIndex(records, hints, stored)
