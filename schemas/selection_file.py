@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from schemas.base import Confidence, FrameIndex, StrictModel, Text
+from schemas.base import Confidence, FrameIndex, StrictModel
 from schemas.payloads.frames import FrameKind
 
 SELECTION_FILE_VERSION = "1"
@@ -14,11 +14,14 @@ Timecode = Annotated[str, Field(pattern=r"^\d{2,}:\d{2}:\d{2}\.\d{3}$")]
 UtcTimestamp = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")]
 CacheKey = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
 ClipRole = Literal["ref", "tgt"]
+# text without NUL characters, checked by pydantic's own regex (no Python call per field:
+# a file holds many thousands of records)
+PlainText = Annotated[str, Field(pattern=r"^[^\x00]*$")]
 
 
 class ClipInput(StrictModel):
     role: ClipRole
-    path: Text
+    path: PlainText
     size: Annotated[int, Field(ge=0)]
     mtime: float
     sha1: Annotated[str, Field(pattern=r"^[0-9a-f]{40}$")]
@@ -45,9 +48,9 @@ class SelectionRecord(StrictModel):
     ts_tc: Timecode
     type: FrameKind
     score: Confidence
-    source: Text
+    source: PlainText
     clip_role: ClipRole
-    notes: Text
+    notes: PlainText
 
 
 class SelectionFile(StrictModel):

@@ -8,6 +8,7 @@ a damaged file: it warns and reports nothing (or what could be read)."""
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,9 @@ log = logging.getLogger(__name__)
 
 SELECTION_FILE = "generated.selection.v1.json"
 COMPFRAMES_FILE = "generated.compframes"
+# a line's first column, when it is a number; anchored on the newline before it, which
+# re finds much faster than a MULTILINE ^ (scan "\n" + text)
+FRAME_NUMBER = re.compile(r"\n[ \t]*(\d+)(?![^\s#])")
 
 
 @dataclass(frozen=True)
@@ -54,27 +58,47 @@ def utc_now() -> str:
 
 def write_selection_file(folder: Path, selection: SelectionFile) -> Path:
     path = folder / SELECTION_FILE
-    text = json.dumps(selection.model_dump(mode="json"), indent=2) + "\n"
-    atomic_write_bytes(path, text.encode())
+    atomic_write_bytes(path, selection_json(selection).encode())
     return path
 
 
-def read_selection_file(folder: Path) -> SelectionFile | None:
-    """The stored selection; None (after one warning) when it is missing, malformed or
-    partial."""
+def selection_json(selection: SelectionFile) -> str:
+    """Indented, with one selection per line: readable, and a third smaller (faster to
+    load) than indenting every field."""
+    document = selection.model_dump(mode="json")
+    records = [json.dumps(record, separators=(", ", ": ")) for record in document.pop("selections")]
+    head = json.dumps(document, indent=2).removesuffix("\n}")
+    listed = "[\n    " + ",\n    ".join(records) + "\n  ]" if records else "[]"
+    return f'{head},\n  "selections": {listed}\n}}\n'
+
+
+def read_selection_bytes(folder: Path) -> bytes | None:
     path = folder / SELECTION_FILE
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as exc:
         log.warning("%s: unreadable (%s); treated as missing", path, exc.strerror)
         return None
+
+
+def warn_malformed(folder: Path, reason: str) -> None:
+    log.warning(
+        "%s: malformed selection file (%s); treated as missing", folder / SELECTION_FILE, reason
+    )
+
+
+def read_selection_file(folder: Path) -> SelectionFile | None:
+    """The stored selection; None (after one warning) when it is missing, malformed or
+    partial."""
+    data = read_selection_bytes(folder)
+    if data is None:
+        return None
     try:
         return SelectionFile.model_validate_json(data)
     except ValidationError as exc:
-        reason = exc.errors()[0]["msg"] if exc.errors() else str(exc)
-        log.warning("%s: malformed selection file (%s); treated as missing", path, reason)
+        warn_malformed(folder, exc.errors()[0]["msg"] if exc.errors() else str(exc))
         return None
 
 
@@ -90,7 +114,7 @@ def write_compframes(folder: Path, records: list[SelectionRecord]) -> Path:
     except FileNotFoundError:
         existing = b""
     newline = b"\r\n" if b"\r\n" in existing else b"\n"
-    listed = {hint.frame_index for hint in parse_compframes(existing.decode("utf-8", "replace"))}
+    listed = listed_frames(existing.decode("utf-8", "replace"))
     added = [compframes_line(r).encode() for r in records if r.frame_index not in listed]
     if existing and not existing.endswith((b"\n", b"\r")):
         existing += newline
@@ -98,15 +122,19 @@ def write_compframes(folder: Path, records: list[SelectionRecord]) -> Path:
     return path
 
 
-def read_compframes(folder: Path) -> list[CompframesHint]:
+def read_compframes(folder: Path) -> str:
     try:
-        text = (folder / COMPFRAMES_FILE).read_text("utf-8", errors="replace")
+        return (folder / COMPFRAMES_FILE).read_text("utf-8", errors="replace")
     except FileNotFoundError:
-        return []
+        return ""
     except OSError as exc:
         log.warning("%s: unreadable (%s)", folder / COMPFRAMES_FILE, exc.strerror)
-        return []
-    return parse_compframes(text)
+        return ""
+
+
+def listed_frames(text: str) -> set[int]:
+    """The frame numbers of a compframes text, found in one regex pass."""
+    return set(map(int, FRAME_NUMBER.findall("\n" + text)))
 
 
 def parse_compframes(text: str) -> list[CompframesHint]:
@@ -116,7 +144,7 @@ def parse_compframes(text: str) -> list[CompframesHint]:
     for line in text.splitlines():
         number, _, comment = line.partition("#")
         columns = number.split()
-        if not columns or not columns[0].isdigit():
+        if not columns or not columns[0].isdigit() or not FRAME_NUMBER.match("\n" + line):
             continue
         fields = dict(token.split("=", 1) for token in comment.split() if "=" in token)
         hints.append(

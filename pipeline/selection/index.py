@@ -4,12 +4,21 @@ decodes nothing and computes no metric."""
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
-from pipeline.selection.files import CompframesHint, read_compframes, read_selection_file
+from pipeline.selection.fast_load import MalformedSelectionError, StoredRecord, decode_selection
+from pipeline.selection.files import (
+    CompframesHint,
+    listed_frames,
+    parse_compframes,
+    read_compframes,
+    read_selection_bytes,
+    warn_malformed,
+)
 from schemas.selection_file import SelectionFile, SelectionRecord
+
+Record = SelectionRecord | StoredRecord
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +27,7 @@ UNKNOWN_TYPE = "(unknown)"
 Origin = Literal["record", "hint", "unknown"]  # where a frame's type is known from
 
 
-@dataclass(frozen=True)
-class FrameLabel:
+class FrameLabel(NamedTuple):
     """Why a frame is in the selection, and where that is known from."""
 
     frame_index: int
@@ -35,7 +43,7 @@ class FrameLabel:
 class SelectionIndex:
     def __init__(
         self,
-        records: Iterable[SelectionRecord],
+        records: Iterable[Record],
         hints: Iterable[CompframesHint] = (),
         stored: SelectionFile | None = None,
     ) -> None:
@@ -62,7 +70,7 @@ class SelectionIndex:
         record = self._records.get(frame_index)
         if record is not None:
             return FrameLabel(
-                frame_index, record.type.value, "record", record.ts_tc, record.score,
+                frame_index, str(record.type), "record", record.ts_tc, record.score,
                 record.source, record.clip_role, record.notes,
             )  # fmt: skip
         hint = self._hints.get(frame_index)
@@ -74,15 +82,28 @@ class SelectionIndex:
 def load_index(folder: Path) -> SelectionIndex:
     """What the folder's two files say; a frame compframes lists without a record is
     labelled by its hint (one warning for all of them)."""
-    stored = read_selection_file(folder)
-    records = stored.selections if stored is not None else []
-    hints = read_compframes(folder)
+    header, records = _stored(folder)
+    text = read_compframes(folder)
     recorded = {record.frame_index for record in records}
-    unrecorded = [hint.frame_index for hint in hints if hint.frame_index not in recorded]
-    if records and unrecorded:
-        log.warning(
-            "%s lists %d frame(s) the selection file has no record of (e.g. %d); their "
-            "compframes hints are used",
-            folder, len(unrecorded), unrecorded[0],
-        )  # fmt: skip
-    return SelectionIndex(records, hints, stored)
+    unrecorded = listed_frames(text) - recorded
+    hints = []
+    if unrecorded:
+        hints = [hint for hint in parse_compframes(text) if hint.frame_index in unrecorded]
+        if records:
+            log.warning(
+                "%s lists %d frame(s) the selection file has no record of (e.g. %d); their "
+                "compframes hints are used",
+                folder, len(unrecorded), min(unrecorded),
+            )  # fmt: skip
+    return SelectionIndex(records, hints, header)
+
+
+def _stored(folder: Path) -> tuple[SelectionFile | None, list[StoredRecord]]:
+    data = read_selection_bytes(folder)
+    if data is None:
+        return None, []
+    try:
+        return decode_selection(data)
+    except MalformedSelectionError as exc:
+        warn_malformed(folder, str(exc))
+        return None, []
