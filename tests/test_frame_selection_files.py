@@ -207,3 +207,42 @@ def test_targets_whose_frame_counts_differ_are_refused(copy: Path, tmp_path: Pat
     outcome = ensure_selection(copy, [near], CONFIG, tmp_path / "out")
     assert [c.role for c in outcome.selection.inputs.clips] == ["ref", "tgt"]
     assert max(r.frame_index for r in outcome.selection.selections) < 159
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("frame_index", -1),
+        ("frame_index", "3"),
+        ("ts_tc", "0:00:01.000"),
+        ("type", "dark"),
+        ("score", 1.5),
+        ("clip_role", "enc"),
+        ("notes", "a\x00b"),
+        ("extra", 1),
+    ],
+)
+def test_the_fast_loader_refuses_what_the_format_model_refuses(
+    copy: Path, tmp_path: Path, field: str, value: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    from pydantic import ValidationError
+
+    from pipeline.selection.fast_load import MalformedSelectionError, decode_selection
+
+    folder = tmp_path / "out"
+    ensure_selection(copy, [], CONFIG, folder)
+    document = json.loads((folder / SELECTION_FILE).read_text())
+    header, records = decode_selection((folder / SELECTION_FILE).read_bytes())
+    assert len(records) == len(document["selections"]) and header.cache_key == document["cache_key"]
+    document["selections"][0][field] = value
+    data = json.dumps(document).encode()
+    with pytest.raises(ValidationError):
+        SelectionFile.model_validate_json(data)
+    with pytest.raises(MalformedSelectionError):
+        decode_selection(data)
+    (folder / SELECTION_FILE).write_bytes(data)
+    with caplog.at_level(logging.WARNING):
+        index = load_index(folder)
+    assert sum("malformed selection file" in r.message for r in caplog.records) == 1
+    frame = document["selections"][1]["frame_index"]
+    assert index.label(frame).origin == "hint"  # falls back on compframes
