@@ -12,7 +12,17 @@ from pipeline.api.access import AccessMiddleware
 from pipeline.api.context import ApiContext
 from pipeline.api.errors import ERROR_RESPONSES, install_error_handlers
 from pipeline.api.metrics import LatencyMiddleware, build_registry
-from pipeline.api.routers import artifacts, frames, navigation, offsets, ops, runs, videos
+from pipeline.api.routers import (
+    artifacts,
+    frames,
+    media,
+    navigation,
+    offsets,
+    ops,
+    runs,
+    videos,
+    web,
+)
 from pipeline.db.availability import database_location, is_unavailable
 from pipeline.db.engine import Database
 from pipeline.settings import Settings
@@ -25,6 +35,7 @@ API_ROUTERS = (
     navigation.router,
     runs.router,
     frames.router,
+    media.router,
     offsets.router,
 )
 
@@ -64,6 +75,8 @@ def create_app(settings: Settings) -> FastAPI:
     for router in API_ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     app.include_router(ops.router)
+    app.include_router(web.router)
+    app.mount(web.ASSETS_PREFIX, web.assets, name="web-assets")
     app.state.api_routes = [
         route for router in (*API_ROUTERS, ops.router) for route in router.routes
     ]
