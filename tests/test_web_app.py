@@ -150,8 +150,8 @@ def test_find_lists_the_transcript_hits_and_a_click_seeks(
     assert highlighted.count() == 1
     # while the player stands in a transcript segment, that segment is highlighted
     page.wait_for_selector('[data-lane="transcript"] .item.current')
-    page.wait_for_function("document.getElementById('player').readyState >= 3")
-    page.wait_for_timeout(300)  # the player's loading spinner fades out
+    page.wait_for_function("document.getElementById('player').readyState === 4")
+    page.wait_for_timeout(1000)  # the player's loading spinner fades out
     screenshot(page, "video-page-find")
 
 
