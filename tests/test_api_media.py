@@ -2,10 +2,8 @@
 (through the token and allowed-root checks), every run, cancelling one, and the pages
 themselves (open: they hold no data)."""
 
-import shutil
 from pathlib import Path
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -17,13 +15,6 @@ from tests.factories import make_run, make_video
 from tests.test_api import assert_error
 
 TOKEN = "media-token-1"
-
-
-@pytest.fixture
-def clip(tmp_path: Path, tiny_video: Path) -> Path:
-    root = tmp_path / "videos"
-    root.mkdir()
-    return Path(shutil.copy2(tiny_video, root / "clip.mp4"))
 
 
 def test_the_file_is_served_whole_and_by_byte_range(

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.distributed import REPO, free_port
-from tests.embedded import wait_for_http
+from tests.distributed import REPO
+from tests.embedded import eioku_serve
 
 DEMO_SAMPLE = REPO / "pipeline" / "demo" / "sample.mp4"
 DEMO_ANALYZERS = "scenes,transcript,faces,ocr"
@@ -70,23 +70,12 @@ def server_env(home: Path, videos: Path, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def served(home: Path, videos: Path) -> Iterator[Served]:
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli.main", "serve", "--port", str(port)],
-        env=server_env(home, videos),
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(base, 30)
-        with httpx.Client(base_url=base, timeout=30) as client:
-            video_id = client.get("/v1/videos").json()["videos"][0]["video_id"]
-            yield Served(base, home, video_id, client)
-    finally:
-        process.terminate()
-        process.wait(10)
+    with (
+        eioku_serve(server_env(home, videos)) as base,
+        httpx.Client(base_url=base, timeout=30) as client,
+    ):
+        video_id = client.get("/v1/videos").json()["videos"][0]["video_id"]
+        yield Served(base, home, video_id, client)
 
 
 @contextmanager
