@@ -222,3 +222,20 @@ def test_submitting_a_file_shows_its_run_until_it_succeeds(
     row.wait_for()
     page.wait_for_selector('tr[data-status="succeeded"]:has-text("frame_index")', timeout=30000)
     assert row.locator(".cancel").count() == 0  # only active runs can be cancelled
+
+
+def test_face_jumps_apply_the_person_and_confidence_filters(
+    server: Served, watched: WatchedPage
+) -> None:
+    faces = sorted(artifacts(server, "face.detection"), key=lambda a: a["span_start_ms"])
+    first = faces[0]
+    page = watched.page
+    open_video(page, server)
+    lane = page.locator('[data-lane="face"]')
+    lane.locator(".lane-filter").select_option(label=f"Person {first['payload']['cluster_id']}")
+    lane.locator('[data-jump="next"]').click()
+    wait_for_time(page, first["span_start_ms"] / 1000, 0.05)
+    lane.locator(".min-confidence").fill("100")  # no face is that sure: nothing to jump to
+    lane.locator('[data-jump="next"]').click()
+    page.get_by_text("no next faces").wait_for()
+    assert abs(current_time(page) - first["span_start_ms"] / 1000) <= 0.05

@@ -2,11 +2,11 @@
 // and how its artifacts split into rows (one per person, one per object label).
 export const LANES = [
   { kind: "scene", type: "scene", title: "Scenes", jump: "scene" },
-  { kind: "transcript", type: "transcript.segment", title: "Transcript", jump: "transcript" },
-  { kind: "ocr", type: "ocr.text", title: "On-screen text", jump: "ocr" },
-  { kind: "face", type: "face.detection", title: "Faces", jump: "face", filter: "person" },
-  { kind: "object", type: "object.detection", title: "Objects", jump: "object", filter: "label" },
-  { kind: "place", type: "place.classification", title: "Places", jump: "place", filter: "label" },
+  { kind: "transcript", type: "transcript.segment", title: "Transcript", jump: "transcript", confidence: true },
+  { kind: "ocr", type: "ocr.text", title: "On-screen text", jump: "ocr", confidence: true },
+  { kind: "face", type: "face.detection", title: "Faces", jump: "face", filter: "person", confidence: true },
+  { kind: "object", type: "object.detection", title: "Objects", jump: "object", filter: "label", confidence: true },
+  { kind: "place", type: "place.classification", title: "Places", jump: "place", filter: "label", confidence: true },
   { kind: "frame", type: "frame.selection", title: "Selected frames", jump: null },
 ];
 

@@ -66,7 +66,10 @@ export class Timeline {
       rows.get(row.key).artifacts.push(artifact);
     }
     const filterSelect = lane.filter && rows.size > 0 ? this.filterSelect(lane, rows) : null;
-    const jump = (direction) => this.onJump(lane, direction, filterSelect ? JSON.parse(filterSelect.value) : {});
+    const confidence = lane.confidence && artifacts.length > 0
+      ? h("input", { type: "number", class: "min-confidence", min: "0", max: "100", step: "5", placeholder: "min %", title: "jump only to items at least this confident (%)", "aria-label": `${lane.title}: minimum confidence in percent` })
+      : null;
+    const jump = (direction) => this.onJump(lane, direction, this.filterOf(lane.kind));
     const head = h(
       "div",
       { class: "lane-head" },
@@ -75,6 +78,7 @@ export class Timeline {
       h("button", { type: "button", class: "jump", "data-jump": "prev", title: `previous (p)`, "aria-label": `previous ${lane.title}`, onclick: () => jump("prev") }, "◀"),
       h("button", { type: "button", class: "jump", "data-jump": "next", title: `next (n)`, "aria-label": `next ${lane.title}`, onclick: () => jump("next") }, "▶"),
       filterSelect,
+      confidence,
       ...extraControls,
     );
     const body = h("div", { class: "lane-rows" });
@@ -84,6 +88,18 @@ export class Timeline {
     this.lanes.set(lane.kind, element);
     this.element.append(element);
     return element;
+  }
+
+  // the person / label and confidence filters a jump on this lane applies
+  filterOf(kind) {
+    const lane = this.lanes.get(kind);
+    const select = lane?.querySelector(".lane-filter");
+    const filter = select ? JSON.parse(select.value) : {};
+    const percent = lane?.querySelector(".min-confidence")?.value;
+    if (percent !== undefined && percent !== "" && Number.isFinite(Number(percent))) {
+      filter.min_confidence = Math.min(1, Math.max(0, Number(percent) / 100));
+    }
+    return filter;
   }
 
   filterSelect(lane, rows) {

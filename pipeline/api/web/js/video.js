@@ -156,8 +156,7 @@ export async function videoPage(main, videoId) {
   function onKey(event) {
     if (event.target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
     const lane = LANES.find((l) => l.kind === activeLane);
-    const filter = timeline.lanes.get(activeLane)?.querySelector(".lane-filter");
-    const chosen = filter ? JSON.parse(filter.value) : {};
+    const chosen = timeline.filterOf(activeLane);
     const actions = {
       n: () => jump(lane, "next", chosen),
       p: () => jump(lane, "prev", chosen),
