@@ -3,15 +3,17 @@ pipeline.coordinator.execution.execute_run (the same function embedded mode call
 retries with exponential backoff when the database or broker is unreachable.
 
 Per worker process: one database engine and one analyzer catalog (so each model is
-loaded once and reused), both created lazily after the fork."""
+loaded once and reused), both created lazily after the fork, and a thread budget
+(workers.thread_budget) applied right after it."""
 
 import logging
+import os
 import threading
 from functools import cache
 from typing import Any
 
 from celery import Celery, Task
-from celery.signals import worker_process_init, worker_ready
+from celery.signals import celeryd_init, worker_process_init, worker_ready
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.coordinator.dispatch import Dispatcher
@@ -23,6 +25,7 @@ from pipeline.db.connect import open_database
 from pipeline.db.engine import Database
 from pipeline.settings import Settings
 from pipeline.taskqueue import task_name
+from workers.thread_budget import apply_thread_budget, thread_budget
 
 log = logging.getLogger(__name__)
 
@@ -40,11 +43,22 @@ def _catalog(settings: Settings) -> AnalyzerCatalog:
     return AnalyzerCatalog(settings.analyzer_plugins)
 
 
+_pool_size: dict[str, int] = {}
+
+
+@celeryd_init.connect
+def _remember_concurrency(options: dict[str, Any] | None = None, **_: Any) -> None:
+    # read in the main process; the pool processes it forks inherit it
+    concurrency = (options or {}).get("concurrency")
+    _pool_size["concurrency"] = int(concurrency or os.cpu_count() or 1)
+
+
 @worker_process_init.connect
 def _fresh_resources_after_fork(**_: Any) -> None:
     # connections and models must not be shared across a fork
     _database.cache_clear()
     _catalog.cache_clear()
+    apply_thread_budget(thread_budget(_pool_size.get("concurrency", 1)))
 
 
 def backoff_s(retries: int) -> int:

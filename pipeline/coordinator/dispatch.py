@@ -3,8 +3,6 @@ a cancelled one. Tasks are sent by name, so the producer needs no analyzer code.
 
 import uuid
 
-from celery import Celery
-
 from pipeline.db.engine import Database
 from pipeline.db.models import Run, Video
 from pipeline.db.repositories import RunRepository
@@ -22,6 +20,8 @@ SEND_RETRY_POLICY = {
 
 class Dispatcher:
     def __init__(self, settings: Settings, db: Database) -> None:
+        from celery import Celery  # only commands that talk to workers pay for Celery
+
         self.db = db
         self.app = Celery("eioku-producer", set_as_current=False)
         self.app.conf.update(celery_config(settings))

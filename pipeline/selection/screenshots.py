@@ -8,12 +8,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from pipeline.files import atomic_write_bytes
 from pipeline.selection.files import timecode
 from pipeline.selection.index import FrameLabel, SelectionIndex
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +52,10 @@ def overlay_lines(
     return lines
 
 
-def draw_overlay(rgb: np.ndarray, lines: Sequence[str]) -> np.ndarray:
+def draw_overlay(rgb: "np.ndarray", lines: Sequence[str]) -> "np.ndarray":
     """The picture with the lines at its top left, white on a black box."""
     import cv2
+    import numpy as np  # here, not at the top: the CLI imports this module
 
     image = np.ascontiguousarray(rgb.copy())
     scale = max(image.shape[0] * FONT_SCALE_PER_ROW, MIN_FONT_SCALE)

@@ -1,14 +1,18 @@
-"""Which torch device a model analyzer uses: ``EIOKU_DEVICE=auto|cpu|cuda[:N]``; ``auto``
-(the default) is the first GPU when torch sees one, else the CPU."""
+"""Which device a model analyzer runs on: ``EIOKU_DEVICE=auto|cpu|cuda[:N]``, overridden
+per analyzer by ``EIOKU_DEVICE_<ANALYZER>`` (``EIOKU_DEVICE_OCR=cpu``). ``auto`` (the
+default) is the first GPU when the analyzer's library sees one, else the CPU; ``cuda``
+where the library sees none fails the run at once with ``device_unavailable``."""
 
 import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 from pipeline.analysis.contract import AnalysisInputError
 
 DEVICE_ENV = "EIOKU_DEVICE"
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+_NVIDIA_GPUS = Path("/proc/driver/nvidia/gpus")
 
 
 class DeviceUnavailableError(AnalysisInputError):
@@ -16,7 +20,13 @@ class DeviceUnavailableError(AnalysisInputError):
         super().__init__("device_unavailable", message)
 
 
-def choose_device(requested: str, cuda_devices: Callable[[], int]) -> str:
+def device_setting(analyzer: str) -> str:
+    """The requested device, as written: the analyzer's own variable wins."""
+    own = os.environ.get(f"{DEVICE_ENV}_{analyzer.upper()}", "").strip()
+    return own or os.environ.get(DEVICE_ENV, "auto")
+
+
+def choose_device(requested: str, cuda_devices: Callable[[], int], library: str = "torch") -> str:
     """``requested`` checked against the GPUs ``cuda_devices()`` counts (called only when
     a GPU matters)."""
     requested = requested.strip().lower() or "auto"
@@ -33,17 +43,73 @@ def choose_device(requested: str, cuda_devices: Callable[[], int]) -> str:
     if index >= available:
         found = f"{available} GPU(s)" if available else "no GPU"
         raise DeviceUnavailableError(
-            f"{DEVICE_ENV}={requested} but torch sees {found} here; "
+            f"{DEVICE_ENV}={requested} but {library} sees {found} here; "
             f"set {DEVICE_ENV}=cpu or auto, or run this worker on a GPU host"
         )
     return f"cuda:{index}"
 
 
-def torch_device() -> str:
-    """The device named by EIOKU_DEVICE, checked against what torch sees."""
+def gpu_expected(analyzer: str) -> bool:
+    """Whether ``analyzer`` is meant to run on a GPU, decided without importing any model
+    library (for planning): a ``cuda`` setting, or ``auto`` on a host whose NVIDIA driver
+    lists a GPU."""
+    requested = device_setting(analyzer).strip().lower()
+    if requested.startswith("cuda"):
+        return True
+    if requested != "auto":
+        return False
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None and visible.strip() in ("", "-1"):
+        return False
+    return _driver_gpus()
+
+
+def _driver_gpus() -> bool:
+    try:
+        return any(_NVIDIA_GPUS.iterdir())
+    except OSError:
+        return False
+
+
+def torch_device(analyzer: str) -> str:
+    """The device ``analyzer`` asks for, checked against what torch sees."""
     import torch
 
     def cuda_devices() -> int:
         return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
-    return choose_device(os.environ.get(DEVICE_ENV, "auto"), cuda_devices)
+    return choose_device(device_setting(analyzer), cuda_devices)
+
+
+def ctranslate2_device(analyzer: str) -> str:
+    """The device ``analyzer`` asks for, checked against what CTranslate2 sees."""
+    import ctranslate2
+
+    return choose_device(device_setting(analyzer), ctranslate2.get_cuda_device_count, "CTranslate2")
+
+
+def dlib_device(analyzer: str) -> str:
+    """dlib runs its CNN on the GPU by itself when it was built with CUDA, so the setting
+    can only be checked, not steered: ``cuda`` needs a CUDA build, ``cpu`` a CPU one."""
+    import dlib
+
+    built_with_cuda = bool(getattr(dlib, "DLIB_USE_CUDA", False))
+
+    def cuda_devices() -> int:
+        return int(dlib.cuda.get_num_devices()) if built_with_cuda else 0
+
+    device = choose_device(device_setting(analyzer), cuda_devices, "dlib")
+    if device == "cpu" and built_with_cuda and cuda_devices():
+        raise DeviceUnavailableError(
+            f"{DEVICE_ENV}=cpu but this dlib was built with CUDA and uses the GPU; "
+            "set CUDA_VISIBLE_DEVICES= to hide it"
+        )
+    if device != "cpu":
+        dlib.cuda.set_device(int(device.partition(":")[2]))
+    return device
+
+
+def dlib_built_with_cuda() -> bool:
+    import dlib
+
+    return bool(getattr(dlib, "DLIB_USE_CUDA", False))

@@ -22,7 +22,8 @@ from pipeline.analysis.contract import (
 from pipeline.analysis.models import ModelStatus
 from schemas.base import BoundingBox, Point
 from schemas.payloads import FaceDetection
-from workers.analyzers.base import AnalyzerConfig, distribution_version
+from workers.analyzers.base import distribution_version
+from workers.analyzers.device import dlib_device
 from workers.analyzers.face_clustering import DEFAULT_THRESHOLD
 from workers.analyzers.face_models import (
     FaceModelFiles,
@@ -34,6 +35,7 @@ from workers.analyzers.face_models import (
 from workers.analyzers.frame_boxes import box_in_frame
 from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
 from workers.analyzers.registered_model import RegisteredModelAnalyzer
+from workers.analyzers.unchanged import SKIP_BY_DEFAULT, SkipUnchangedConfig, frame_groups
 
 if TYPE_CHECKING:
     from pipeline.media.frames import SampledFrame
@@ -42,7 +44,7 @@ if TYPE_CHECKING:
 ANALYZER_VERSION = "1"
 
 
-class FacesConfig(AnalyzerConfig):
+class FacesConfig(SkipUnchangedConfig):
     detector: Literal["hog", "cnn"] = "hog"
     interval_ms: int = Field(default=1000, ge=1, description="one sampled frame every ...")
     max_side: int | None = Field(
@@ -84,8 +86,8 @@ class FacesAnalyzer(RegisteredModelAnalyzer[FacesConfig, FaceModels]):
     config_type = FacesConfig
     model_setting = "models_dir"
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
-        "fast": {},
-        "balanced": {"max_side": 1280, "upsample": 1},
+        "fast": SKIP_BY_DEFAULT,
+        "balanced": {"max_side": 1280, "upsample": 1, **SKIP_BY_DEFAULT},
         "high_quality": {"detector": "cnn", "max_side": 1280},
     }
 
@@ -114,19 +116,22 @@ class FacesAnalyzer(RegisteredModelAnalyzer[FacesConfig, FaceModels]):
         from workers.analyzers.face_clustering import cluster_faces
         from workers.analyzers.face_detection import detect_faces
 
+        if config.detector == "cnn":  # HOG runs on the CPU whatever the setting
+            dlib_device(self.name)
         models = self.load(config)
         found: list[SourceFace] = []
         plan = SamplingPlan(max_side=config.max_side, interval_ms=config.interval_ms)
-        for frame in sampled_frames(source, plan, progress):
+        for group in frame_groups(sampled_frames(source, plan, progress), config):
             faces = detect_faces(
                 models,
-                frame.image,
+                group.analysed.image,
                 upsample=config.upsample,
                 score_threshold=config.score_threshold,
                 jitters=config.jitters,
             )
-            located = (face_in_source(frame, face) for face in faces)
-            found.extend(face for face in located if face is not None)
+            for frame in (group.analysed, *group.carried):
+                located = (face_in_source(frame, face) for face in faces)
+                found.extend(face for face in located if face is not None)
         cluster_ids = cluster_faces(
             [face.embedding for face in found],
             [face.frame_index for face in found],

@@ -23,6 +23,12 @@ from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
 from workers.analyzers.object_models import ASSETS_URL, UNTRAINED_SEED, load_yolo
 from workers.analyzers.object_tracks import ImageDetection, ObjectTracker, TrackerSettings
 from workers.analyzers.registered_model import WeightsFileAnalyzer, WeightsFileConfig
+from workers.analyzers.unchanged import (
+    SKIP_BY_DEFAULT,
+    FrameGroup,
+    SkipUnchangedConfig,
+    frame_groups,
+)
 
 if TYPE_CHECKING:
     from pipeline.media.frames import SampledFrame
@@ -30,7 +36,7 @@ if TYPE_CHECKING:
 ANALYZER_VERSION = "1"
 
 
-class ObjectsConfig(WeightsFileConfig):
+class ObjectsConfig(WeightsFileConfig, SkipUnchangedConfig):
     interval_ms: int = Field(default=200, ge=1, description="time between sampled frames")
     image_size: int = Field(
         default=640, ge=32, multiple_of=32, description="longest side the model sees"
@@ -76,8 +82,8 @@ class ObjectsAnalyzer(WeightsFileAnalyzer[ObjectsConfig, Any]):
     artifact_type = ObjectDetection.ARTIFACT_TYPE
     config_type = ObjectsConfig
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
-        "fast": {},
-        "balanced": {"interval_ms": 100},
+        "fast": SKIP_BY_DEFAULT,
+        "balanced": {"interval_ms": 100, **SKIP_BY_DEFAULT},
         "high_quality": {"interval_ms": 100, "image_size": 1280, "confidence": 0.2},
         SMOKE_PROFILE: _SMOKE,
     }
@@ -99,11 +105,12 @@ class ObjectsAnalyzer(WeightsFileAnalyzer[ObjectsConfig, Any]):
         from workers.analyzers.device import torch_device
 
         self.require_weights(config)
-        device = torch_device()
+        device = torch_device(self.name)
         model = self.load(config)
         tracker = ObjectTracker(config.tracker_settings())
         plan = SamplingPlan(max_side=config.image_size, interval_ms=config.interval_ms)
-        for batch in batched(sampled_frames(source, plan, progress), config.batch_size):
+        groups = frame_groups(sampled_frames(source, plan, progress), config)
+        for batch in batched(groups, config.batch_size):
             yield from _detect(model, batch, config, device, tracker)
         progress(1.0)
 
@@ -113,13 +120,13 @@ class ObjectsAnalyzer(WeightsFileAnalyzer[ObjectsConfig, Any]):
 
 def _detect(
     model: Any,
-    frames: Sequence["SampledFrame"],
+    groups: Sequence[FrameGroup],
     config: ObjectsConfig,
     device: str,
     tracker: ObjectTracker,
 ) -> Iterator[ObjectDetection]:
     results = model.predict(
-        [frame.image[:, :, ::-1] for frame in frames],  # ultralytics expects BGR
+        [group.analysed.image[:, :, ::-1] for group in groups],  # ultralytics expects BGR
         conf=config.confidence,
         iou=config.iou,
         max_det=config.max_det,
@@ -127,17 +134,18 @@ def _detect(
         device=device,
         verbose=False,
     )
-    for frame, result in zip(frames, results, strict=True):
+    for group, result in zip(groups, results, strict=True):
         boxes = result.boxes.cpu().numpy()
         detections = [
             ImageDetection(*map(float, xyxy), float(score), int(class_id))
             for xyxy, score, class_id in zip(boxes.xyxy, boxes.conf, boxes.cls, strict=True)
         ]
-        track_ids = tracker.assign(detections, frame.image.shape[:2])
-        for detection, track_id in zip(detections, track_ids, strict=True):
-            payload = object_payload(frame, detection, result.names, track_id)
-            if payload is not None:
-                yield payload
+        for frame in (group.analysed, *group.carried):  # carried frames extend the tracks
+            track_ids = tracker.assign(detections, frame.image.shape[:2])
+            for detection, track_id in zip(detections, track_ids, strict=True):
+                payload = object_payload(frame, detection, result.names, track_id)
+                if payload is not None:
+                    yield payload
 
 
 def object_payload(

@@ -21,11 +21,12 @@ from pipeline.analysis.models import ModelStatus, Resolution
 from pipeline.analysis.weights import weights_sha256
 from pipeline.media.frames import SampledFrame
 from schemas.payloads import OcrText
-from workers.analyzers.base import AnalyzerConfig, distribution_version
+from workers.analyzers.base import distribution_version
 from workers.analyzers.batching import batched
 from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
 from workers.analyzers.ocr_tracks import TextDetection, TextTracker
 from workers.analyzers.registered_model import RegisteredModelAnalyzer
+from workers.analyzers.unchanged import SKIP_BY_DEFAULT, SkipUnchangedConfig, frame_groups
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def resolve_model_dir(model_dir: str | None) -> Path:
     return folder
 
 
-class OcrConfig(AnalyzerConfig):
+class OcrConfig(SkipUnchangedConfig):
     interval_ms: int = Field(default=1000, ge=1, description="time between sampled frames")
     max_side: int | None = Field(
         default=640, ge=64, description="frames are scaled down to this longest side; None = full"
@@ -88,8 +89,8 @@ class OcrAnalyzer(RegisteredModelAnalyzer[OcrConfig, Any]):
     config_type = OcrConfig
     model_setting = "model_dir"
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
-        "fast": {},
-        "balanced": {"interval_ms": 500, "max_side": 960},
+        "fast": SKIP_BY_DEFAULT,
+        "balanced": {"interval_ms": 500, "max_side": 960, **SKIP_BY_DEFAULT},
         "high_quality": {"interval_ms": 500, "max_side": 1280, "decoder": "beamsearch"},
     }
 
@@ -113,7 +114,9 @@ class OcrAnalyzer(RegisteredModelAnalyzer[OcrConfig, Any]):
         )
 
     def _load_model(self, config: OcrConfig) -> Any:
-        return _reader(str(resolve_model_dir(config.model_dir).resolve()))
+        from workers.analyzers.device import torch_device
+
+        return _reader(str(resolve_model_dir(config.model_dir).resolve()), torch_device(self.name))
 
     def analyze(
         self, source: MediaSource, config: OcrConfig, progress: ProgressCallback
@@ -121,10 +124,13 @@ class OcrAnalyzer(RegisteredModelAnalyzer[OcrConfig, Any]):
         reader = self.load(config)
         tracker = TextTracker()
         plan = SamplingPlan(max_side=config.max_side, interval_ms=config.interval_ms)
-        for batch in batched(sampled_frames(source, plan, progress), config.batch_size):
-            for frame, found in zip(batch, _read(reader, batch, config), strict=True):
-                detections = _detections(frame, found, config.min_confidence)
-                yield from tracker.observe(frame.timestamp_ms, detections)
+        groups = frame_groups(sampled_frames(source, plan, progress), config)
+        for batch in batched(groups, config.batch_size):
+            frames = [group.analysed for group in batch]
+            for group, found in zip(batch, _read(reader, frames, config), strict=True):
+                detections = _detections(group.analysed, found, config.min_confidence)
+                for frame in (group.analysed, *group.carried):
+                    yield from tracker.observe(frame.timestamp_ms, detections)
         yield from tracker.finish()
         progress(1.0)
 
@@ -135,8 +141,8 @@ def _weights_sha256(folder: Path) -> str:
 
 
 @functools.cache
-def _reader(model_dir: str) -> Any:
-    """One EasyOCR reader per weights folder and process."""
+def _reader(model_dir: str, device: str) -> Any:
+    """One EasyOCR reader per weights folder, device and process."""
     from workers.analyzers.torch_compat import ensure_torchvision_ops
 
     ensure_torchvision_ops()
@@ -148,7 +154,7 @@ def _reader(model_dir: str) -> Any:
         warnings.simplefilter("ignore")  # torch's quantization deprecation notices
         return easyocr.Reader(
             ["en"],
-            gpu=False,
+            gpu=False if device == "cpu" else device,
             model_storage_directory=model_dir,
             user_network_directory=model_dir,  # else easyocr creates ~/.EasyOCR
             download_enabled=False,

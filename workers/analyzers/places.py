@@ -83,7 +83,7 @@ class PlacesAnalyzer(WeightsFileAnalyzer[PlacesConfig, Any]):
     def _load_model(self, config: PlacesConfig) -> Any:
         from workers.analyzers.device import torch_device
 
-        return load_classifier(self.weights(config), torch_device())
+        return load_classifier(self.weights(config), torch_device(self.name))
 
     def analyze(
         self, source: MediaSource, config: PlacesConfig, progress: ProgressCallback
@@ -91,7 +91,7 @@ class PlacesAnalyzer(WeightsFileAnalyzer[PlacesConfig, Any]):
         from workers.analyzers.device import torch_device
 
         self.require_weights(config)
-        device = torch_device()
+        device = torch_device(self.name)
         network = self.load(config)
         names = categories()
         keyframes = config.keyframes_ms()

@@ -15,7 +15,7 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from pydantic import Field, field_validator
 
@@ -37,6 +37,7 @@ from pipeline.media.audio import (
 from pipeline.media.errors import MediaError
 from schemas.payloads.transcript import TranscriptSegment, Word
 from workers.analyzers.base import AnalyzerConfig, distribution_version
+from workers.analyzers.device import DeviceUnavailableError, ctranslate2_device, gpu_expected
 from workers.analyzers.registered_model import RegisteredModelAnalyzer
 from workers.analyzers.whisper_models import (
     WEIGHTS_FILE,
@@ -44,6 +45,7 @@ from workers.analyzers.whisper_models import (
     from_hub,
     local_model_dir,
 )
+from workers.thread_budget import thread_budget_in_force
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -51,6 +53,8 @@ if TYPE_CHECKING:
 ANALYZER_VERSION = "1"
 # model_id is stored in a 255-character column, next to "@sha256:<16 hex>".
 MAX_MODEL_LABEL = 200
+ComputeType = Literal["auto", "int8", "int8_float32", "float32", "int8_float16", "float16"]
+GPU_COMPUTE_TYPES = frozenset({"int8_float16", "float16"})
 
 
 class TranscriptConfig(AnalyzerConfig):
@@ -69,12 +73,26 @@ class TranscriptConfig(AnalyzerConfig):
     )
     beam_size: int = Field(default=1, ge=1, le=16)
     vad: bool = Field(default=True, description="skip non-speech with Silero VAD")
+    compute_type: ComputeType = Field(
+        default="auto",
+        validate_default=True,
+        description="CTranslate2 weights type; auto = float16 on a GPU, int8 on the CPU",
+    )
 
     @field_validator("model_path")
     @classmethod
     def _absolute(cls, value: str | None) -> str | None:
         # Part of the cache key: the same directory must give the same key wherever planned.
         return None if value is None else str(Path(value).expanduser().absolute())
+
+    @field_validator("compute_type")
+    @classmethod
+    def _concrete(cls, value: str) -> str:
+        # Resolved where the run is planned: the type changes outputs, so the cache key
+        # holds the one the worker will use.
+        if value != "auto":
+            return value
+        return "float16" if gpu_expected(TranscriptAnalyzer.name) else "int8"
 
     @field_validator("language")
     @classmethod
@@ -155,8 +173,20 @@ class TranscriptAnalyzer(RegisteredModelAnalyzer[TranscriptConfig, "WhisperModel
         from faster_whisper import WhisperModel
 
         directory = local_model_dir(config.model_path, config.model) or from_hub(config.model)
+        device = ctranslate2_device(self.name)
+        if device == "cpu" and config.compute_type in GPU_COMPUTE_TYPES:
+            raise DeviceUnavailableError(
+                f"transcript.compute_type={config.compute_type} needs a GPU and this worker "
+                "runs on the CPU; plan the run with compute_type int8 or run it on a GPU host"
+            )
+        kind, _, index = device.partition(":")
         return WhisperModel(
-            str(directory), device="cpu", compute_type="int8", local_files_only=True
+            str(directory),
+            device=kind,
+            device_index=int(index or 0),
+            compute_type=config.compute_type,
+            cpu_threads=thread_budget_in_force(),
+            local_files_only=True,
         )
 
     def analyze(

@@ -1,0 +1,83 @@
+"""Skip unchanged frames: a sampled frame that looks like the last analysed one (mean
+absolute difference of a downscaled luma below a threshold) is not given to the model;
+the analyzer carries that frame's results forward instead. At least one frame every
+``max_skip_ms`` is analysed, so slow drifts and small changes are caught up."""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+from pydantic import Field
+
+from workers.analyzers.base import AnalyzerConfig
+
+if TYPE_CHECKING:
+    from pipeline.media.frames import SampledFrame
+
+# about 40 samples on the longest side: enough to see a cut, a caption or a moving head
+_LUMA_SIDE = 40
+_LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
+class SkipUnchangedConfig(AnalyzerConfig):
+    """Mixed into the configs of the frame analyzers (ocr, faces, objects)."""
+
+    skip_unchanged: bool = Field(
+        default=False, description="carry results forward over frames that did not change"
+    )
+    skip_threshold: float = Field(
+        default=2.0, ge=0.0, le=255.0, description="mean luma difference (0-255) below which"
+    )
+    max_skip_ms: int = Field(
+        default=5000, ge=0, description="a frame is analysed at least this often anyway"
+    )
+
+
+# the profiles that skip unchanged frames by default
+SKIP_BY_DEFAULT = {"skip_unchanged": True}
+
+
+@dataclass
+class FrameGroup:
+    """A frame the model analyses and the unchanged frames after it that reuse its
+    results."""
+
+    analysed: "SampledFrame"
+    carried: list["SampledFrame"] = field(default_factory=list)
+
+
+def small_luma(image: np.ndarray) -> np.ndarray:
+    """A coarse grey version of an RGB image, by striding (no resampling library)."""
+    step = max(1, max(image.shape[:2]) // _LUMA_SIDE)
+    return image[::step, ::step, :3].astype(np.float32) @ _LUMA_WEIGHTS
+
+
+def luma_difference(first: np.ndarray, second: np.ndarray) -> float:
+    if first.shape != second.shape:
+        return float("inf")
+    return float(np.abs(first - second).mean())
+
+
+def frame_groups(
+    frames: Iterable["SampledFrame"], settings: SkipUnchangedConfig
+) -> Iterator[FrameGroup]:
+    """Every frame in order, each analysed or carried; a group is yielded once the next
+    analysed frame (or the end) shows that it is complete."""
+    group: FrameGroup | None = None
+    reference: np.ndarray | None = None
+    for frame in frames:
+        luma = small_luma(frame.image) if settings.skip_unchanged else None
+        if group is not None and luma is not None and reference is not None:
+            waited_ms = frame.timestamp_ms - group.analysed.timestamp_ms
+            if (
+                waited_ms < settings.max_skip_ms
+                and luma_difference(reference, luma) < settings.skip_threshold
+            ):
+                group.carried.append(frame)
+                continue
+        if group is not None:
+            yield group
+        group, reference = FrameGroup(frame), luma
+    if group is not None:
+        yield group
