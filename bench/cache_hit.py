@@ -3,8 +3,10 @@
     .venv/bin/python -m bench.cache_hit [--seconds 60] [--size 640x360] [--database-url URL]
 
 Generates a video with cuts, then times, in one run of this script:
-  1. the whole `eioku analyze` command (fresh interpreter), first run and re-run;
-  2. the in-process `analyze_file` call, first run (forced) and re-run.
+  1. the whole `eioku analyze` command (fresh interpreter), first run and re-run, and
+     `eioku --help`, each as /usr/bin/time would (wall, user + system CPU, peak memory);
+  2. the in-process `analyze_file` call, first run (forced) and re-run;
+  3. the import profile of the CLI (`python -X importtime`): the 10 packages costing most.
 The re-run must find every run `cached`; the script fails loudly if it does not.
 Default database: a fresh embedded SQLite file in a temporary EIOKU_HOME.
 """
@@ -12,10 +14,13 @@ Default database: a fresh embedded SQLite file in a temporary EIOKU_HOME.
 import argparse
 import json
 import os
+import re
+import resource
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.analysis.catalog import AnalyzerCatalog
@@ -27,20 +32,58 @@ from tests.media.synthetic import alternating_shots, write_video
 
 SHOT_SECONDS = 4
 FPS = 25
+GOAL_S = 0.35
+_IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)")
 
 
-def timed_command(args: list[str], env: dict[str, str]) -> tuple[float, list[str]]:
+@dataclass(frozen=True)
+class ProcessCost:
+    wall_s: float
+    cpu_s: float
+    peak_mb: float
+    stdout: str
+
+    def row(self, label: str) -> str:
+        return f"{label:<34}{self.wall_s:>9.3f}s{self.cpu_s:>9.3f}s{self.peak_mb:>9.0f}MB"
+
+
+def timed_process(args: list[str], env: dict[str, str]) -> ProcessCost:
+    """One command in a fresh interpreter, measured like /usr/bin/time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli.main", *args, "--json"],
+        [sys.executable, "-m", "pipeline.cli.main", *args],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
-    elapsed = time.perf_counter() - began
-    outcomes = [run["outcome"] for report in json.loads(done.stdout) for run in report["runs"]]
-    return elapsed, outcomes
+    wall = time.perf_counter() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return ProcessCost(wall, cpu, after.ru_maxrss / 1024, done.stdout)
+
+
+def timed_command(args: list[str], env: dict[str, str]) -> tuple[ProcessCost, list[str]]:
+    cost = timed_process([*args, "--json"], env)
+    outcomes = [run["outcome"] for report in json.loads(cost.stdout) for run in report["runs"]]
+    return cost, outcomes
+
+
+def import_profile(env: dict[str, str], top: int = 10) -> list[tuple[str, float]]:
+    """Seconds of import time (own time of every module) per top-level package."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import pipeline.cli.main"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    packages: dict[str, float] = {}
+    for own_us, module in _IMPORT_LINE.findall(done.stderr):
+        package = module.split(".")[0]
+        packages[package] = packages.get(package, 0.0) + int(own_us) / 1e6
+    return sorted(packages.items(), key=lambda item: -item[1])[:top]
 
 
 def main() -> None:
@@ -65,6 +108,12 @@ def main() -> None:
         cli_again, again_outcomes = timed_command(["analyze", str(video)], env)
         if first_outcomes != ["succeeded"] or again_outcomes != ["cached"]:
             raise SystemExit(f"unexpected outcomes: {first_outcomes} then {again_outcomes}")
+        help_cost = min((timed_process(["--help"], env) for _ in range(3)), key=_wall)
+        cached_cost = min(
+            [cli_again, *(timed_command(["analyze", str(video)], env)[0] for _ in range(2))],
+            key=_wall,
+        )
+        imports = import_profile(env)
 
         os.environ.update(env)
         db = open_database(load_settings())
@@ -82,10 +131,21 @@ def main() -> None:
 
     print(f"{'measurement':<34}{'first run':>12}{'cached':>12}{'ratio':>10}")
     for label, first, again in (
-        ("`eioku analyze` command (wall)", cli_first, cli_again),
+        ("`eioku analyze` command (wall)", cli_first.wall_s, cached_cost.wall_s),
         ("analyze_file in-process", inproc_first, inproc_again),
     ):
         print(f"{label:<34}{first:>11.3f}s{again:>11.3f}s{first / again:>9.1f}x")
+    print(f"\nwhole process (best of 3), goal <= {GOAL_S} s wall; load {os.getloadavg()[0]:.2f}")
+    print(f"{'command':<34}{'wall':>10}{'cpu':>10}{'peak':>11}")
+    print(help_cost.row("eioku --help"))
+    print(cached_cost.row("eioku analyze (cached)"))
+    print("\nimport profile of `import pipeline.cli.main`, top 10 packages (own time):")
+    for package, seconds in imports:
+        print(f"  {package:<24}{seconds:>8.3f}s")
+
+
+def _wall(cost: ProcessCost) -> float:
+    return cost.wall_s
 
 
 if __name__ == "__main__":
