@@ -70,11 +70,17 @@ def test_models_list_shows_where_every_model_resolves(eioku: Eioku) -> None:
         "available_offline": False,
         "remedy": "run `eioku models fetch -a objects -p fast` or "
         "set EIOKU_MODEL_OBJECTS_FAST=PATH or --set objects.model_path=PATH",
+        "note": None,
     }
     assert rows["objects", "smoke"]["resolution"] == "untrained"
     assert rows["places", "smoke"]["available_offline"] is True
     assert rows["ocr", "fast"]["resolution"] == "package"
     assert len(rows["faces", "high_quality"]["sha256"]) == 64
+    cnn_note = "dlib was built without CUDA: the CNN face detector runs on the CPU"
+    assert rows["faces", "high_quality"]["note"] == cnn_note
+    assert rows["faces", "fast"]["note"] is None
+    faces = eioku("models", "list", "-a", "faces")
+    assert f"note: faces/high_quality: {cnn_note}" in " ".join(faces.stdout.split())
     text = eioku("models", "list", "-a", "objects", "-p", "smoke")
     assert "untrained" in text.stdout and SMOKE_OBJECTS in text.stdout
 

