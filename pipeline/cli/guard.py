@@ -1,16 +1,12 @@
 """Failures any command can meet, turned into one `error:` line: a bad or missing option
 value (exit 2), an unusable setting in the environment or the database server not answering
-(exit 1)."""
+(exit 1). What the handlers need is imported when a failure happens, so that a command
+that needs no database does not pay for importing one."""
 
 from typing import Any
 
 import typer
-from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
-
-from pipeline.cli.common import EXIT_FAILED, EXIT_USAGE, fail
-from pipeline.db.availability import database_location, is_unavailable
-from pipeline.settings import SettingsError, load_settings
 
 
 class GuardedGroup(TyperGroup):
@@ -18,11 +14,28 @@ class GuardedGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except typer.BadParameter as exc:  # a value or a missing option; Typer draws a box
+            from pipeline.cli.common import EXIT_USAGE, fail
+
             raise fail(" ".join(exc.format_message().split()), EXIT_USAGE) from None
-        except SettingsError as exc:
-            raise fail(str(exc), EXIT_FAILED) from None
-        except SQLAlchemyError as exc:
-            if not is_unavailable(exc):
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            message = _known_failure(exc)
+            if message is None:
                 raise
-            location = database_location(load_settings().database_url)
-            raise fail(f"database unavailable: {location}", EXIT_FAILED) from None
+            from pipeline.cli.common import EXIT_FAILED, fail
+
+            raise fail(message, EXIT_FAILED) from None
+
+
+def _known_failure(exc: Exception) -> str | None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pipeline.db.availability import database_location, is_unavailable
+    from pipeline.settings import SettingsError, load_settings
+
+    if isinstance(exc, SettingsError):
+        return str(exc)
+    if isinstance(exc, SQLAlchemyError) and is_unavailable(exc):
+        return f"database unavailable: {database_location(load_settings().database_url)}"
+    return None

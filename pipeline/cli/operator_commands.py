@@ -122,6 +122,10 @@ def _leave_queued(run: Run) -> None:
     """Without a broker a requeued run waits for `eioku analyze` (or a later submit)."""
 
 
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+
+
+@db_app.command("upgrade")
 def db_upgrade() -> None:
     """Migrate the configured database to the newest schema."""
     db = Database.from_url(load_settings().database_url)
