@@ -7,17 +7,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
 from pydantic import Field
 
 from workers.analyzers.base import AnalyzerConfig
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from pipeline.media.frames import SampledFrame
 
 # about 40 samples on the longest side: enough to see a cut, a caption or a moving head
 _LUMA_SIDE = 40
-_LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+_LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601
 
 
 class SkipUnchangedConfig(AnalyzerConfig):
@@ -47,16 +48,18 @@ class FrameGroup:
     carried: list["SampledFrame"] = field(default_factory=list)
 
 
-def small_luma(image: np.ndarray) -> np.ndarray:
+def small_luma(image: "np.ndarray") -> "np.ndarray":
     """A coarse grey version of an RGB image, by striding (no resampling library)."""
+    import numpy as np  # here: planning imports the analyzers' configs, not numpy
+
     step = max(1, max(image.shape[:2]) // _LUMA_SIDE)
-    return image[::step, ::step, :3].astype(np.float32) @ _LUMA_WEIGHTS
+    return image[::step, ::step, :3].astype(np.float32) @ np.array(_LUMA_WEIGHTS, np.float32)
 
 
-def luma_difference(first: np.ndarray, second: np.ndarray) -> float:
+def luma_difference(first: "np.ndarray", second: "np.ndarray") -> float:
     if first.shape != second.shape:
         return float("inf")
-    return float(np.abs(first - second).mean())
+    return float(abs(first - second).mean())
 
 
 def frame_groups(
