@@ -41,7 +41,7 @@ def test_0003_adds_run_owners_and_drops_cache_hit_history(fresh: Database) -> No
                 {"action": action},
             )
 
-    upgrade(fresh.engine)
+    upgrade(fresh.engine, "0003")
 
     assert current_revision(fresh.engine) == "0003"
     columns = {column["name"] for column in inspect(fresh.engine).get_columns("runs")}

@@ -37,7 +37,7 @@ def _database(settings: Settings) -> Database:
 
 @cache
 def _catalog(settings: Settings) -> AnalyzerCatalog:
-    return AnalyzerCatalog(settings.analyzer_plugins)
+    return AnalyzerCatalog.from_settings(settings)
 
 
 @worker_process_init.connect

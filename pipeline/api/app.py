@@ -36,7 +36,7 @@ def create_app(settings: Settings) -> FastAPI:
     context = ApiContext(
         settings,
         Database.from_url(settings.database_url),
-        AnalyzerCatalog(settings.analyzer_plugins),
+        AnalyzerCatalog.from_settings(settings),
     )
     try:
         context.check_schema()

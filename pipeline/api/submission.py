@@ -16,6 +16,7 @@ from pipeline.coordinator.submission import (
     AnalysisRequest,
     InvalidRequestError,
     Outcome,
+    RequestedBy,
     check_request,
     plan_file,
 )
@@ -34,6 +35,7 @@ def analysis_request(
         overrides=body.overrides,
         force=body.force,
         resume=body.resume,
+        requested_by=RequestedBy.API,
     )
     try:
         check_request(catalog, request)

@@ -4,10 +4,12 @@ import typer
 
 from pipeline.cli import (
     analysis_commands,
+    cache_commands,
     frames_commands,
     models_commands,
     navigation_commands,
     operator_commands,
+    profile_commands,
     query_commands,
     serve_command,
 )
@@ -47,6 +49,11 @@ db_app.command("upgrade")(operator_commands.db_upgrade)
 app.add_typer(db_app, name="db")
 app.add_typer(frames_commands.frames_app, name="frames")
 app.add_typer(models_commands.models_app, name="models")
+app.add_typer(profile_commands.profiles_app, name="profiles")
+app.add_typer(profile_commands.intents_app, name="intents")
+app.add_typer(cache_commands.cache_app, name="cache")
+app.command("regenerate")(cache_commands.regenerate)
+app.command("history")(cache_commands.history)
 
 
 def main() -> None:
