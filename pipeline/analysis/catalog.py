@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from pipeline.analysis.contract import Analyzer
-from pipeline.analysis.profiles import ProfileBook
+from pipeline.analysis.profiles import ProfileBook, ProfilesFile
 from pipeline.settings import Settings
 
 ENTRY_POINT_GROUP = "eioku.analyzers"
@@ -23,17 +23,26 @@ class UnknownAnalyzerError(LookupError):
 
 
 class AnalyzerCatalog:
-    def __init__(self, plugins: Sequence[str] = (), profiles: ProfileBook | None = None) -> None:
+    def __init__(
+        self, plugins: Sequence[str] = (), profiles: ProfileBook | ProfilesFile | None = None
+    ) -> None:
         self._entry_points = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
         self._loaded: dict[str, Analyzer] = {}
-        self.profiles = profiles or ProfileBook()
+        self._profiles = profiles or ProfileBook()
         for plugin in plugins:
             self.register(_instantiate(plugin))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "AnalyzerCatalog":
-        """The configured plugins and profiles file (ProfilesFileError when unusable)."""
-        return cls(settings.analyzer_plugins, ProfileBook.from_settings(settings))
+        """The configured plugins and profiles file, read again whenever it changes
+        (ProfilesFileError when it cannot be used now)."""
+        return cls(settings.analyzer_plugins, ProfilesFile(settings.profiles_path))
+
+    @property
+    def profiles(self) -> ProfileBook:
+        if isinstance(self._profiles, ProfilesFile):
+            return self._profiles.current()
+        return self._profiles
 
     def effective_config(self, name: str, profile: str, overrides: Mapping[str, Any]) -> BaseModel:
         """The analyzer's config for ``profile``: the profiles file's settings over the

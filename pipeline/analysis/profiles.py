@@ -6,13 +6,16 @@ A profile table names its analyzers' settings (what ``--set ANALYZER.KEY=VALUE``
 a new profile starts from ``base`` (default ``fast``) for every analyzer it does not
 mention, an override of a built-in profile from that profile."""
 
+import logging
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.settings import Settings, SettingsError
+from pipeline.settings import SettingsError
+
+log = logging.getLogger(__name__)
 
 BUILTIN_PROFILES = ("fast", "balanced", "high_quality")
 DEFAULT_BASE = "fast"
@@ -43,11 +46,6 @@ class ProfileBook:
     path: Path | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "ProfileBook":
-        path = settings.profiles_path
-        return cls.load(path) if path.is_file() else cls(path=path)
-
-    @classmethod
     def load(cls, path: Path) -> "ProfileBook":
         try:
             document = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -72,6 +70,33 @@ class ProfileBook:
         if definition is None:
             return profile, {}
         return definition.base, dict(definition.settings.get(analyzer, {}))
+
+
+class ProfilesFile:
+    """The profiles file of a long-lived process (server, worker): read again when it
+    changes on disk; an edit that cannot be used keeps the last good profiles."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._stamp = self._stat()
+        self._book = ProfileBook.load(path) if self._stamp else ProfileBook(path=path)
+
+    def _stat(self) -> tuple[int, int] | None:
+        try:
+            stat = self.path.stat()
+        except OSError:
+            return None
+        return (stat.st_mtime_ns, stat.st_size)
+
+    def current(self) -> ProfileBook:
+        stamp = self._stat()
+        if stamp != self._stamp:
+            try:
+                self._book = ProfileBook.load(self.path) if stamp else ProfileBook(path=self.path)
+            except ProfilesFileError as exc:
+                log.warning("keeping the previous profiles: %s", exc)
+            self._stamp = stamp
+        return self._book
 
 
 def _definition(path: Path, name: str, body: Any) -> ProfileDefinition:

@@ -12,7 +12,16 @@ from pipeline.api.access import AccessMiddleware
 from pipeline.api.context import ApiContext
 from pipeline.api.errors import ERROR_RESPONSES, install_error_handlers
 from pipeline.api.metrics import LatencyMiddleware, build_registry
-from pipeline.api.routers import artifacts, frames, navigation, offsets, ops, runs, videos
+from pipeline.api.routers import (
+    artifacts,
+    cache,
+    frames,
+    navigation,
+    offsets,
+    ops,
+    runs,
+    videos,
+)
 from pipeline.db.availability import database_location, is_unavailable
 from pipeline.db.engine import Database
 from pipeline.settings import Settings
@@ -26,6 +35,7 @@ API_ROUTERS = (
     runs.router,
     frames.router,
     offsets.router,
+    cache.router,
 )
 
 
