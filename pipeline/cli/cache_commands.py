@@ -33,9 +33,9 @@ from pipeline.coordinator.submission import GOOD_OUTCOMES, Outcome, RequestedBy,
 from pipeline.coordinator.timing import Timing
 from pipeline.coordinator.waiting import wait_for_runs
 from pipeline.db.engine import Database
-from pipeline.db.models import AnalysisHistory
 from pipeline.db.repositories import HistoryRepository
 from pipeline.db.repositories.cache import CacheRepository, VideoIdentity
+from pipeline.db.repositories.history import entry_document
 from pipeline.settings import Settings, load_settings
 from schemas.base import MAX_JSON_SAFE_INT
 
@@ -286,7 +286,7 @@ def history(
         video_id = video_or_fail(session, video).video_id if video else None
         entries = HistoryRepository(session).entries(video_id, limit)
     if as_json:
-        render.print_json([history_dict(entry) for entry in entries])
+        render.print_json([entry_document(entry) for entry in entries])
         return
     for entry in entries:
         duration = "-" if entry.duration_ms is None else entry.duration_ms
@@ -297,19 +297,3 @@ def history(
                 f"{entry.status:<7} {duration} ms"
             )
         )
-
-
-def history_dict(entry: AnalysisHistory) -> dict[str, object]:
-    return {
-        "id": entry.id,
-        "at": entry.at,
-        "video_id": entry.video_id,
-        "action": entry.action,
-        "descriptors": entry.descriptors,
-        "profile": entry.profile,
-        "reason": entry.reason,
-        "status": entry.status,
-        "duration_ms": entry.duration_ms,
-        "run_id": entry.run_id,
-        "detail": entry.detail,
-    }

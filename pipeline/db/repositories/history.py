@@ -2,7 +2,9 @@
 entries in the same transaction, never the entry it has just written."""
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -69,3 +71,31 @@ class HistoryRepository:
         if video_id is not None:
             query = query.where(AnalysisHistory.video_id == video_id)
         return list(self.session.scalars(query.limit(limit)))
+
+    def video_summary(self, video_id: str) -> dict[str, Any]:
+        """What ``analysis-history.json`` holds for one video: counts and every entry kept."""
+        entries = self.entries(video_id, limit=self.retention)
+        return {
+            "video_id": video_id,
+            "total": len(entries),
+            "by_action": dict(Counter(entry.action for entry in entries)),
+            "failures": sum(entry.status == HistoryStatus.FAILURE for entry in entries),
+            "last_at": entries[0].at if entries else None,
+            "entries": [entry_document(entry) for entry in entries],
+        }
+
+
+def entry_document(entry: AnalysisHistory) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": entry.at,
+        "video_id": entry.video_id,
+        "action": entry.action,
+        "descriptors": entry.descriptors,
+        "profile": entry.profile,
+        "reason": entry.reason,
+        "status": entry.status,
+        "duration_ms": entry.duration_ms,
+        "run_id": entry.run_id,
+        "detail": entry.detail,
+    }
