@@ -30,9 +30,19 @@ class IntentRepository:
         self.session = session
 
     def add(self, video_id: str, profile: str, descriptors: Iterable[str], who: str) -> bool:
-        """Add descriptors to the (video, profile) intent; False when nothing changed."""
+        """Add descriptors to the (video, profile) intent; False when nothing changed.
+        The unchanged case (every cached re-analysis) costs one indexed row read."""
+        wanted = set(descriptors)
+        stored = self.session.execute(
+            select(Intent.descriptors, Intent.intent_hash).where(
+                Intent.video_id == video_id, Intent.profile == profile
+            )
+        ).first()
+        if stored is not None:
+            wanted |= set(stored.descriptors)
+            if stored.intent_hash == intent_hash(video_id, profile, wanted):
+                return False
         current = self.session.get(Intent, (video_id, profile))
-        wanted = set(descriptors) | set(current.descriptors if current else ())
         return self._store(current, video_id, profile, wanted, who)
 
     def declare(self, video_id: str, profile: str, descriptors: Iterable[str], who: str) -> bool:
