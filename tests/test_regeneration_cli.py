@@ -170,3 +170,36 @@ def test_regeneration_waits_for_an_export_of_the_video(
     summary = (tmp_path / "out" / "analysis-history.json").read_text()
     assert '"manual_regenerate": 1' in summary and (tmp_path / "out" / f"{video_id}.json").exists()
     assert os.path.getsize(tmp_path / "out" / f"{video_id}.json") > 0
+
+
+def test_profiles_list_show_intents_and_a_broken_profiles_file(
+    eioku: Eioku, home: Path, clip: Path
+) -> None:
+    edit_profiles(
+        home,
+        '[profiles.meeting]\ndescription = "English meetings"\n'
+        'transcript = { model = "base", language = "en" }\nocr = { interval_ms = 500 }\n',
+    )
+    listed = {item["profile"]: item for item in eioku("profiles", "list", "--json").json()}
+    assert set(listed) == {"fast", "balanced", "high_quality", "meeting"}
+    meeting = eioku("profiles", "show", "meeting", "--json").json()
+    assert (meeting["source"], meeting["base"]) == ("file", "fast")
+    rows = {row["analyzer"]: row for row in meeting["analyzers"]}
+    assert rows["transcript"]["settings"]["language"] == "en"
+    assert rows["transcript"]["settings"]["model"] == "base"
+    assert rows["ocr"]["settings"]["interval_ms"] == 500
+    assert rows["transcript"]["revision"] != listed["fast"]["analyzers"][-1]["revision"]
+    unknown = eioku("profiles", "show", "nope")
+    assert unknown.code == 1 and "unknown profile 'nope'" in unknown.stderr
+
+    assert eioku("analyze", str(clip), "-a", "scenes").code == 0
+    assert "(unchanged)" in eioku("intents", "set", str(clip), "-p", "fast", "-a", "scenes").stdout
+    assert "(recorded)" in eioku("intents", "set", str(clip), "-p", "fast", "-a", "ocr").stdout
+    [intent] = eioku("intents", "list", "--json").json()
+    assert (intent["descriptors"], intent["requested_by"]) == (["ocr"], "cli")
+
+    edit_profiles(home, "[profiles.fast\n")
+    broken = eioku("cache", "diff")
+    assert broken.code == 1 and broken.stderr.startswith("error: ")
+    assert "profiles.toml: cannot read the profiles file" in broken.stderr
+    assert "Traceback" not in broken.stderr
