@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 from pipeline.db.engine import Database
 from pipeline.db.repositories.intents import IntentRepository
 from tests.api_helpers import api_client
-from tests.media.synthetic import alternating_shots, write_video
 from tests.test_api import assert_error
 
 DESCRIPTOR_KEYS = {
@@ -23,12 +22,6 @@ GROUP_KEYS = {
     "profile", "blocked", "message", "descriptors_requested", "descriptors_cached", "missing",
     "stale", "extraneous", "summary", "descriptors",
 }  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("media") / "sample.mp4"
-    return write_video(path, alternating_shots([15, 15]), size=(64, 48))
 
 
 @pytest.fixture
@@ -43,8 +36,8 @@ def client(db: Database, home: Path, tmp_path: Path) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def video_id(client: TestClient, sample: Path, tmp_path: Path) -> str:
-    clip = shutil.copy2(sample, tmp_path / "clip.mp4")
+def video_id(client: TestClient, tiny_video: Path, tmp_path: Path) -> str:
+    clip = shutil.copy2(tiny_video, tmp_path / "clip.mp4")
     response = client.post("/v1/videos", json={"path": str(clip), "analyzers": ["scenes"]})
     assert response.status_code == 202, response.text
     return str(response.json()["video_id"])

@@ -99,6 +99,17 @@ def regenerate(db: Database, catalog: AnalyzerCatalog) -> list[Outcome]:
     return [run.outcome for run in carry_out(planned, deliver)]
 
 
+def artifact_rows(db: Database, analyzer: str) -> list[tuple[object, ...]]:
+    with db.sessions() as session:
+        artifacts = session.scalars(
+            select(Artifact)
+            .join(Run)
+            .where(Run.analyzer == analyzer)
+            .order_by(Artifact.artifact_id)
+        )
+        return [(a.artifact_id, a.payload, a.run_id, a.span_start_ms) for a in artifacts]
+
+
 def count(db: Database, model: type) -> int:
     with db.sessions() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
@@ -162,32 +173,15 @@ def test_stale_regenerates_to_current_leaving_other_descriptors_untouched(
 ) -> None:
     catalog = catalog_with(analyzers)
     analyze(db, catalog, tiny_video, ["alpha", "beta"])
-    with db.sessions() as session:
-        beta_before = [
-            (a.artifact_id, a.payload, a.run_id, a.span_start_ms)
-            for a in session.scalars(
-                select(Artifact)
-                .join(Run)
-                .where(Run.analyzer == "beta")
-                .order_by(Artifact.artifact_id)
-            )
-        ]
+    beta_before = artifact_rows(db, "beta")
     edited = catalog_with(analyzers, book(tmp_path, "[profiles.fast.alpha]\nscenes = 2\n"))
     assert statuses(db, edited)[("fast", "alpha")] is S.STALE
 
     assert regenerate(db, edited) == [Outcome.SUCCEEDED]
     assert set(statuses(db, edited).values()) == {S.CURRENT}
     assert regenerate(db, edited) == []  # nothing left to do
+    beta_after = artifact_rows(db, "beta")
     with db.sessions() as session:
-        beta_after = [
-            (a.artifact_id, a.payload, a.run_id, a.span_start_ms)
-            for a in session.scalars(
-                select(Artifact)
-                .join(Run)
-                .where(Run.analyzer == "beta")
-                .order_by(Artifact.artifact_id)
-            )
-        ]
         entry = HistoryRepository(session).entries()[0]
     assert beta_after == beta_before
     assert (entry.action, entry.reason, entry.status, entry.descriptors) == (

@@ -18,15 +18,8 @@ from pipeline.db.engine import Database
 from pipeline.db.models import Artifact, Run
 from tests.cli import Eioku
 from tests.distributed import REPO
-from tests.media.synthetic import alternating_shots, write_video
 
 PLUGIN = "tests.analyzers:ScriptedAnalyzer"
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("media") / "sample.mp4"
-    return write_video(path, alternating_shots([15, 15]), size=(64, 48))
 
 
 @pytest.fixture
@@ -42,8 +35,8 @@ def eioku(db: Database, home: Path) -> Eioku:
 
 
 @pytest.fixture
-def clip(sample: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copy2(sample, tmp_path / "clip.mp4"))
+def clip(tiny_video: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copy2(tiny_video, tmp_path / "clip.mp4"))
 
 
 def edit_profiles(home: Path, text: str) -> None:

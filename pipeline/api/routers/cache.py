@@ -1,6 +1,7 @@
 """The cache diff of one video or of the library, regeneration of what it names,
 dismissal of extraneous entries, and a video's analysis history."""
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Query
@@ -21,11 +22,11 @@ from pipeline.api.cache_models import (
 from pipeline.api.dependencies import DbSession, PathVideo, ReadyContext, find_video
 from pipeline.api.errors import ApiError, invalid
 from pipeline.api.routers import API_PREFIX
+from pipeline.api.submission import deliver
 from pipeline.coordinator.cache_diff import DescriptorStatus, cache_diff, diff_document
 from pipeline.coordinator.consumers import queues_without_workers
-from pipeline.coordinator.delivery import carry_out, planned_outcome, send_to_workers
 from pipeline.coordinator.dismissal import NotExtraneousError, dismiss_extraneous
-from pipeline.coordinator.execution import execute_run
+from pipeline.coordinator.execution import RunOutcome
 from pipeline.coordinator.regeneration import (
     RegenerationBlockedError,
     TargetFilter,
@@ -35,7 +36,6 @@ from pipeline.coordinator.regeneration import (
 )
 from pipeline.coordinator.submission import RequestedBy
 from pipeline.coordinator.timing import Timing
-from pipeline.db.engine import Database
 from pipeline.db.models import RunStatus
 from pipeline.db.repositories import HistoryRepository
 from pipeline.db.repositories.cache import CacheRepository
@@ -130,16 +130,14 @@ def regenerate(
     planned = plan_regeneration(
         db, catalog, targets, home=context.settings.home, on_deferred=lambda _: None, timing=timing
     )
-    broker = context.settings.broker_url is not None
-    runs = carry_out(planned, send_to_workers(context.dispatcher()) if broker else planned_outcome)
-    to_run = [plan.run.run_id for plan in planned if plan.needs_execution]
-    context.counters.regeneration_triggered.inc(len(to_run))
-    if not broker and to_run:
-        background.add_task(_execute, db, catalog, to_run, timing, context.counters)
+    execution, runs = deliver(
+        context, planned, background, timing, _count_failure(context.counters)
+    )
+    context.counters.regeneration_triggered.inc(sum(plan.needs_execution for plan in planned))
     paused = queues_without_workers(context.settings, {target.descriptor for target in targets})
     return RegenerateResponse(
         video_id=video_id,
-        execution="broker" if broker else "in_process",
+        execution=execution,
         runs=[
             RegeneratedRunOut(
                 run_id=plan.run.run_id,
@@ -163,18 +161,12 @@ def _check_names(catalog: AnalyzerCatalog, body: RegenerateRequest) -> None:
         raise invalid("descriptors", f"unknown descriptor(s): {', '.join(unknown)}")
 
 
-def _execute(
-    db: Database,
-    catalog: AnalyzerCatalog,
-    run_ids: list[str],
-    timing: Timing,
-    counters: CacheCounters,
-) -> None:
-    """After the response: execute the regeneration runs here, counting failures."""
-    for run_id in run_ids:
-        outcome = execute_run(db, catalog, run_id, timing=timing)
+def _count_failure(counters: CacheCounters) -> Callable[[RunOutcome], None]:
+    def count(outcome: RunOutcome) -> None:
         if outcome.status is RunStatus.FAILED:
             counters.regeneration_failed.inc()
+
+    return count
 
 
 @router.post("/videos/{video_id}/cache/dismiss", response_model=DismissResponse)
