@@ -27,6 +27,7 @@ from pipeline.db.repositories.cache import CacheRepository
 from pipeline.db.repositories.intents import IntentRepository
 from pipeline.settings import load_settings
 from tests.analyzers import ScriptedAnalyzer
+from tests.stored import analyzer_rows
 
 S = DescriptorStatus
 
@@ -99,17 +100,6 @@ def regenerate(db: Database, catalog: AnalyzerCatalog) -> list[Outcome]:
     return [run.outcome for run in carry_out(planned, deliver)]
 
 
-def artifact_rows(db: Database, analyzer: str) -> list[tuple[object, ...]]:
-    with db.sessions() as session:
-        artifacts = session.scalars(
-            select(Artifact)
-            .join(Run)
-            .where(Run.analyzer == analyzer)
-            .order_by(Artifact.artifact_id)
-        )
-        return [(a.artifact_id, a.payload, a.run_id, a.span_start_ms) for a in artifacts]
-
-
 def count(db: Database, model: type) -> int:
     with db.sessions() as session:
         return session.scalar(select(func.count()).select_from(model)) or 0
@@ -173,14 +163,14 @@ def test_stale_regenerates_to_current_leaving_other_descriptors_untouched(
 ) -> None:
     catalog = catalog_with(analyzers)
     analyze(db, catalog, tiny_video, ["alpha", "beta"])
-    beta_before = artifact_rows(db, "beta")
+    beta_before = analyzer_rows(db, "beta")
     edited = catalog_with(analyzers, book(tmp_path, "[profiles.fast.alpha]\nscenes = 2\n"))
     assert statuses(db, edited)[("fast", "alpha")] is S.STALE
 
     assert regenerate(db, edited) == [Outcome.SUCCEEDED]
     assert set(statuses(db, edited).values()) == {S.CURRENT}
     assert regenerate(db, edited) == []  # nothing left to do
-    beta_after = artifact_rows(db, "beta")
+    beta_after = analyzer_rows(db, "beta")
     with db.sessions() as session:
         entry = HistoryRepository(session).entries()[0]
     assert beta_after == beta_before

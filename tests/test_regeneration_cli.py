@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from pipeline.coordinator.export_lock import exporting
 from pipeline.db.engine import Database
-from pipeline.db.models import Artifact, Run
+from pipeline.db.models import Run
 from tests.cli import Eioku
 from tests.distributed import REPO
+from tests.stored import analyzer_rows
 
 PLUGIN = "tests.analyzers:ScriptedAnalyzer"
 
@@ -44,25 +45,11 @@ def edit_profiles(home: Path, text: str) -> None:
     path.write_text(text)
 
 
-def rows(db: Database, analyzer: str) -> list[tuple[object, ...]]:
-    """Every column of every artifact of the analyzer, and of its runs."""
-    with db.sessions() as session:
-        artifacts = session.scalars(
-            select(Artifact)
-            .join(Run)
-            .where(Run.analyzer == analyzer)
-            .order_by(Artifact.artifact_id)
-        )
-        snapshot = [tuple(getattr(a, c.key) for c in Artifact.__table__.columns) for a in artifacts]
-        runs = session.scalars(select(Run).where(Run.analyzer == analyzer).order_by(Run.run_id))
-        return snapshot + [tuple(getattr(r, c.key) for c in Run.__table__.columns) for r in runs]
-
-
 def test_edited_profile_is_stale_then_regenerated_leaving_the_rest_identical(
     eioku: Eioku, db: Database, home: Path, clip: Path
 ) -> None:
     assert eioku("analyze", str(clip), "-a", "scenes,scripted").code == 0
-    before = rows(db, "scripted")
+    before = analyzer_rows(db, "scripted")
     edit_profiles(home, "[profiles.fast.scenes]\nthreshold = 31\n")
 
     diff = eioku("cache", "diff", str(clip))
@@ -78,7 +65,7 @@ def test_edited_profile_is_stale_then_regenerated_leaving_the_rest_identical(
     after = eioku("cache", "diff")
     assert "Stale" not in after.stdout and after.stdout.count("Current") == 2
     assert "All descriptors match the 'fast' profile." in after.stdout
-    assert rows(db, "scripted") == before  # byte-identical rows of the other descriptor
+    assert analyzer_rows(db, "scripted") == before  # byte-identical rows of the other descriptor
     assert eioku("regenerate").stdout.strip() == "Nothing to regenerate."
 
     [latest, *_] = eioku("history", str(clip), "--json").json()
