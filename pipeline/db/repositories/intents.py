@@ -3,7 +3,8 @@ what is already intended writes nothing."""
 
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.coordinator.cache_key import canonical_json, sha256_hex
@@ -12,6 +13,7 @@ from pipeline.db.types import utcnow
 
 # Bound the parameters of one IN (...) list (SQLite allows 32766).
 IN_CHUNK = 5000
+WRITE_ATTEMPTS = 10
 
 
 def intent_hash(video_id: str, profile: str, descriptors: Iterable[str]) -> str:
@@ -32,23 +34,11 @@ class IntentRepository:
     def add(self, video_id: str, profile: str, descriptors: Iterable[str], who: str) -> bool:
         """Add descriptors to the (video, profile) intent; False when nothing changed.
         The unchanged case (every cached re-analysis) costs one indexed row read."""
-        wanted = set(descriptors)
-        stored = self.session.execute(
-            select(Intent.descriptors, Intent.intent_hash).where(
-                Intent.video_id == video_id, Intent.profile == profile
-            )
-        ).first()
-        if stored is not None:
-            wanted |= set(stored.descriptors)
-            if stored.intent_hash == intent_hash(video_id, profile, wanted):
-                return False
-        current = self.session.get(Intent, (video_id, profile))
-        return self._store(current, video_id, profile, wanted, who)
+        return self._write(video_id, profile, set(descriptors), who, merge=True)
 
     def declare(self, video_id: str, profile: str, descriptors: Iterable[str], who: str) -> bool:
         """Make the (video, profile) intent exactly ``descriptors``; False when unchanged."""
-        current = self.session.get(Intent, (video_id, profile))
-        return self._store(current, video_id, profile, set(descriptors), who)
+        return self._write(video_id, profile, set(descriptors), who, merge=False)
 
     def replace_profile(self, intent: Intent, profile: str, who: str) -> None:
         """Move a blocked intent's descriptors to ``profile``."""
@@ -56,21 +46,57 @@ class IntentRepository:
         self.session.delete(intent)
         self.session.flush()
 
-    def _store(
-        self, current: Intent | None, video_id: str, profile: str, wanted: set[str], who: str
+    def _write(
+        self, video_id: str, profile: str, given: set[str], who: str, *, merge: bool
     ) -> bool:
-        digest = intent_hash(video_id, profile, wanted)
-        if current is not None and current.intent_hash == digest:
-            return False
-        if current is None:
-            current = Intent(video_id=video_id, profile=profile)
-            self.session.add(current)
-        current.descriptors = sorted(wanted)
-        current.intent_hash = digest
-        current.requested_by = who
-        current.requested_at = utcnow()
-        self.session.flush()
+        """Compare-and-set on the intent hash, so concurrent requests (ten submissions of
+        one file) neither fail on the primary key nor lose each other's descriptors."""
+        for _ in range(WRITE_ATTEMPTS):
+            stored = self.session.execute(
+                select(Intent.descriptors, Intent.intent_hash).where(
+                    Intent.video_id == video_id, Intent.profile == profile
+                )
+            ).first()
+            wanted = given | set(stored.descriptors) if merge and stored else given
+            digest = intent_hash(video_id, profile, wanted)
+            if stored is not None and stored.intent_hash == digest:
+                return False
+            values = {
+                "descriptors": sorted(wanted),
+                "intent_hash": digest,
+                "requested_by": who,
+                "requested_at": utcnow(),
+            }
+            if stored is None and self._insert(video_id, profile, values):
+                return True
+            if stored is not None and self._update(video_id, profile, stored.intent_hash, values):
+                return True
+        raise RuntimeError(f"intent of {video_id}/{profile} kept changing under this request")
+
+    def _insert(self, video_id: str, profile: str, values: dict[str, object]) -> bool:
+        try:
+            with self.session.begin_nested():
+                self.session.execute(
+                    insert(Intent).values(video_id=video_id, profile=profile, **values)
+                )
+        except IntegrityError:
+            return False  # inserted concurrently: read it and merge
         return True
+
+    def _update(
+        self, video_id: str, profile: str, seen_hash: str, values: dict[str, object]
+    ) -> bool:
+        result = self.session.execute(
+            update(Intent)
+            .where(
+                Intent.video_id == video_id,
+                Intent.profile == profile,
+                Intent.intent_hash == seen_hash,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def for_videos(self, video_ids: Collection[str] | None) -> list[Intent]:
         """Every intent of these videos (of all videos when None)."""
