@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 # the extras the lock holds: every analyzer stack plus the test tools
-EXTRAS ?= test,scenes,transcript,ocr,faces,objects,places
+EXTRAS ?= test,scenes,transcript,ocr,faces,objects,places,frames
 LOCK := requirements/lock.txt
 DEMO_HOME ?= .eioku-demo
 SAMPLE := pipeline/demo/sample.mp4

@@ -9,6 +9,7 @@ The server defaults to the local service; ``EIOKU_TEST_POSTGRES_URL`` may point 
 
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -118,3 +119,11 @@ def tiny_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 64x48 video of two 10-frame shots: the cheapest real file to register."""
     path = tmp_path_factory.mktemp("media") / "tiny.mp4"
     return write_video(path, alternating_shots([10, 10]), size=(64, 48))
+
+
+@pytest.fixture
+def clip(tmp_path: Path, tiny_video: Path) -> Path:
+    """A copy of the tiny video in its own folder (the allowed root)."""
+    root = tmp_path / "videos"
+    root.mkdir()
+    return Path(shutil.copy2(tiny_video, root / "clip.mp4"))

@@ -4,6 +4,8 @@ scripted test analyzer, for tests that kill, signal or race them."""
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -12,7 +14,7 @@ from sqlalchemy import select
 
 from pipeline.db.engine import Database
 from pipeline.db.models import Run
-from tests.distributed import REPO, wait_until
+from tests.distributed import REPO, free_port, wait_until
 
 PLUGIN = "tests.analyzers:ScriptedAnalyzer"
 
@@ -80,3 +82,23 @@ def wait_for_http(base: str, timeout_s: float = 60) -> None:
             return False
 
     wait_until(answers, timeout_s, f"eioku serve at {base}")
+
+
+@contextmanager
+def eioku_serve(env: dict[str, str]) -> Iterator[str]:
+    """`eioku serve` on a free loopback port in ``env``, its base URL once it answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pipeline.cli.main", "serve", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(base, 30)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -3,7 +3,6 @@ refusing a public address without one, the allowed roots enforced on every file 
 bounds on request bodies, frame decoding and metrics labels."""
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -100,14 +99,6 @@ def test_metrics_labels_do_not_grow_with_made_up_methods(db: Database, tmp_path:
         text = client.get("/metrics").text
     assert "MADEUP" not in text and 'method="other",route="unmatched"' in text
     assert len(text) < before + 5000  # one more label set, not 300
-
-
-@pytest.fixture
-def clip(tmp_path: Path, tiny_video: Path) -> Path:
-    """A copy of the tiny video in its own folder (the allowed root)."""
-    root = tmp_path / "videos"
-    root.mkdir()
-    return Path(shutil.copy2(tiny_video, root / "clip.mp4"))
 
 
 def test_a_file_no_longer_under_a_root_is_not_served(

@@ -1,37 +1,21 @@
 """`eioku serve` for real: uvicorn in a subprocess, an HTTP client over a TCP socket."""
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.distributed import REPO, free_port
-from tests.embedded import wait_for_http
+from tests.embedded import eioku_serve
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
     env = {**os.environ, "EIOKU_HOME": str(tmp_path / "home")}
     env.pop("EIOKU_DATABASE_URL", None)  # the embedded SQLite default
-    process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.cli.main", "serve", "--port", str(port)],
-        env=env,
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(base, 30)
+    with eioku_serve(env) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def test_served_api_answers_over_http(server: str) -> None:

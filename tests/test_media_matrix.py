@@ -32,8 +32,12 @@ from tests.media.matrix import (
 from workers.analyzers.face_detection import detect_faces
 from workers.analyzers.face_models import FaceModelFiles, load_face_models
 
-ANALYZERS = ("scenes", "transcript", "faces", "ocr")
-FRAME_ANALYZERS = ("scenes", "faces", "ocr")
+ANALYZERS = ("scenes", "transcript", "faces", "ocr", "frame_index")
+# no trained weights install here: objects and places run their untrained `smoke` models
+SMOKE_ANALYZERS = ("objects", "places")
+ALL_ANALYZERS = ANALYZERS + SMOKE_ANALYZERS
+FRAME_ANALYZERS = ("scenes", "faces", "ocr", "objects", "places", "frame_index")
+MEMORY_ANALYZERS = ("scenes", "faces", "ocr")
 AUDIO_ONLY = "audio_only.m4a"
 LARGE = "large_4096x2160.mp4"
 # a damaged file may lose frames, or be refused as truncated, but never crash an analyzer
@@ -83,11 +87,14 @@ def analysed(
     home = tmp_path_factory.mktemp(f"home-{request.param}")
     eioku = Eioku(database, home)
     paths = [str(path) for path, _ in matrix.values()]
-    result = eioku("analyze", *paths, "--analyzers", ",".join(ANALYZERS), "--json")
-    assert result.code in (0, 1), result.stderr
-    assert "Traceback" not in result.stderr
+    reports = []
+    for analyzers, profile in ((ANALYZERS, "fast"), (SMOKE_ANALYZERS, "smoke")):
+        result = eioku("analyze", *paths, "-a", ",".join(analyzers), "-p", profile, "--json")
+        assert result.code in (0, 1), result.stderr
+        assert "Traceback" not in result.stderr
+        reports += result.json()
     outcomes, video_ids = {}, {}
-    for report in result.json():
+    for report in reports:
         name = Path(report["path"]).name
         assert report["error_code"] is None, report  # every file registers
         video_ids[name] = report["video_id"]
@@ -99,12 +106,12 @@ def analysed(
 
 def test_every_file_and_analyzer_ends_with_a_clear_outcome(analysed: Analysed) -> None:
     table = "\n".join(
-        f"{name:24} " + " ".join(f"{analysed.outcomes[(name, a)]:28}" for a in ANALYZERS)
+        f"{name:20} " + " ".join(f"{analysed.outcomes[(name, a)]:23}" for a in ALL_ANALYZERS)
         for name in analysed.files
     )
-    print(f"\n{'file':24} " + " ".join(f"{a:28}" for a in ANALYZERS) + "\n" + table)
+    print(f"\n{'file':20} " + " ".join(f"{a:23}" for a in ALL_ANALYZERS) + "\n" + table)
     for name in analysed.files:
-        for analyzer in ANALYZERS:
+        for analyzer in ALL_ANALYZERS:
             outcome = analysed.outcomes[(name, analyzer)]
             if name == AUDIO_ONLY and analyzer in FRAME_ANALYZERS:
                 assert outcome == "skipped:no_video_stream"
@@ -240,7 +247,7 @@ def test_a_4k_video_stays_within_the_memory_bound(
     (models included), in a fresh process."""
     path, _ = matrix[LARGE]
     command = [str(Path(sys.executable).parent / "eioku"), "analyze", str(path)]
-    command += ["-a", ",".join(FRAME_ANALYZERS), "--json"]
+    command += ["-a", ",".join(MEMORY_ANALYZERS), "--json"]
     env = {"EIOKU_HOME": str(tmp_path / "home"), "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
         [sys.executable, "-c", _PEAK_RSS, *command],
@@ -250,6 +257,6 @@ def test_a_4k_video_stays_within_the_memory_bound(
         timeout=600,
     )
     code, peak_mib = map(int, done.stdout.split())
-    print(f"\npeak RSS analysing {LARGE} with {', '.join(FRAME_ANALYZERS)}: {peak_mib} MiB")
+    print(f"\npeak RSS analysing {LARGE} with {', '.join(MEMORY_ANALYZERS)}: {peak_mib} MiB")
     assert code == 0, done.stderr
     assert peak_mib < PEAK_RSS_BOUND_MIB

@@ -1,18 +1,26 @@
 """What a request must pass before the app sees it: a bearer token when tokens are
 configured (read-only tokens only for GET/HEAD/OPTIONS), and a body no larger than the
-limit (413 past it, checked on the declared length and on the bytes actually sent)."""
+limit (413 past it, checked on the declared length and on the bytes actually sent).
+
+Reads may also present the token in the `eioku_token` cookie, which the web app sets:
+a `<video>` or `<img>` element cannot send an Authorization header. Writes never accept
+the cookie, so another site cannot make a browser change anything."""
 
 import hmac
 from collections.abc import Iterable
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import unquote
 
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.api.errors import error_response
+from pipeline.api.routers.web import is_web_path
 from pipeline.settings import Settings
 
 OPEN_PATHS = frozenset({"/healthz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOKEN_COOKIE = "eioku_token"
 
 
 def _matches(presented: str, tokens: Iterable[str]) -> bool:
@@ -47,11 +55,13 @@ class AccessMiddleware:
     def _refusal(self, scope: Scope) -> JSONResponse | None:
         settings = self.settings
         path = scope["path"]
-        if not settings.requires_token or path in OPEN_PATHS:
+        if not settings.requires_token or path in OPEN_PATHS or is_web_path(path):
             return None
         if path == "/metrics" and settings.metrics_public:
             return None
         presented = _bearer_token(scope)
+        if presented is None and scope["method"] in READ_METHODS:
+            presented = _cookie_token(scope)
         if presented is not None and _matches(presented, settings.api_tokens):
             return None
         if presented is not None and _matches(presented, settings.api_read_tokens):
@@ -89,6 +99,17 @@ def _bearer_token(scope: Scope) -> str | None:
     header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _cookie_token(scope: Scope) -> str | None:
+    header = dict(scope["headers"]).get(b"cookie", b"").decode("latin-1")
+    cookies = SimpleCookie()
+    try:
+        cookies.load(header)
+    except CookieError:
+        return None
+    morsel = cookies.get(TOKEN_COOKIE)
+    return unquote(morsel.value) if morsel is not None and morsel.value else None
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

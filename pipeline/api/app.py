@@ -16,11 +16,14 @@ from pipeline.api.routers import (
     artifacts,
     cache,
     frames,
+    media,
     navigation,
     offsets,
     ops,
     runs,
+    selections,
     videos,
+    web,
 )
 from pipeline.db.availability import database_location, is_unavailable
 from pipeline.db.engine import Database
@@ -34,7 +37,9 @@ API_ROUTERS = (
     navigation.router,
     runs.router,
     frames.router,
+    media.router,
     offsets.router,
+    selections.router,
     cache.router,
 )
 
@@ -74,6 +79,8 @@ def create_app(settings: Settings) -> FastAPI:
     for router in API_ROUTERS:
         app.include_router(router, responses=ERROR_RESPONSES)
     app.include_router(ops.router)
+    app.include_router(web.router)
+    app.mount(web.ASSETS_PREFIX, web.assets, name="web-assets")
     app.state.api_routes = [
         route for router in (*API_ROUTERS, ops.router) for route in router.routes
     ]

@@ -51,7 +51,7 @@ def index_command(
     from pipeline.media.offsets_file import OffsetsFileError, read_offsets_file, write_offsets_file
 
     settings = load_settings()
-    found = _video(settings, video)
+    found = registered_video(settings, video)
     table = _table(settings.home, found)
     url = video_url or store.file_url(found.path)
     destination = out or store.offsets_path(settings.home, found.video_id)
@@ -81,7 +81,7 @@ def get_command(
     from pipeline.media.still_image import png_bytes
 
     settings = load_settings()
-    found = _video(settings, video)
+    found = registered_video(settings, video)
     frames = IndexedFrames(_table(settings.home, found))
     if frame_index >= frames.frame_count:
         raise fail(
@@ -137,7 +137,7 @@ def convert_command(
         render.out.print(str(target.resolve()), markup=False)
 
 
-def _video(settings: Settings, reference: str) -> Video:
+def registered_video(settings: Settings, reference: str) -> Video:
     """The registered video of a path (registering it) or of an id, whose file must be
     unchanged since it was registered."""
     with open_db(settings).transaction() as session:

@@ -11,6 +11,7 @@ from pipeline.cli import (
     operator_commands,
     profile_commands,
     query_commands,
+    screenshots_command,
     serve_command,
 )
 from pipeline.cli.guard import GuardedGroup
@@ -34,6 +35,7 @@ for command in (
 app.command("jump")(navigation_commands.jump_command)
 app.command("find")(navigation_commands.find_command)
 app.command("export")(navigation_commands.export)
+app.command("screenshots")(screenshots_command.screenshots)
 for command in (
     operator_commands.worker,
     operator_commands.flower,

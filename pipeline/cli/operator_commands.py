@@ -10,7 +10,7 @@ from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli import render
 from pipeline.cli.common import EXIT_FAILED, fail, open_db
 from pipeline.cli.options import split_names
-from pipeline.coordinator.cancellation import cancel_run
+from pipeline.coordinator.cancellation import cancel_and_revoke
 from pipeline.coordinator.dispatch import Dispatcher
 from pipeline.coordinator.reconcile import reconcile_by_settings
 from pipeline.db.engine import Database
@@ -87,7 +87,7 @@ def cancel(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
     settings = load_settings()
     db = open_db(settings)
     try:
-        run = cancel_run(db, run_id)
+        run = cancel_and_revoke(settings, db, run_id)
     except RunNotFoundError as exc:
         raise fail(f"{exc}; `eioku runs` lists the runs", EXIT_FAILED) from None
     except StaleRunStateError as exc:
@@ -95,12 +95,6 @@ def cancel(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
     except IllegalTransitionError as exc:
         message = f"{exc}: it has finished; only queued or running runs can be cancelled"
         raise fail(message, EXIT_FAILED) from None
-    if run.task_id and settings.broker_url:
-        dispatcher = Dispatcher(settings, db)
-        try:
-            dispatcher.revoke(run.task_id)
-        finally:
-            dispatcher.close()
     render.out.print(f"run {run.run_id} cancelled")
 
 

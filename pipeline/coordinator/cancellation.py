@@ -5,6 +5,7 @@ artifacts. No broker is needed; with one, the caller may also revoke the run's t
 from pipeline.db.engine import Database
 from pipeline.db.models import Run, RunStatus
 from pipeline.db.repositories import RunRepository
+from pipeline.settings import Settings
 
 
 def cancel_run(db: Database, run_id: str) -> Run:
@@ -12,3 +13,18 @@ def cancel_run(db: Database, run_id: str) -> Run:
     with db.transaction() as session:
         runs = RunRepository(session)
         return runs.transition(runs.require(run_id), RunStatus.CANCELLED)
+
+
+def cancel_and_revoke(settings: Settings, db: Database, run_id: str) -> Run:
+    """Cancel the run and, with a broker configured, revoke its waiting task. Raises as
+    cancel_run does."""
+    run = cancel_run(db, run_id)
+    if run.task_id and settings.broker_url:
+        from pipeline.coordinator.dispatch import Dispatcher  # Celery only with a broker
+
+        dispatcher = Dispatcher(settings, db)
+        try:
+            dispatcher.revoke(run.task_id)
+        finally:
+            dispatcher.close()
+    return run

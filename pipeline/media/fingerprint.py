@@ -38,8 +38,8 @@ def stat_media_file(path: str | os.PathLike[str]) -> FileStat:
     return FileStat(str(resolved), info.st_size, info.st_mtime_ns)
 
 
-def hash_file(path: str | os.PathLike[str]) -> str:
-    digest = hashlib.sha256()
+def hash_file(path: str | os.PathLike[str], algorithm: str = "sha256") -> str:
+    digest = hashlib.new(algorithm, usedforsecurity=False)
     try:
         with open(path, "rb") as handle:
             while chunk := handle.read(HASH_CHUNK_BYTES):

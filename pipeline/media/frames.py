@@ -13,7 +13,7 @@ sequentially and its frames are timed by the nominal frame rate.
 import bisect
 import logging
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from types import TracebackType
@@ -178,6 +178,14 @@ class FrameSampler:
             shown = bisect.bisect_right(self._index.pts, self._pts_floor(timestamp)) - 1
             targets.add(max(shown, 0))
         return self._decode(sorted(targets))
+
+    def sample_indices(self, indices: Iterable[int]) -> Iterator[SampledFrame]:
+        """The frames at these indices, in frame order (each once); an index past the
+        last frame gives nothing."""
+        wanted = set(indices)
+        if any(index < 0 for index in wanted):
+            raise ValueError("frame indices must not be negative")
+        return self._decode(sorted(index for index in wanted if index < self.frame_count))
 
     def nearest_frame(self, seconds: float) -> int:
         """The index of the frame presented closest to ``seconds`` after the stream start:

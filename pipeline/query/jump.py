@@ -192,7 +192,7 @@ def _check(kind: JumpKind, filters: JumpFilters, query: str | None) -> None:
         raise QueryParameterError("label", "applies to kind object or place")
     if filters.face_cluster_id is not None and kind is not JumpKind.FACE:
         raise QueryParameterError("face_cluster_id", "applies to kind face")
-    if filters.min_confidence is not None and kind is JumpKind.SCENE:
-        raise QueryParameterError("min_confidence", "scenes have no confidence")
+    if filters.min_confidence is not None and kind in (JumpKind.SCENE, JumpKind.FRAME):
+        raise QueryParameterError("min_confidence", f"{kind.value} artifacts have no confidence")
     if query is not None and kind not in TEXT_SOURCE_OF_KIND:
         raise QueryParameterError("query", "applies to kind transcript or ocr")

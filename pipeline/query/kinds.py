@@ -12,6 +12,7 @@ class JumpKind(StrEnum):
     FACE = "face"
     PLACE = "place"
     OCR = "ocr"
+    FRAME = "frame"
 
 
 class Direction(StrEnum):
@@ -32,6 +33,7 @@ ARTIFACT_TYPE_OF_KIND: dict[JumpKind, str] = {
     JumpKind.FACE: payloads.FaceDetection.ARTIFACT_TYPE,
     JumpKind.PLACE: payloads.PlaceClassification.ARTIFACT_TYPE,
     JumpKind.OCR: payloads.OcrText.ARTIFACT_TYPE,
+    JumpKind.FRAME: payloads.FrameSelection.ARTIFACT_TYPE,
 }
 
 ARTIFACT_TYPE_OF_SOURCE: dict[TextSource, str] = {

@@ -1,7 +1,7 @@
 from enum import StrEnum
 from typing import ClassVar
 
-from schemas.base import Confidence, InstantPayload
+from schemas.base import Confidence, InstantPayload, Text
 
 
 class FrameKind(StrEnum):
@@ -13,9 +13,14 @@ class FrameKind(StrEnum):
 
 
 class FrameSelection(InstantPayload):
-    """A representative frame chosen for a reason (``kind``) with a score in [0, 1]."""
+    """A representative frame chosen for a reason (``kind``, the selection file's
+    ``type``) with a score in [0, 1]; ``source`` is the engine tag (name/version),
+    ``clip_role`` the clip whose metrics chose it, ``notes`` the metrics behind it."""
 
     ARTIFACT_TYPE: ClassVar[str] = "frame.selection"
 
     kind: FrameKind
     score: Confidence
+    source: Text | None = None
+    clip_role: Text | None = None
+    notes: Text | None = None

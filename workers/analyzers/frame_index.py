@@ -5,7 +5,12 @@ no artifacts: the run records that the index exists and what it cost."""
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from pipeline.analysis.contract import MediaSource, ModelIdentity, ProgressCallback
+from pipeline.analysis.contract import (
+    MediaSource,
+    ModelIdentity,
+    ProgressCallback,
+    refuse_without_video,
+)
 from pipeline.settings import load_settings
 from schemas.base import Payload
 from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, distribution_version
@@ -42,6 +47,7 @@ class FrameIndexAnalyzer(BaseAnalyzer[FrameIndexConfig, None]):
     ) -> Iterator[Payload]:
         from pipeline.media.frame_index_store import load_or_build
 
+        refuse_without_video(source)
         load_or_build(load_settings().home, source.video_id, source.path)
         progress(1.0)
         return iter(())

@@ -6,9 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from pipeline.api.dependencies import DbSession, PathVideo, PolicyManager, plausible_id
-from pipeline.api.errors import invalid, not_found
+from pipeline.api.dependencies import (
+    DbSession,
+    PathVideo,
+    PolicyManager,
+    ReadyContext,
+    plausible_id,
+)
+from pipeline.api.errors import ApiError, invalid, not_found
 from pipeline.api.models import (
+    ErrorResponse,
     ProfileOut,
     ProfilesResponse,
     RunList,
@@ -20,9 +27,12 @@ from pipeline.api.models import (
 )
 from pipeline.api.params import known_artifact_type
 from pipeline.api.routers import API_PREFIX
+from pipeline.coordinator.cancellation import cancel_and_revoke
 from pipeline.db.models import Run, RunStatus, SelectionMode, Video
 from pipeline.db.repositories import (
+    IllegalTransitionError,
     InvalidSelectionPolicyError,
+    RunNotFoundError,
     RunRepository,
     SelectionPolicy,
     SelectionPolicyManager,
@@ -43,6 +53,39 @@ def list_runs(
     """Runs of the video, newest first."""
     found = RunRepository(session).find(video_id=video.video_id, status=status, limit=limit)
     return RunList(runs=[RunOut.model_validate(run) for run in found])
+
+
+@router.get("/runs", response_model=RunList)
+def list_all_runs(
+    session: DbSession,
+    status: Annotated[RunStatus | None, Query(description="only runs with this status")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_RUNS)] = 100,
+) -> RunList:
+    """Runs of every video, newest first."""
+    found = RunRepository(session).find(status=status, limit=limit)
+    return RunList(runs=[RunOut.model_validate(run) for run in found])
+
+
+@router.post(
+    "/runs/{run_id}/cancel",
+    response_model=RunOut,
+    responses={409: {"model": ErrorResponse, "description": "the run has finished"}},
+)
+def cancel(run_id: Annotated[str, Path(description="run id")], context: ReadyContext) -> RunOut:
+    """Cancel a queued or running run: it stops at its next checkpoint, writing no
+    artifacts; with a broker its waiting task is revoked too. 409 `run_finished` when it
+    has already finished."""
+    if not plausible_id(run_id):
+        raise not_found("run_not_found", f"no run with id {run_id!r}", "run_id")
+    try:
+        run = cancel_and_revoke(context.settings, context.db, run_id)
+    except RunNotFoundError:
+        raise not_found("run_not_found", f"no run with id {run_id!r}", "run_id") from None
+    except IllegalTransitionError:
+        raise ApiError(
+            409, "run_finished", "only queued or running runs can be cancelled", "run_id"
+        ) from None
+    return RunOut.model_validate(run)
 
 
 @router.get("/runs/{run_id}", response_model=RunOut)

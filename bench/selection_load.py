@@ -1,0 +1,126 @@
+"""Loading a stored frame selection: read, validate and index 10,000 selections (the
+selection file and its compframes), then look frames up. Baselines measured in the same
+run: a bare ``json.loads`` of the same file, and lookups by scanning the list.
+
+    .venv/bin/python -m bench.selection_load
+"""
+
+import gc
+import json
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline.selection.config import ENGINE_TAG, SelectionConfig
+from pipeline.selection.fast_load import StoredRecord, decode_selection
+from pipeline.selection.files import (
+    SELECTION_FILE,
+    timecode,
+    write_compframes,
+    write_selection_file,
+)
+from pipeline.selection.index import SelectionIndex, load_index
+from schemas.payloads.frames import FrameKind
+from schemas.selection_file import (
+    ClipInput,
+    SelectionFile,
+    SelectionInputs,
+    SelectionRecord,
+)
+
+SELECTIONS = 10_000
+REPEATS = 15
+LOOKUPS = 100_000
+TARGET_MS = 10.0
+
+
+def selection_of(count: int) -> SelectionFile:
+    kinds = list(FrameKind)
+    records = [
+        SelectionRecord(
+            frame_index=index * 7,
+            ts_tc=timecode(index * 280),
+            type=kinds[index % len(kinds)],
+            score=round(random.random(), 4),
+            source=ENGINE_TAG,
+            clip_role="ref",
+            notes=f"luma={random.random():.4f} motion={random.random():.5f}",
+        )
+        for index in range(count)
+    ]
+    clip = ClipInput(role="ref", path="/videos/clip.mp4", size=1, mtime=1.0, sha1="0" * 40)
+    return SelectionFile(
+        version="1",
+        created_utc="2026-01-01T00:00:00.000000Z",
+        cache_key="sha256:" + "0" * 64,
+        inputs=SelectionInputs(clips=[clip], config_fingerprint=SelectionConfig().fingerprint()),
+        selections=records,
+    )
+
+
+def median_ms(action: Callable[[], object], repeats: int = REPEATS) -> float:
+    timings = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        action()
+        timings.append((time.perf_counter() - began) * 1000)
+    return statistics.median(timings)
+
+
+def lookup_ns(action: Callable[[int], object], frames: list[int], count: int) -> float:
+    probes = [random.choice(frames) for _ in range(count)]
+    began = time.perf_counter_ns()
+    for frame in probes:
+        action(frame)
+    return (time.perf_counter_ns() - began) / count
+
+
+def main() -> None:
+    random.seed(7)
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        write_files(folder)
+        gc.collect()  # time the load, not the collection of the objects written above
+        raw = (folder / SELECTION_FILE).read_bytes()
+        load = median_ms(lambda: load_index(folder))
+        parse = median_ms(lambda: json.loads(raw))
+        index = load_index(folder)
+        frames = index.frames()
+        print(f"{SELECTIONS:,} selections, {len(raw) / 1e6:.2f} MB JSON + compframes")
+        print(
+            f"load + validate + index (median of {REPEATS}): {load:.2f} ms "
+            f"(target < {TARGET_MS:.0f} ms: {'met' if load < TARGET_MS else 'MISSED'})"
+        )
+        print(f"baseline json.loads alone: {parse:.2f} ms  (ratio {load / parse:.2f}x)")
+        records = list(index_records(folder))
+        for size in (1_000, 10_000, 100_000):
+            sized = load_index_of(size)
+            per_lookup = lookup_ns(sized.label, sized.frames(), LOOKUPS)
+            print(f"lookup in an index of {size:>7,}: {per_lookup:6.0f} ns")
+        scan = lookup_ns(lambda f: next(r for r in records if r.frame_index == f), frames, 1_000)
+        indexed = lookup_ns(index.label, frames, LOOKUPS)
+        print(
+            f"baseline linear scan of {SELECTIONS:,}: {scan:,.0f} ns per lookup "
+            f"({scan / indexed:,.0f}x the indexed lookup)"
+        )
+
+
+def write_files(folder: Path) -> None:
+    selection = selection_of(SELECTIONS)
+    write_selection_file(folder, selection)
+    write_compframes(folder, selection.selections)
+
+
+def index_records(folder: Path) -> list[StoredRecord]:
+    return decode_selection((folder / SELECTION_FILE).read_bytes())[1]
+
+
+def load_index_of(count: int) -> SelectionIndex:
+    return SelectionIndex(selection_of(count).selections)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""`eioku screenshots`: the selected frames of a reference and its encodes as PNGs with a
+"Frame Selection Type" overlay, selecting the frames first unless a valid selection is
+stored (the load path of pipeline/selection/service.py)."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.cli import render
+from pipeline.cli.common import EXIT_FAILED, analysis_request, fail
+from pipeline.cli.frames_commands import registered_video
+from pipeline.media.errors import MediaError
+from pipeline.selection.config import SelectionConfig
+from pipeline.selection.screenshots import Overlay
+from pipeline.selection.service import CacheMode
+from pipeline.settings import load_settings
+
+SCREENSHOTS_FOLDER = "screenshots"
+
+
+def screenshots(
+    reference: Annotated[Path, typer.Argument(help="The reference video.")],
+    targets: Annotated[
+        list[Path] | None,
+        typer.Option("--tgt", help="An encode of the reference to compare; repeatable."),
+    ] = None,
+    overlay: Annotated[
+        Overlay, typer.Option("--overlay", help="minimal, or diagnostic (metrics and source).")
+    ] = Overlay.MINIMAL,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder for the selection files and PNGs "
+            "(default: $EIOKU_HOME/videos/ID/, PNGs in its screenshots/).",
+        ),
+    ] = None,
+    frames: Annotated[
+        str | None, typer.Option("--frames", help="User frames, e.g. 120,480 (always chosen).")
+    ] = None,
+    frames_file: Annotated[
+        Path | None,
+        typer.Option("--frames-file", help="User frames, one number per line ('#' comments)."),
+    ] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-selection-cache", help="Select again and rewrite the files.")
+    ] = False,
+    freeze: Annotated[
+        bool,
+        typer.Option(
+            "--freeze-selection-cache", help="Use the stored selection; fail when it is stale."
+        ),
+    ] = False,
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help="Profile of the frames settings.")
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", "-s", help="frames.KEY=VALUE, e.g. frames.rng_seed=7."),
+    ] = None,
+) -> None:
+    """Render the selected frames of REF (and of each --tgt at the same frame indices)."""
+    from pipeline.media.frame_index_store import video_output_folder
+    from pipeline.selection.index import load_index
+    from pipeline.selection.screenshots import Clip, render_screenshots
+    from pipeline.selection.service import SelectionError, ensure_selection
+
+    if no_cache and freeze:
+        raise fail("--no-selection-cache and --freeze-selection-cache exclude each other")
+    config = _config(profile, overrides, _user_frames(frames, frames_file))
+    mode = CacheMode.IGNORE if no_cache else CacheMode.FREEZE if freeze else CacheMode.USE
+    settings = load_settings()
+    for target in targets or []:
+        if not target.is_file():
+            raise fail(f"--tgt {target}: no such file", EXIT_FAILED)
+    video = registered_video(settings, str(reference))
+    folder = out or video_output_folder(settings.home, video.video_id)
+    try:
+        outcome = ensure_selection(video.path, targets or [], config, folder, mode)
+    except (SelectionError, MediaError) as exc:
+        raise fail(str(exc), EXIT_FAILED) from None
+    clips = [Clip(video.path, "ref")]
+    clips += [Clip(str(target), f"tgt{n}") for n, target in enumerate(targets or [], start=1)]
+    written = render_screenshots(
+        clips, load_index(folder), out or folder / SCREENSHOTS_FOLDER, overlay
+    )
+    action = "selected" if outcome.computed else "loaded (no analysis)"
+    render.err.print(
+        f"{len(outcome.selection.selections)} frames {action}; {len(written)} screenshots",
+        markup=False,
+    )
+    for path in written:
+        render.out.print(str(path), markup=False)
+
+
+def _user_frames(frames: str | None, frames_file: Path | None) -> list[int]:
+    from pipeline.selection.files import parse_compframes
+
+    chosen: list[int] = []
+    if frames:
+        items = [item.strip() for item in frames.split(",")]
+        if not all(item.isdigit() for item in items):
+            raise fail(f"--frames {frames!r}: expected frame numbers like 120,480")
+        chosen += [int(item) for item in items]
+    if frames_file is not None:
+        try:
+            text = frames_file.read_text("utf-8", errors="replace")
+        except OSError as exc:
+            raise fail(f"--frames-file {frames_file}: {exc.strerror}", EXIT_FAILED) from None
+        chosen += [hint.frame_index for hint in parse_compframes(text)]
+    return chosen
+
+
+def _config(
+    profile: str | None, overrides: list[str] | None, user_frames: list[int]
+) -> SelectionConfig:
+    catalog = AnalyzerCatalog.from_settings(load_settings())
+    request = analysis_request(catalog, "frames", profile, overrides, force=False, resume=False)
+    settings = dict(request.overrides.get("frames", {}))
+    if user_frames:
+        settings["user_frames"] = [*settings.get("user_frames", []), *user_frames]
+    config = catalog.effective_config("frames", request.profile, settings)
+    assert isinstance(config, SelectionConfig)
+    return config

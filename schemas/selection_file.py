@@ -1,0 +1,61 @@
+"""``generated.selection.v1.json``: the frames chosen for an encode comparison and why,
+in the format other comparison tools read (field names are the format's own)."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from schemas.base import Confidence, FrameIndex, StrictModel
+from schemas.payloads.frames import FrameKind
+
+SELECTION_FILE_VERSION = "1"
+
+Timecode = Annotated[str, Field(pattern=r"^\d{2,}:\d{2}:\d{2}\.\d{3}$")]
+UtcTimestamp = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")]
+CacheKey = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+ClipRole = Literal["ref", "tgt"]
+# text without NUL characters, checked by pydantic's own regex (no Python call per field:
+# a file holds many thousands of records)
+PlainText = Annotated[str, Field(pattern=r"^[^\x00]*$")]
+
+
+class ClipInput(StrictModel):
+    role: ClipRole
+    path: PlainText
+    size: Annotated[int, Field(ge=0)]
+    mtime: float
+    sha1: Annotated[str, Field(pattern=r"^[0-9a-f]{40}$")]
+
+
+class ConfigFingerprint(StrictModel):
+    step: Annotated[int, Field(ge=1)]
+    downscale_height: Annotated[int, Field(ge=1)]
+    motion_method: Literal["edge", "absdiff"]
+    scenecut_quantile: Annotated[float, Field(ge=0, le=1)]
+    diff_radius: Annotated[int, Field(ge=0)]
+    ignore_lead_seconds: Annotated[float, Field(ge=0)]
+    ignore_trail_seconds: Annotated[float, Field(ge=0)]
+    rng_seed: int
+
+
+class SelectionInputs(StrictModel):
+    clips: Annotated[list[ClipInput], Field(min_length=1)]
+    config_fingerprint: ConfigFingerprint
+
+
+class SelectionRecord(StrictModel):
+    frame_index: FrameIndex
+    ts_tc: Timecode
+    type: FrameKind
+    score: Confidence
+    source: PlainText
+    clip_role: ClipRole
+    notes: PlainText
+
+
+class SelectionFile(StrictModel):
+    version: Literal["1"]
+    created_utc: UtcTimestamp
+    cache_key: CacheKey
+    inputs: SelectionInputs
+    selections: list[SelectionRecord]
