@@ -9,6 +9,7 @@ Revision ID: 0005
 import hashlib
 import json
 import uuid
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -46,6 +47,11 @@ def _intent_hash(video_id: str, profile: str, descriptors: list[str]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _aware(value: datetime) -> datetime:
+    """SQLite gives naive datetimes back; they were written in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def upgrade() -> None:
     with op.batch_alter_table("runs") as runs:
         runs.add_column(sa.Column("revision", sa.String(64), nullable=True))
@@ -72,12 +78,13 @@ def _intents_from_results(intents: sa.Table) -> None:
     bind = op.get_bind()
     rows = bind.execute(
         sa.text(
-            "SELECT video_id, profile, analyzer, MAX(finished_at) FROM runs "
+            "SELECT video_id, profile, analyzer, MAX(finished_at) AS finished_at FROM runs "
             "WHERE status = 'succeeded' GROUP BY video_id, profile, analyzer"
-        )
+        ).columns(finished_at=sa.DateTime(timezone=True))
     ).all()
-    grouped: dict[tuple[str, str], tuple[list[str], object]] = {}
-    for video_id, profile, analyzer, finished_at in rows:
+    grouped: dict[tuple[str, str], tuple[list[str], datetime]] = {}
+    for video_id, profile, analyzer, finished in rows:
+        finished_at = _aware(finished or datetime.now(UTC))
         names, latest = grouped.setdefault((video_id, profile), ([], finished_at))
         names.append(analyzer)
         grouped[(video_id, profile)] = (names, max(latest, finished_at))
@@ -102,7 +109,7 @@ def _rebuild_history() -> None:
         sa.text(
             "SELECT at, video_id, analyzer, profile, action, status, run_id, duration_ms, "
             "detail FROM analysis_history ORDER BY id"
-        )
+        ).columns(at=sa.DateTime(timezone=True))
     ).all()
     op.drop_table("analysis_history")
     history = op.create_table(
@@ -124,7 +131,7 @@ def _rebuild_history() -> None:
     values = [
         {
             "id": str(uuid.uuid4()),
-            "at": row.at,
+            "at": _aware(row.at),
             "video_id": row.video_id,
             "action": row.action,
             "descriptors": [row.analyzer],
