@@ -2,13 +2,16 @@
 with scripted analyzers whose engine version and weights a test can change."""
 
 from pathlib import Path
+from typing import Literal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.analysis.profiles import ProfileBook
-from pipeline.coordinator.cache_diff import DescriptorStatus, VideoDiff, cache_diff
+from pipeline.coordinator.cache_diff import DescriptorStatus, Revisions, VideoDiff, cache_diff
 from pipeline.coordinator.delivery import carry_out
 from pipeline.coordinator.embedded import execute_here
 from pipeline.coordinator.regeneration import (
@@ -21,12 +24,22 @@ from pipeline.coordinator.regeneration import (
 from pipeline.coordinator.submission import AnalysisRequest, Outcome, plan_file
 from pipeline.coordinator.timing import DEFAULT_TIMING
 from pipeline.db.engine import Database
-from pipeline.db.models import AnalysisHistory, Artifact, HistoryAction, HistoryStatus, Intent, Run
+from pipeline.db.models import (
+    AnalysisHistory,
+    Artifact,
+    HistoryAction,
+    HistoryStatus,
+    Intent,
+    Run,
+    RunStatus,
+)
 from pipeline.db.repositories import HistoryRepository
 from pipeline.db.repositories.cache import CacheRepository
 from pipeline.db.repositories.intents import IntentRepository
+from pipeline.db.types import utcnow
 from pipeline.settings import load_settings
 from tests.analyzers import ScriptedAnalyzer
+from tests.factories import clear_tables, make_run, make_video
 from tests.stored import analyzer_rows
 
 S = DescriptorStatus
@@ -267,3 +280,48 @@ def test_history_keeps_the_newest_n_and_the_entry_just_written(
             status=HistoryStatus.SUCCESS,
         ).id
         assert [entry.id for entry in one.entries()] == [last]
+
+
+Cached = Literal["none", "current", "stale", "dismissed"]
+STATES = st.fixed_dictionaries(
+    {name: st.tuples(st.booleans(), st.sampled_from(["none", "current", "stale", "dismissed"]))
+     for name in ("alpha", "beta")}
+)  # fmt: skip
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(states=STATES)
+def test_every_combination_of_requested_and_cached_has_one_status(
+    db: Database, analyzers: dict[str, Tunable], states: dict[str, tuple[bool, Cached]]
+) -> None:
+    """Requested and current: Current; requested, only other revisions: Stale; requested,
+    nothing (or only dismissed): Missing; cached, not requested: Extraneous; else absent."""
+    clear_tables(db)
+    catalog = catalog_with(analyzers)
+    revisions = Revisions(catalog)
+    with db.transaction() as session:
+        video = make_video(session)
+        requested = [name for name, (wanted, _) in states.items() if wanted]
+        if requested:
+            IntentRepository(session).declare(video.video_id, "fast", requested, "cli")
+        for name, (_, cached) in states.items():
+            if cached == "none":
+                continue
+            current = revisions.get(name, "fast").value
+            make_run(
+                session, video.video_id, analyzer=name, status=RunStatus.SUCCEEDED,
+                revision=current if cached != "stale" else "0" * 64,
+                dismissed_at=utcnow() if cached == "dismissed" else None,
+            )  # fmt: skip
+    expected = {}
+    for name, (wanted, cached) in states.items():
+        visible = cached in ("current", "stale")
+        if wanted:
+            expected[("fast", name)] = (
+                S.MISSING if not visible else S.CURRENT if cached == "current" else S.STALE
+            )
+        elif visible:
+            expected[("fast", name)] = S.EXTRANEOUS
+    assert statuses(db, catalog) == expected

@@ -22,6 +22,7 @@ from pipeline.coordinator.delivery import carry_out, send_to_workers
 from pipeline.coordinator.dismissal import NotExtraneousError, dismiss_extraneous
 from pipeline.coordinator.dispatch import Dispatcher
 from pipeline.coordinator.embedded import execute_here
+from pipeline.coordinator.planner import PlannedRun
 from pipeline.coordinator.regeneration import (
     RegenerationBlockedError,
     TargetFilter,
@@ -229,7 +230,11 @@ def regenerate(
 
 
 def _deliver(
-    settings: Settings, db: Database, catalog: AnalyzerCatalog, planned: list, wait: bool
+    settings: Settings,
+    db: Database,
+    catalog: AnalyzerCatalog,
+    planned: list[PlannedRun],
+    wait: bool,
 ) -> list[RunReport]:
     timing = Timing.from_settings(settings)
     if not settings.broker_url:
