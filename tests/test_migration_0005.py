@@ -2,38 +2,18 @@
 analyzed before becomes the intent of its (video, profile); history rows get UUIDs,
 descriptors and success/failure; the downgrade restores revision 0003."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, text
 
 from pipeline.db.engine import Database
-from pipeline.db.migrate import MIGRATIONS_DIR, current_revision, upgrade
+from pipeline.db.migrate import current_revision, upgrade
 from pipeline.db.repositories.intents import intent_hash
+from tests.test_migration_0003 import INSERT_VIDEO, downgrade, fresh  # noqa: F401 (fixture)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'eioku.db'}"
-    else:
-        url = request.getfixturevalue("empty_postgresql_url")
-    db = Database.from_url(url)
-    yield db
-    db.dispose()
-
-
-def test_0005_backfills_intents_and_rewrites_history(fresh: Database) -> None:
+def test_0005_backfills_intents_and_rewrites_history(fresh: Database) -> None:  # noqa: F811
     upgrade(fresh.engine, "0003")
     with fresh.engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO videos (video_id, content_hash, path, size_bytes, mtime_ns, "
-            "duration_ms, fps, width, height, frame_count, container, video_codec, created_at) "
-            "VALUES ('v', 'h', '/v.mp4', 1, 1, 1, 25, 2, 2, 1, 'mp4', 'h264', CURRENT_TIMESTAMP)"
-        ))  # fmt: skip
+        connection.execute(INSERT_VIDEO)
         for run_id, analyzer, status in (
             ("r1", "scenes", "succeeded"),
             ("r2", "ocr", "succeeded"),
@@ -77,11 +57,7 @@ def test_0005_backfills_intents_and_rewrites_history(fresh: Database) -> None:
     ]  # fmt: skip
     assert all(len(row.id) == 36 for row in history)
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with fresh.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
+    downgrade(fresh, "0003")
     assert current_revision(fresh.engine) == "0003"
     assert "intents" not in inspect(fresh.engine).get_table_names()
     columns = {column["name"] for column in inspect(fresh.engine).get_columns("runs")}
