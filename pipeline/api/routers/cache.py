@@ -23,7 +23,7 @@ from pipeline.api.dependencies import DbSession, PathVideo, ReadyContext, find_v
 from pipeline.api.errors import ApiError, invalid
 from pipeline.api.routers import API_PREFIX
 from pipeline.api.submission import deliver
-from pipeline.coordinator.cache_diff import DescriptorStatus, cache_diff, diff_document
+from pipeline.coordinator.cache_diff import DescriptorStatus, Revisions, cache_diff, diff_document
 from pipeline.coordinator.consumers import queues_without_workers
 from pipeline.coordinator.dismissal import NotExtraneousError, dismiss_extraneous
 from pipeline.coordinator.execution import RunOutcome
@@ -82,11 +82,12 @@ def library_cache(
     wanted = _statuses(status)
     paused = queues_without_workers(context.settings, context.catalog.names())
     cache = CacheRepository(session)
+    revisions = Revisions(context.catalog)
     found: list[VideoDiffOut] = []
     after, next_cursor = cursor, None
     while True:
         batch = cache.videos(None, after=after, limit=SCAN_BATCH)
-        for diff in cache_diff(session, context.catalog, batch, paused):
+        for diff in cache_diff(session, context.catalog, batch, paused, revisions):
             kept = diff.keeping(wanted)
             if kept is not None:
                 found.append(VideoDiffOut.model_validate(diff_document(kept)))
