@@ -11,6 +11,7 @@ PROFILE_ORDER_DEFAULT = ("high_quality", "balanced", "fast")
 MAX_BODY_BYTES_DEFAULT = 1024 * 1024
 FRAME_DECODES_DEFAULT = 2
 MAX_FRAME_PIXELS_DEFAULT = 4096 * 4096  # 4K (DCI and UHD) frames; 8K is refused
+HISTORY_RETENTION_DEFAULT = 1000
 
 N = TypeVar("N", int, float)
 
@@ -41,6 +42,8 @@ class Settings:
     max_body_bytes: int = MAX_BODY_BYTES_DEFAULT
     frame_decodes: int = FRAME_DECODES_DEFAULT  # concurrent frame decodes in the API
     max_frame_pixels: int = MAX_FRAME_PIXELS_DEFAULT
+    profiles_file: Path | None = None  # None: $home/profiles.toml
+    history_retention: int = HISTORY_RETENTION_DEFAULT
 
     @property
     def requires_token(self) -> bool:
@@ -54,6 +57,10 @@ class Settings:
     def models_path(self) -> Path:
         """Where model files assembled or converted by Eioku are kept."""
         return self.models_dir if self.models_dir is not None else self.home / "models"
+
+    @property
+    def profiles_path(self) -> Path:
+        return self.profiles_file if self.profiles_file is not None else self.home / "profiles.toml"
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -86,6 +93,12 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         max_body_bytes=_integer(env, "EIOKU_API_MAX_BODY_BYTES", MAX_BODY_BYTES_DEFAULT),
         frame_decodes=_integer(env, "EIOKU_API_FRAME_DECODES", FRAME_DECODES_DEFAULT),
         max_frame_pixels=_integer(env, "EIOKU_API_MAX_FRAME_PIXELS", MAX_FRAME_PIXELS_DEFAULT),
+        profiles_file=(
+            Path(env["EIOKU_PROFILES"]).expanduser().resolve()
+            if env.get("EIOKU_PROFILES")
+            else None
+        ),
+        history_retention=_integer(env, "EIOKU_HISTORY_RETENTION", HISTORY_RETENTION_DEFAULT),
     )
 
 

@@ -138,7 +138,7 @@ def test_a_run_records_its_whole_lifecycle(
             assert artifact.config_hash == run.config_hash
         history = session.scalars(select(AnalysisHistory)).all()
         assert [(h.action, h.status) for h in history] == [
-            (HistoryAction.AUTO_REGENERATE, "succeeded")
+            (HistoryAction.AUTO_REGENERATE, "success")
         ]
 
 
@@ -264,7 +264,7 @@ def test_force_makes_a_new_run_and_history_says_manual(
     execute_run(db, catalog, forced.run.run_id)
     with db.sessions() as session:
         actions = [
-            h.action for h in session.scalars(select(AnalysisHistory).order_by(AnalysisHistory.id))
+            h.action for h in session.scalars(select(AnalysisHistory).order_by(AnalysisHistory.at))
         ]
         assert actions == [HistoryAction.AUTO_REGENERATE, HistoryAction.MANUAL_REGENERATE]
         assert session.scalar(select(func.count()).select_from(Artifact)) == 8

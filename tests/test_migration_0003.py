@@ -24,14 +24,25 @@ def fresh(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     db.dispose()
 
 
+INSERT_VIDEO = text(
+    "INSERT INTO videos (video_id, content_hash, path, size_bytes, mtime_ns, "
+    "duration_ms, fps, width, height, frame_count, container, video_codec, created_at) "
+    "VALUES ('v', 'h', '/v.mp4', 1, 1, 1, 25, 2, 2, 1, 'mp4', 'h264', CURRENT_TIMESTAMP)"
+)
+
+
+def downgrade(db: Database, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
 def test_0003_adds_run_owners_and_drops_cache_hit_history(fresh: Database) -> None:
     upgrade(fresh.engine, "0002")
     with fresh.engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO videos (video_id, content_hash, path, size_bytes, mtime_ns, "
-            "duration_ms, fps, width, height, frame_count, container, video_codec, created_at) "
-            "VALUES ('v', 'h', '/v.mp4', 1, 1, 1, 25, 2, 2, 1, 'mp4', 'h264', CURRENT_TIMESTAMP)"
-        ))  # fmt: skip
+        connection.execute(INSERT_VIDEO)
         for action in ("cached", "cached", "auto_regenerate"):
             connection.execute(
                 text(
@@ -41,7 +52,7 @@ def test_0003_adds_run_owners_and_drops_cache_hit_history(fresh: Database) -> No
                 {"action": action},
             )
 
-    upgrade(fresh.engine)
+    upgrade(fresh.engine, "0003")
 
     assert current_revision(fresh.engine) == "0003"
     columns = {column["name"] for column in inspect(fresh.engine).get_columns("runs")}
@@ -50,11 +61,7 @@ def test_0003_adds_run_owners_and_drops_cache_hit_history(fresh: Database) -> No
         actions = connection.scalars(text("SELECT action FROM analysis_history")).all()
     assert actions == ["auto_regenerate"]
 
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    with fresh.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0002")
+    downgrade(fresh, "0002")
     assert current_revision(fresh.engine) == "0002"
     columns = {column["name"] for column in inspect(fresh.engine).get_columns("runs")}
     assert not {"owner_host", "owner_pid", "owner_start"} & columns

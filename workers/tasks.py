@@ -40,7 +40,7 @@ def _database(settings: Settings) -> Database:
 
 @cache
 def _catalog(settings: Settings) -> AnalyzerCatalog:
-    return AnalyzerCatalog(settings.analyzer_plugins)
+    return AnalyzerCatalog.from_settings(settings)
 
 
 _pool_size: dict[str, int] = {}

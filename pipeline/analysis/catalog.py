@@ -2,11 +2,16 @@
 analyzer's module only when it is asked for by name, plus plugins named as
 ``module:Class`` (setting EIOKU_ANALYZER_PLUGINS), which are imported at once."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from importlib import import_module
 from importlib.metadata import entry_points
+from typing import Any
+
+from pydantic import BaseModel
 
 from pipeline.analysis.contract import Analyzer
+from pipeline.analysis.profiles import ProfileBook, ProfilesFile
+from pipeline.settings import Settings
 
 ENTRY_POINT_GROUP = "eioku.analyzers"
 
@@ -18,11 +23,32 @@ class UnknownAnalyzerError(LookupError):
 
 
 class AnalyzerCatalog:
-    def __init__(self, plugins: Sequence[str] = ()) -> None:
+    def __init__(
+        self, plugins: Sequence[str] = (), profiles: ProfileBook | ProfilesFile | None = None
+    ) -> None:
         self._entry_points = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
         self._loaded: dict[str, Analyzer] = {}
+        self._profiles = profiles or ProfileBook()
         for plugin in plugins:
             self.register(_instantiate(plugin))
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "AnalyzerCatalog":
+        """The configured plugins and profiles file, read again whenever it changes
+        (ProfilesFileError when it cannot be used now)."""
+        return cls(settings.analyzer_plugins, ProfilesFile(settings.profiles_path))
+
+    @property
+    def profiles(self) -> ProfileBook:
+        if isinstance(self._profiles, ProfilesFile):
+            return self._profiles.current()
+        return self._profiles
+
+    def effective_config(self, name: str, profile: str, overrides: Mapping[str, Any]) -> BaseModel:
+        """The analyzer's config for ``profile``: the profiles file's settings over the
+        analyzer's own profile, the request's overrides over both."""
+        base, settings = self.profiles.resolve(name, profile)
+        return self.get(name).effective_config(base, {**settings, **overrides})
 
     def names(self) -> list[str]:
         return sorted(set(self._entry_points) | set(self._loaded))

@@ -14,6 +14,7 @@ from pipeline.api.errors import ERROR_RESPONSES, install_error_handlers
 from pipeline.api.metrics import LatencyMiddleware, build_registry
 from pipeline.api.routers import (
     artifacts,
+    cache,
     frames,
     media,
     navigation,
@@ -39,6 +40,7 @@ API_ROUTERS = (
     media.router,
     offsets.router,
     selections.router,
+    cache.router,
 )
 
 
@@ -49,7 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
     context = ApiContext(
         settings,
         Database.from_url(settings.database_url),
-        AnalyzerCatalog(settings.analyzer_plugins),
+        AnalyzerCatalog.from_settings(settings),
     )
     try:
         context.check_schema()

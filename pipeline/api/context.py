@@ -5,6 +5,7 @@ import threading
 from dataclasses import dataclass, field
 
 from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.api.cache_metrics import CacheCounters
 from pipeline.api.frame_limits import FrameDecodeSlots
 from pipeline.coordinator.dispatch import Dispatcher
 from pipeline.db.engine import Database
@@ -18,6 +19,7 @@ class ApiContext:
     db: Database
     catalog: AnalyzerCatalog
     frame_slots: FrameDecodeSlots = field(init=False)
+    counters: CacheCounters = field(default_factory=CacheCounters)
     _dispatcher: Dispatcher | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _schema_checked: bool = False

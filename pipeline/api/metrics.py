@@ -83,6 +83,7 @@ def build_registry(context: ApiContext) -> tuple[CollectorRegistry, Histogram]:
     registry = CollectorRegistry(auto_describe=True)
     registry.register(RunStatusCollector(context))
     registry.register(QueueDepthCollector(context))
+    context.counters.register(registry)
     latency = Histogram(
         "eioku_api_request_duration_seconds",
         "HTTP API request latency by route template.",

@@ -2,6 +2,8 @@
 the runs, then send them to the broker or run them in this process after the response."""
 
 import logging
+from collections.abc import Callable
+from typing import Literal
 
 from fastapi import BackgroundTasks
 
@@ -11,11 +13,14 @@ from pipeline.api.errors import invalid
 from pipeline.api.models import PlannedRunOut, SubmitRequest, SubmitResponse
 from pipeline.api.roots import allowed_path
 from pipeline.coordinator.delivery import carry_out, planned_outcome, send_to_workers
-from pipeline.coordinator.execution import execute_run
+from pipeline.coordinator.execution import RunOutcome, execute_run
+from pipeline.coordinator.planner import PlannedRun
 from pipeline.coordinator.submission import (
     AnalysisRequest,
     InvalidRequestError,
     Outcome,
+    RequestedBy,
+    RunReport,
     check_request,
     plan_file,
 )
@@ -23,6 +28,7 @@ from pipeline.coordinator.timing import Timing
 from pipeline.db.engine import Database
 
 log = logging.getLogger(__name__)
+Execution = Literal["broker", "in_process"]
 
 
 def analysis_request(
@@ -34,6 +40,7 @@ def analysis_request(
         overrides=body.overrides,
         force=body.force,
         resume=body.resume,
+        requested_by=RequestedBy.API,
     )
     try:
         check_request(catalog, request)
@@ -50,17 +57,12 @@ def submit(context: ApiContext, body: SubmitRequest, background: BackgroundTasks
     report = planned.report
     if report.error_code is not None or report.video_id is None:
         raise invalid("path", report.error_message or "not a usable video", report.error_code or "")
-    broker = context.settings.broker_url is not None
-    deliver = send_to_workers(context.dispatcher()) if broker else planned_outcome
-    runs = carry_out(planned.planned, deliver)
-    to_run = [plan.run.run_id for plan in planned.planned if plan.needs_execution]
-    if not broker and to_run:
-        background.add_task(execute_in_process, context.db, context.catalog, to_run, timing)
+    execution, runs = deliver(context, planned.planned, background, timing)
     return SubmitResponse(
         video_id=report.video_id,
         path=path,
         duration_ms=report.duration_ms or 0,
-        execution="broker" if broker else "in_process",
+        execution=execution,
         runs=[
             PlannedRunOut(
                 run_id=plan.run.run_id,
@@ -75,14 +77,42 @@ def submit(context: ApiContext, body: SubmitRequest, background: BackgroundTasks
     )
 
 
+def deliver(
+    context: ApiContext,
+    planned: list[PlannedRun],
+    background: BackgroundTasks,
+    timing: Timing,
+    on_finished: Callable[[RunOutcome], None] | None = None,
+) -> tuple[Execution, list[RunReport]]:
+    """Send the runs to the broker, or execute them in this process after the response
+    (``on_finished`` sees each outcome there)."""
+    broker = context.settings.broker_url is not None
+    reports = carry_out(
+        planned, send_to_workers(context.dispatcher()) if broker else planned_outcome
+    )
+    to_run = [plan.run.run_id for plan in planned if plan.needs_execution]
+    if not broker and to_run:
+        background.add_task(
+            execute_in_process, context.db, context.catalog, to_run, timing, on_finished
+        )
+    return ("broker" if broker else "in_process"), reports
+
+
 def execute_in_process(
-    db: Database, catalog: AnalyzerCatalog, run_ids: list[str], timing: Timing
+    db: Database,
+    catalog: AnalyzerCatalog,
+    run_ids: list[str],
+    timing: Timing,
+    on_finished: Callable[[RunOutcome], None] | None = None,
 ) -> None:
     """Runs after the response was sent; a failure is recorded on the run by execute_run,
     a run another request already executes is left to it, anything else is logged (there
     is no client left to tell)."""
     for run_id in run_ids:
         try:
-            execute_run(db, catalog, run_id, timing=timing)
+            outcome = execute_run(db, catalog, run_id, timing=timing)
         except Exception:
             log.exception("in-process execution of run %s failed", run_id)
+            continue
+        if on_finished is not None:
+            on_finished(outcome)

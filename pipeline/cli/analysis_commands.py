@@ -52,7 +52,7 @@ def analyze(
 ) -> None:
     """Analyze video files in this process (embedded mode), reusing cached results."""
     settings = load_settings()
-    catalog = AnalyzerCatalog(settings.analyzer_plugins)
+    catalog = AnalyzerCatalog.from_settings(settings)
     request = analysis_request(
         catalog, analyzers, profile, settings_overrides, force=force, resume=resume
     )
@@ -101,7 +101,7 @@ def submit(
     settings = load_settings()
     if not settings.broker_url:
         raise fail("EIOKU_BROKER_URL is not set: use `eioku analyze` to work in this process")
-    catalog = AnalyzerCatalog(settings.analyzer_plugins)
+    catalog = AnalyzerCatalog.from_settings(settings)
     request = analysis_request(
         catalog, analyzers, profile, settings_overrides, force=force, resume=resume
     )

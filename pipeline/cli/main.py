@@ -16,7 +16,8 @@ from typer.core import TyperCommand
 
 from pipeline.cli.guard import GuardedGroup
 
-# command name -> "module:attribute": a command function, or a typer.Typer of subcommands
+# command name -> "module:attribute": a command function, or a typer.Typer of subcommands;
+# in the order of the help (the commands, then the groups)
 COMMANDS = {
     "analyze": "pipeline.cli.analysis_commands:analyze",
     "submit": "pipeline.cli.analysis_commands:submit",
@@ -33,9 +34,14 @@ COMMANDS = {
     "cancel": "pipeline.cli.operator_commands:cancel",
     "reconcile": "pipeline.cli.operator_commands:reconcile",
     "serve": "pipeline.cli.serve_command:serve",
+    "regenerate": "pipeline.cli.cache_commands:regenerate",
+    "history": "pipeline.cli.cache_commands:history",
     "db": "pipeline.cli.operator_commands:db_app",
     "frames": "pipeline.cli.frames_commands:frames_app",
     "models": "pipeline.cli.models_commands:models_app",
+    "profiles": "pipeline.cli.profile_commands:profiles_app",
+    "intents": "pipeline.cli.profile_commands:intents_app",
+    "cache": "pipeline.cli.cache_commands:cache_app",
 }
 
 

@@ -28,7 +28,7 @@ models_app = typer.Typer(help="The models each analyzer uses.", no_args_is_help=
 
 
 def _selected(analyzers: str | None, profiles: str | None) -> list[tuple[ModelAnalyzer, str]]:
-    catalog = AnalyzerCatalog(load_settings().analyzer_plugins)
+    catalog = AnalyzerCatalog.from_settings(load_settings())
     names = split_names(analyzers) if analyzers else catalog.names()
     chosen = []
     for name in names:

@@ -10,18 +10,20 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.orm import Session
 
 from pipeline.cli import render
 from pipeline.cli.common import EXIT_FAILED, JsonFlag, fail, open_db, policy_manager, video_or_fail
 from pipeline.cli.options import parse_timestamp_ms
 from pipeline.cli.subtitles import Cue, to_srt, to_webvtt
-from pipeline.db.models import SelectionMode
-from pipeline.db.repositories import ArtifactRepository, SelectionPolicy
+from pipeline.coordinator.export_lock import exporting
+from pipeline.db.models import SelectionMode, Video
+from pipeline.db.repositories import ArtifactRepository, HistoryRepository, SelectionPolicy
 from pipeline.files import atomic_output
 from pipeline.query.find import MARK_END, MARK_START, TextMatch, find_text
 from pipeline.query.jump import JumpFilters, JumpTarget, jump
 from pipeline.query.kinds import Direction, JumpKind, QueryParameterError, TextSource
-from pipeline.settings import load_settings
+from pipeline.settings import Settings, load_settings
 from schemas.base import MAX_INT32, MAX_JSON_SAFE_INT
 from schemas.payloads import TranscriptSegment
 
@@ -41,6 +43,7 @@ ProfileOption = Annotated[
 ]
 
 END_OF_TIME_MS = MAX_JSON_SAFE_INT + 1  # beyond any artifact: `prev` without --from
+HISTORY_FILE = "analysis-history.json"  # written beside a JSON export
 
 
 def _position(value: str | None, direction: Direction) -> int:
@@ -220,41 +223,70 @@ def export(
         typer.Option("--format", "-f", help="vtt/srt: transcript subtitles; json: all artifacts."),
     ],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write here (atomically), not stdout.")
+        str | None,
+        typer.Option(
+            "--output", "-o", help="Write here (atomically), not stdout; json: a DIR/ too."
+        ),
     ] = None,
     profile: ProfileOption = None,
 ) -> None:
-    """Export the transcript as WebVTT/SRT subtitles, or every artifact as JSON."""
+    """Export the transcript as WebVTT/SRT subtitles, or every artifact as JSON (with
+    --output, also the video's analysis-history.json beside it)."""
     settings = load_settings()
     with open_db(settings).sessions() as session:
         found = video_or_fail(session, video)
-        repository = ArtifactRepository(session, policy_manager(settings, session))
-        if format_ is ExportFormat.JSON:
-            envelopes = repository.get_by_asset(found.video_id, profile=profile)
-            document = json.dumps(
-                {
-                    "video": render.video_dict(found),
-                    "artifacts": [envelope.model_dump(mode="json") for envelope in envelopes],
-                },
-                indent=2,
-                ensure_ascii=False,
-                default=_iso_datetime,
-            )
-            count, noun = len(envelopes), "artifacts"
-        else:
-            segments = repository.get_by_asset(
-                found.video_id, artifact_type=TranscriptSegment.ARTIFACT_TYPE, profile=profile
-            )
-            cues = [
-                Cue(item.span_start_ms, item.span_end_ms, item.payload["text"]) for item in segments
-            ]
-            document = to_webvtt(cues) if format_ is ExportFormat.VTT else to_srt(cues)
-            count, noun = len(cues), "transcript segments"
+        with exporting(settings.home, found.video_id):  # regeneration waits for it
+            _export(session, settings, found, format_, output, profile)
+
+
+def _export_target(output: str, format_: ExportFormat, video_id: str) -> Path:
+    """``DIR/`` (or an existing directory) holds a JSON export as ``<video id>.json``."""
+    path = Path(output)
+    if format_ is ExportFormat.JSON and (output.endswith("/") or path.is_dir()):
+        return path / f"{video_id}.json"
+    return path
+
+
+def _export(
+    session: Session,
+    settings: Settings,
+    found: Video,
+    format_: ExportFormat,
+    output: str | None,
+    profile: str | None,
+) -> None:
+    repository = ArtifactRepository(session, policy_manager(settings, session))
+    if format_ is ExportFormat.JSON:
+        envelopes = repository.get_by_asset(found.video_id, profile=profile)
+        document = _json_text(
+            {
+                "video": render.video_dict(found),
+                "artifacts": [envelope.model_dump(mode="json") for envelope in envelopes],
+            }
+        )
+        count, noun = len(envelopes), "artifacts"
+    else:
+        segments = repository.get_by_asset(
+            found.video_id, artifact_type=TranscriptSegment.ARTIFACT_TYPE, profile=profile
+        )
+        cues = [
+            Cue(item.span_start_ms, item.span_end_ms, item.payload["text"]) for item in segments
+        ]
+        document = to_webvtt(cues) if format_ is ExportFormat.VTT else to_srt(cues)
+        count, noun = len(cues), "transcript segments"
     if output is None:
         typer.echo(document, nl=False)
         return
-    _write_output(output, document)
-    render.err.print(f"wrote {count} {noun} to {render.shown(str(output))}")
+    target = _export_target(output, format_, found.video_id)
+    _write_output(target, document)
+    render.err.print(f"wrote {count} {noun} to {render.shown(str(target))}")
+    if format_ is ExportFormat.JSON:
+        summary = HistoryRepository(session).video_summary(found.video_id)
+        _write_output(target.parent / HISTORY_FILE, _json_text(summary))
+
+
+def _json_text(value: object) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=_iso_datetime)
 
 
 def _write_output(output: Path, document: str) -> None:

@@ -52,7 +52,7 @@ def worker(
 ) -> None:
     """Start a Celery worker for some analyzers (same as `celery -A workers.app worker -Q ...`)."""
     settings = _broker_settings()
-    catalog = AnalyzerCatalog(settings.analyzer_plugins)
+    catalog = AnalyzerCatalog.from_settings(settings)
     names = split_names(analyzers)
     unknown = [analyzer for analyzer in names if analyzer not in catalog.names()]
     if unknown:

@@ -116,11 +116,11 @@ def _user_frames(frames: str | None, frames_file: Path | None) -> list[int]:
 def _config(
     profile: str | None, overrides: list[str] | None, user_frames: list[int]
 ) -> SelectionConfig:
-    catalog = AnalyzerCatalog(load_settings().analyzer_plugins)
+    catalog = AnalyzerCatalog.from_settings(load_settings())
     request = analysis_request(catalog, "frames", profile, overrides, force=False, resume=False)
     settings = dict(request.overrides.get("frames", {}))
     if user_frames:
         settings["user_frames"] = [*settings.get("user_frames", []), *user_frames]
-    config = catalog.get("frames").effective_config(request.profile, settings)
+    config = catalog.effective_config("frames", request.profile, settings)
     assert isinstance(config, SelectionConfig)
     return config

@@ -26,6 +26,23 @@ def config_hash(config: Mapping[str, Any]) -> str:
     return sha256_hex(canonical_json(config))
 
 
+def profile_revision(
+    *, analyzer: str, engine_version: str, model: ModelIdentity, config: Mapping[str, Any]
+) -> str:
+    """What a profile x analyzer computes with, whatever the input: a result computed
+    under another revision is stale."""
+    return sha256_hex(
+        canonical_json(
+            {
+                "analyzer": analyzer,
+                "engine_version": engine_version,
+                "model": model.as_dict(),
+                "config": dict(config),
+            }
+        )
+    )
+
+
 def cache_key(
     *,
     input_hash: str,

@@ -6,7 +6,7 @@ result reported; if that process dies meanwhile, this one takes the run over."""
 import time
 
 from pipeline.analysis.catalog import AnalyzerCatalog
-from pipeline.coordinator.delivery import carry_out
+from pipeline.coordinator.delivery import Deliver, carry_out
 from pipeline.coordinator.execution import execute_run
 from pipeline.coordinator.planner import PlannedRun
 from pipeline.coordinator.progress import ProgressListener
@@ -29,12 +29,20 @@ def analyze_file(
     timing: Timing = DEFAULT_TIMING,
 ) -> FileReport:
     planned_file = plan_file(db, catalog, path, request, timing)
+    deliver = execute_here(db, catalog, listener, timing)
+    planned_file.report.runs = carry_out(planned_file.planned, deliver)
+    return planned_file.report
 
-    def execute_here(plan: PlannedRun) -> RunReport:
+
+def execute_here(
+    db: Database, catalog: AnalyzerCatalog, listener: ProgressListener | None, timing: Timing
+) -> Deliver:
+    """Deliver each planned run by executing it in this process (or awaiting its owner)."""
+
+    def execute(plan: PlannedRun) -> RunReport:
         return RunReport.of(execute_or_await(db, catalog, plan.run.run_id, listener, timing))
 
-    planned_file.report.runs = carry_out(planned_file.planned, execute_here)
-    return planned_file.report
+    return execute
 
 
 def execute_or_await(

@@ -41,7 +41,14 @@ from pipeline.coordinator.owner import ProcessOwner, is_abandoned
 from pipeline.coordinator.progress import ProgressListener, RunProgressReporter
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
-from pipeline.db.models import HistoryAction, Run, RunStatus, Video
+from pipeline.db.models import (
+    HistoryAction,
+    HistoryStatus,
+    RegenerationReason,
+    Run,
+    RunStatus,
+    Video,
+)
 from pipeline.db.repositories import (
     ArtifactBatchError,
     ArtifactRepository,
@@ -193,7 +200,7 @@ def _analyze(
             "input_changed", f"{video.path}: file changed since it was submitted; submit it again"
         )
     analyzer = catalog.get(run.analyzer)
-    config = analyzer.effective_config(run.profile, run.config)
+    config = catalog.effective_config(run.analyzer, run.profile, run.config)
     source = media_source(video)
     reporter = RunProgressReporter(
         db,
@@ -263,24 +270,35 @@ def _outcome(db: Database, run_id: str) -> RunOutcome:
         return RunOutcome.of(RunRepository(session).require(run_id))
 
 
-def _history_action(runs: RunRepository, run: Run) -> HistoryAction:
-    """A run whose result was already known (another succeeded run with the same cache
-    key) was forced by someone: a manual regeneration."""
+def _history_action(
+    runs: RunRepository, run: Run
+) -> tuple[HistoryAction, RegenerationReason | None]:
+    """A run `eioku regenerate` enqueued carries its reason; a run whose result was
+    already known (another succeeded run with the same cache key) was forced by someone:
+    both are manual regenerations."""
+    if run.reason is not None:
+        return HistoryAction.MANUAL_REGENERATE, RegenerationReason(run.reason)
     earlier = runs.latest_with_key(run.cache_key, [RunStatus.SUCCEEDED])
     if earlier is not None and earlier.run_id != run.run_id:
-        return HistoryAction.MANUAL_REGENERATE
-    return HistoryAction.AUTO_REGENERATE
+        return HistoryAction.MANUAL_REGENERATE, RegenerationReason.MANUAL
+    return HistoryAction.AUTO_REGENERATE, None
 
 
 def _record_history(
-    session: Session, run: Run, action: HistoryAction, began: float, detail: str
+    session: Session,
+    run: Run,
+    action: tuple[HistoryAction, RegenerationReason | None],
+    began: float,
+    detail: str,
 ) -> None:
+    succeeded = run.status in (RunStatus.SUCCEEDED, RunStatus.SKIPPED)
     HistoryRepository(session).record(
         video_id=run.video_id,
-        analyzer=run.analyzer,
+        descriptors=[run.analyzer],
         profile=run.profile,
-        action=action,
-        status=run.status,
+        action=action[0],
+        reason=action[1],
+        status=HistoryStatus.SUCCESS if succeeded else HistoryStatus.FAILURE,
         run_id=run.run_id,
         duration_ms=round((time.monotonic() - began) * 1000),
         detail=detail,

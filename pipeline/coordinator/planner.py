@@ -11,10 +11,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pipeline.analysis.catalog import AnalyzerCatalog
-from pipeline.coordinator.cache_key import cache_key, config_hash
+from pipeline.coordinator.cache_key import cache_key, config_hash, profile_revision
 from pipeline.coordinator.owner import is_abandoned
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
-from pipeline.db.models import ACTIVE_RUN_STATUSES, Run, RunStatus, Video
+from pipeline.db.models import (
+    ACTIVE_RUN_STATUSES,
+    RegenerationReason,
+    Run,
+    RunStatus,
+    Video,
+)
 from pipeline.db.repositories import RunRepository, StaleRunStateError
 
 RESUMABLE_STATUSES = (RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.SKIPPED)
@@ -49,6 +55,7 @@ class RunSpec:
     config: dict[str, Any]
     config_hash: str
     cache_key: str
+    revision: str
 
 
 def run_spec(
@@ -59,7 +66,7 @@ def run_spec(
     overrides: Mapping[str, Any],
 ) -> RunSpec:
     analyzer = catalog.get(analyzer_name)
-    effective = analyzer.effective_config(profile, overrides)
+    effective = catalog.effective_config(analyzer_name, profile, overrides)
     config = effective.model_dump(mode="json")
     model = analyzer.model_identity(effective)
     return RunSpec(
@@ -72,6 +79,12 @@ def run_spec(
         config_hash=config_hash(config),
         cache_key=cache_key(
             input_hash=video.content_hash,
+            analyzer=analyzer.name,
+            engine_version=analyzer.engine_version,
+            model=model,
+            config=config,
+        ),
+        revision=profile_revision(
             analyzer=analyzer.name,
             engine_version=analyzer.engine_version,
             model=model,
@@ -93,7 +106,7 @@ def plan_runs(
     timing: Timing = DEFAULT_TIMING,
 ) -> list[PlannedRun]:
     return [
-        _plan_one(
+        plan_spec(
             session,
             video,
             run_spec(catalog, video, name, profile, overrides.get(name, {})),
@@ -105,16 +118,18 @@ def plan_runs(
     ]
 
 
-def _plan_one(
+def plan_spec(
     session: Session,
     video: Video,
     spec: RunSpec,
     *,
-    force: bool,
-    resume: bool,
-    stale_after_s: float,
+    force: bool = False,
+    resume: bool = False,
+    stale_after_s: float = DEFAULT_TIMING.stale_after_s,
+    reason: RegenerationReason | None = None,
 ) -> PlannedRun:
-    """Cache hits are not recorded anywhere: they would add a row per look-up forever."""
+    """Cache hits are not recorded anywhere: they would add a row per look-up forever.
+    ``reason`` marks a new run as a regeneration (`eioku regenerate`)."""
     runs = RunRepository(session)
     if not force:
         done = runs.latest_with_key(spec.cache_key, [RunStatus.SUCCEEDED])
@@ -129,7 +144,7 @@ def _plan_one(
         unfinished = runs.latest_with_key(spec.cache_key, RESUMABLE_STATUSES)
         if unfinished is not None:
             return _requeue(runs, unfinished)
-    return _create_run(session, runs, video, spec)
+    return _create_run(session, runs, video, spec, reason)
 
 
 def _requeue(runs: RunRepository, run: Run) -> PlannedRun:
@@ -145,7 +160,13 @@ def _joined(active: Run) -> PlannedRun:
     return PlannedRun(active, action)
 
 
-def _create_run(session: Session, runs: RunRepository, video: Video, spec: RunSpec) -> PlannedRun:
+def _create_run(
+    session: Session,
+    runs: RunRepository,
+    video: Video,
+    spec: RunSpec,
+    reason: RegenerationReason | None,
+) -> PlannedRun:
     """Insert a queued run; the partial unique index on active cache keys makes a
     concurrent planner lose cleanly, and then we adopt the winner's run."""
     try:
@@ -160,6 +181,8 @@ def _create_run(session: Session, runs: RunRepository, video: Video, spec: RunSp
                 config=spec.config,
                 config_hash=spec.config_hash,
                 cache_key=spec.cache_key,
+                revision=spec.revision,
+                reason=reason,
             )
     except IntegrityError:
         winner = runs.latest_with_key(spec.cache_key, ACTIVE_RUN_STATUSES)

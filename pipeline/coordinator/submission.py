@@ -16,6 +16,7 @@ from pipeline.coordinator.registration import register_video
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
 from pipeline.db.models import Run
+from pipeline.db.repositories.intents import IntentRepository
 from pipeline.media.errors import MediaError
 
 
@@ -49,6 +50,14 @@ GOOD_OUTCOMES = frozenset(
 )
 
 
+class RequestedBy(StrEnum):
+    """Who recorded an intent."""
+
+    CLI = "cli"
+    API = "api"
+    WATCH = "watch"
+
+
 @dataclass(frozen=True)
 class AnalysisRequest:
     analyzers: Sequence[str]
@@ -56,6 +65,7 @@ class AnalysisRequest:
     overrides: Mapping[str, Mapping[str, Any]]
     force: bool = False
     resume: bool = False
+    requested_by: RequestedBy = RequestedBy.CLI
 
 
 def non_finite_key(value: Any, prefix: str = "") -> str | None:
@@ -93,8 +103,8 @@ def check_request(catalog: AnalyzerCatalog, request: AnalysisRequest) -> None:
         )
     for name in request.analyzers:
         try:
-            config = catalog.get(name).effective_config(
-                request.profile, request.overrides.get(name, {})
+            config = catalog.effective_config(
+                name, request.profile, request.overrides.get(name, {})
             )
         except UnknownAnalyzerError as exc:
             raise InvalidRequestError("analyzers", str(exc)) from None
@@ -171,12 +181,16 @@ def plan_file(
     request: AnalysisRequest,
     timing: Timing = DEFAULT_TIMING,
 ) -> PlannedFile:
-    """Register the file and plan its runs in one transaction; a file that is not a usable
+    """Register the file, add the request to its intent (memoized: an unchanged intent
+    writes nothing) and plan its runs in one transaction; a file that is not a usable
     video gets its error in the report and nothing is written."""
     report = FileReport(path=path)
     try:
         with db.transaction() as session:
             video = register_video(session, path).video
+            IntentRepository(session).add(
+                video.video_id, request.profile, request.analyzers, request.requested_by
+            )
             planned = plan_runs(
                 session,
                 catalog,

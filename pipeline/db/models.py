@@ -54,6 +54,17 @@ class HistoryAction(StrEnum):
     DISMISSED = "dismissed"
 
 
+class HistoryStatus(StrEnum):
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+class RegenerationReason(StrEnum):
+    MISSING = "missing"
+    STALE = "stale"
+    MANUAL = "manual"
+
+
 class Video(Base):
     """One distinct content. Identity is the content hash, not the path."""
 
@@ -93,6 +104,7 @@ class Run(Base):
     __table_args__ = (
         Index("ix_runs_video_type_status", "video_id", "artifact_type", "status"),
         Index("ix_runs_cache_key", "cache_key"),
+        Index("ix_runs_video_analyzer_profile", "video_id", "analyzer", "profile"),
         Index(
             "uq_runs_active_cache_key",
             "cache_key",
@@ -127,6 +139,9 @@ class Run(Base):
     queued_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    revision: Mapped[str | None] = mapped_column(String(64))  # the profile revision
+    reason: Mapped[str | None] = mapped_column(String(16))  # why it was regenerated
+    dismissed_at: Mapped[datetime | None]
 
 
 class Artifact(Base):
@@ -177,17 +192,38 @@ class ArtifactSelection(Base):
 
 class AnalysisHistory(Base):
     __tablename__ = "analysis_history"
+    __table_args__ = (
+        Index("ix_analysis_history_at", "at", "id"),
+        Index("ix_analysis_history_video_at", "video_id", "at"),
+    )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
     video_id: Mapped[str] = mapped_column(ForeignKey("videos.video_id", ondelete="CASCADE"))
-    analyzer: Mapped[str] = mapped_column(String(64))
-    profile: Mapped[str] = mapped_column(String(32))
     action: Mapped[str] = mapped_column(String(32))
+    descriptors: Mapped[list[str]] = mapped_column(JSONDocument)
+    profile: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
-    run_id: Mapped[str | None] = mapped_column(String(32))
     duration_ms: Mapped[int | None] = mapped_column(BigInteger)
+    run_id: Mapped[str | None] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class Intent(Base):
+    """What someone wants materialised for a video under a profile; ``intent_hash``
+    memoizes it (hash of video, profile and sorted descriptors)."""
+
+    __tablename__ = "intents"
+
+    video_id: Mapped[str] = mapped_column(
+        ForeignKey("videos.video_id", ondelete="CASCADE"), primary_key=True
+    )
+    profile: Mapped[str] = mapped_column(String(32), primary_key=True)
+    descriptors: Mapped[list[str]] = mapped_column(JSONDocument)
+    intent_hash: Mapped[str] = mapped_column(String(64))
+    requested_by: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ArtifactEmbedding(Base):

@@ -3,7 +3,7 @@ frames, optionally with an audio track and container metadata. Used by the tests
 benchmarks and the demo sample, so their ground truth is exact."""
 
 import colorsys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -43,25 +43,10 @@ def write_video(
     """Write an H.264 MP4 (and AAC audio copied from ``audio`` when given). ``faststart``
     puts the index before the media data, so a truncated copy still opens."""
     width, height = size
-    options = {"movflags": "faststart"} if faststart else {}
-    with av.open(str(path), mode="w", options=options) as output:
-        if title is not None:
-            output.metadata["title"] = title
-        stream = output.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "ultrafast", "tune": "stillimage", "crf": "23"}
-        audio_stream = _add_audio_stream(output, audio) if audio is not None else None
-        for shot in shots:
-            for index in range(shot.frames):
-                frame = av.VideoFrame.from_ndarray(
-                    shot_frame(shot, index, width, height), format="rgb24"
-                )
-                output.mux(stream.encode(frame))
-        output.mux(stream.encode(None))
-        if audio is not None and audio_stream is not None:
-            duration_s = sum(shot.frames for shot in shots) / fps
-            _mux_audio(output, audio_stream, audio, duration_s)
-    return path
+    frames = (
+        shot_frame(shot, index, width, height) for shot in shots for index in range(shot.frames)
+    )
+    return _write_h264(path, frames, size, fps, audio=audio, title=title, faststart=faststart)
 
 
 def write_stills_video(
@@ -76,22 +61,39 @@ def write_stills_video(
     audio copied from ``audio`` when given). Every image must have the same even width
     and height."""
     height, width = stills[0][0].shape[:2]
-    with av.open(str(path), mode="w") as output:
+    for image, _ in stills:
+        if image.shape != (height, width, 3):
+            raise ValueError(f"image of shape {image.shape}, expected {(height, width, 3)}")
+    frames = (image for image, count in stills for _ in range(count))
+    return _write_h264(path, frames, (width, height), fps, audio=audio, title=title)
+
+
+def _write_h264(
+    path: Path,
+    frames: Iterable[np.ndarray],
+    size: tuple[int, int],
+    fps: int,
+    *,
+    audio: Path | None,
+    title: str | None,
+    faststart: bool = False,
+) -> Path:
+    options = {"movflags": "faststart"} if faststart else {}
+    with av.open(str(path), mode="w", options=options) as output:
         if title is not None:
             output.metadata["title"] = title
         stream = output.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
         stream.options = {"preset": "ultrafast", "tune": "stillimage", "crf": "23"}
         audio_stream = _add_audio_stream(output, audio) if audio is not None else None
-        for image, frames in stills:
-            if image.shape != (height, width, 3):
-                raise ValueError(f"image of shape {image.shape}, expected {(height, width, 3)}")
-            for _ in range(frames):
-                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
-                output.mux(stream.encode(frame))
+        written = 0
+        for image in frames:
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+            output.mux(stream.encode(frame))
+            written += 1
         output.mux(stream.encode(None))
         if audio is not None and audio_stream is not None:
-            _mux_audio(output, audio_stream, audio, sum(frames for _, frames in stills) / fps)
+            _mux_audio(output, audio_stream, audio, written / fps)
     return path
 
 

@@ -88,9 +88,14 @@ class RunRepository:
         return run
 
     def latest_with_key(self, cache_key: str, statuses: Sequence[RunStatus]) -> Run | None:
+        """A dismissed run does not count: its artifacts may be pruned."""
         query = (
             select(Run)
-            .where(Run.cache_key == cache_key, Run.status.in_(list(statuses)))
+            .where(
+                Run.cache_key == cache_key,
+                Run.status.in_(list(statuses)),
+                Run.dismissed_at.is_(None),
+            )
             .order_by(Run.finished_at.desc().nulls_last(), Run.queued_at.desc())
             .limit(1)
         )

@@ -65,7 +65,7 @@ export async function showCacheBanner() {
       } }, "Regenerate All"),
       h("a", { href: "/diagnostics", class: "button" }, "Open Diagnostics"),
       h("a", { href: "/diagnostics#learn-more", class: "button" }, "Learn More"),
-      pausedLine(diffs),
+      pausedLine(diffs) ?? "",
     );
   }
   function poll() {

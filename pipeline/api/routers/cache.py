@@ -1,0 +1,197 @@
+"""The cache diff of one video or of the library, regeneration of what it names,
+dismissal of extraneous entries, and a video's analysis history."""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Query
+
+from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.api.cache_metrics import CacheCounters
+from pipeline.api.cache_models import (
+    CacheDiffList,
+    DismissRequest,
+    DismissResponse,
+    HistoryEntryOut,
+    HistoryList,
+    RegeneratedRunOut,
+    RegenerateRequest,
+    RegenerateResponse,
+    VideoDiffOut,
+)
+from pipeline.api.dependencies import DbSession, PathVideo, ReadyContext, find_video
+from pipeline.api.errors import ApiError, invalid
+from pipeline.api.routers import API_PREFIX
+from pipeline.api.submission import deliver
+from pipeline.coordinator.cache_diff import DescriptorStatus, Revisions, cache_diff, diff_document
+from pipeline.coordinator.consumers import queues_without_workers
+from pipeline.coordinator.dismissal import NotExtraneousError, dismiss_extraneous
+from pipeline.coordinator.execution import RunOutcome
+from pipeline.coordinator.regeneration import (
+    RegenerationBlockedError,
+    TargetFilter,
+    plan_regeneration,
+    replace_blocked_intents,
+    select_targets,
+)
+from pipeline.coordinator.submission import RequestedBy
+from pipeline.coordinator.timing import Timing
+from pipeline.db.models import RunStatus
+from pipeline.db.repositories import HistoryRepository
+from pipeline.db.repositories.cache import CacheRepository
+
+router = APIRouter(prefix=API_PREFIX, tags=["cache"])
+
+MAX_VIDEOS = 1000
+SCAN_BATCH = 500
+MAX_HISTORY = 1000
+
+
+def _statuses(status: str | None) -> set[DescriptorStatus]:
+    if not status:
+        return set(DescriptorStatus)
+    try:
+        return {DescriptorStatus(name.strip()) for name in status.split(",") if name.strip()}
+    except ValueError:
+        known = "|".join(item.value for item in DescriptorStatus)
+        raise invalid("status", f"status must be a comma-separated list of {known}") from None
+
+
+@router.get("/videos/{video_id}/cache", response_model=VideoDiffOut)
+def video_cache(video: PathVideo, session: DbSession, context: ReadyContext) -> VideoDiffOut:
+    """The video's cache diff per profile: current, missing, stale, extraneous."""
+    paused = queues_without_workers(context.settings, context.catalog.names())
+    [diff] = cache_diff(
+        session, context.catalog, CacheRepository(session).videos([video.video_id]), paused
+    )
+    context.counters.diagnostics_opened.inc()
+    return VideoDiffOut.model_validate(diff_document(diff))
+
+
+@router.get("/cache", response_model=CacheDiffList)
+def library_cache(
+    session: DbSession,
+    context: ReadyContext,
+    status: Annotated[
+        str | None, Query(description="comma-separated: current, missing, stale, extraneous")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_VIDEOS, description="videos per page")] = 100,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> CacheDiffList:
+    """The diffs of the videos having a descriptor in one of the statuses, by video id."""
+    wanted = _statuses(status)
+    paused = queues_without_workers(context.settings, context.catalog.names())
+    cache = CacheRepository(session)
+    revisions = Revisions(context.catalog)
+    found: list[VideoDiffOut] = []
+    after, next_cursor = cursor, None
+    while True:
+        batch = cache.videos(None, after=after, limit=SCAN_BATCH)
+        for diff in cache_diff(session, context.catalog, batch, paused, revisions):
+            kept = diff.keeping(wanted)
+            if kept is not None:
+                found.append(VideoDiffOut.model_validate(diff_document(kept)))
+            if len(found) == limit:
+                next_cursor = diff.video_id
+                break
+        if next_cursor is not None or len(batch) < SCAN_BATCH:
+            break
+        after = batch[-1].video_id
+    context.counters.diagnostics_opened.inc()
+    return CacheDiffList(videos=found, paused_queues=paused, next_cursor=next_cursor)
+
+
+@router.post("/videos/{video_id}/regenerate", response_model=RegenerateResponse, status_code=202)
+def regenerate(
+    video_id: str,
+    body: RegenerateRequest,
+    context: ReadyContext,
+    background: BackgroundTasks,
+) -> RegenerateResponse:
+    """Enqueue exactly the runs the video's cache diff names, each with its reason."""
+    catalog, db = context.catalog, context.db
+    _check_names(catalog, body)
+    with db.transaction() as session:
+        video_id = find_video(session, video_id).video_id
+        if body.profile is not None:
+            replace_blocked_intents(session, catalog, [video_id], body.profile, RequestedBy.API)
+    wanted = TargetFilter(
+        [DescriptorStatus(name) for name in body.only],
+        set(body.descriptors) if body.descriptors is not None else None,
+        body.profile,
+        body.force,
+    )
+    with db.sessions() as session:
+        diffs = cache_diff(session, catalog, CacheRepository(session).videos([video_id]))
+    try:
+        targets = select_targets(diffs, wanted)
+    except RegenerationBlockedError as exc:
+        raise ApiError(409, "intent_blocked", str(exc), "profile") from None
+    timing = Timing.from_settings(context.settings)
+    planned = plan_regeneration(
+        db, catalog, targets, home=context.settings.home, on_deferred=lambda _: None, timing=timing
+    )
+    execution, runs = deliver(
+        context, planned, background, timing, _count_failure(context.counters)
+    )
+    context.counters.regeneration_triggered.inc(sum(plan.needs_execution for plan in planned))
+    paused = queues_without_workers(context.settings, {target.descriptor for target in targets})
+    return RegenerateResponse(
+        video_id=video_id,
+        execution=execution,
+        runs=[
+            RegeneratedRunOut(
+                run_id=plan.run.run_id,
+                descriptor=plan.run.analyzer,
+                profile=plan.run.profile,
+                reason=plan.run.reason,
+                outcome=report.outcome.value,
+            )
+            for plan, report in zip(planned, runs, strict=True)
+        ],
+        paused_queues=paused,
+    )
+
+
+def _check_names(catalog: AnalyzerCatalog, body: RegenerateRequest) -> None:
+    if body.profile is not None and body.profile not in catalog.profiles.names():
+        known = ", ".join(catalog.profiles.names())
+        raise invalid("profile", f"unknown profile {body.profile!r} (known: {known})")
+    unknown = sorted(set(body.descriptors or ()) - set(catalog.names()))
+    if unknown:
+        raise invalid("descriptors", f"unknown descriptor(s): {', '.join(unknown)}")
+
+
+def _count_failure(counters: CacheCounters) -> Callable[[RunOutcome], None]:
+    def count(outcome: RunOutcome) -> None:
+        if outcome.status is RunStatus.FAILED:
+            counters.regeneration_failed.inc()
+
+    return count
+
+
+@router.post("/videos/{video_id}/cache/dismiss", response_model=DismissResponse)
+def dismiss(video_id: str, body: DismissRequest, context: ReadyContext) -> DismissResponse:
+    """Dismiss an extraneous entry: it leaves the diff and the history records it."""
+    with context.db.transaction() as session:
+        video_id = find_video(session, video_id).video_id
+        try:
+            count = dismiss_extraneous(
+                session, context.catalog, video_id, body.descriptor, body.profile
+            )
+        except NotExtraneousError as exc:
+            raise ApiError(409, "not_extraneous", str(exc), "descriptor") from None
+    return DismissResponse(
+        video_id=video_id, descriptor=body.descriptor, profile=body.profile, dismissed_runs=count
+    )
+
+
+@router.get("/videos/{video_id}/history", response_model=HistoryList)
+def history(
+    video: PathVideo,
+    session: DbSession,
+    limit: Annotated[int, Query(ge=1, le=MAX_HISTORY)] = 100,
+) -> HistoryList:
+    """The video's analysis history, newest first."""
+    entries = HistoryRepository(session).entries(video.video_id, limit)
+    return HistoryList(history=[HistoryEntryOut.model_validate(entry) for entry in entries])
