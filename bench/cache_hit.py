@@ -6,7 +6,8 @@ Generates a video with cuts, then times, in one run of this script:
   1. the whole `eioku analyze` command (fresh interpreter), first run and re-run, and
      `eioku --help`, each as /usr/bin/time would (wall, user + system CPU, peak memory);
   2. the in-process `analyze_file` call, first run (forced) and re-run;
-  3. the import profile of the CLI (`python -X importtime`): the 10 packages costing most.
+  3. the import profile of the cached `eioku analyze` (`python -X importtime`): the 10
+     packages costing most.
 The re-run must find every run `cached`; the script fails loudly if it does not.
 Default database: a fresh embedded SQLite file in a temporary EIOKU_HOME.
 """
@@ -15,7 +16,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -33,6 +33,7 @@ from tests.media.synthetic import alternating_shots, write_video
 SHOT_SECONDS = 4
 FPS = 25
 GOAL_S = 0.35
+TIME = "/usr/bin/time"  # GNU time
 _IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)")
 
 
@@ -48,20 +49,19 @@ class ProcessCost:
 
 
 def timed_process(args: list[str], env: dict[str, str]) -> ProcessCost:
-    """One command in a fresh interpreter, measured like /usr/bin/time."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """One command in a fresh interpreter under /usr/bin/time (CPU and peak memory of that
+    process alone); wall time measured here."""
     began = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli.main", *args],
+        [TIME, "-f", "%U %S %M", sys.executable, "-m", "pipeline.cli.main", *args],
         env=env,
         capture_output=True,
         text=True,
         check=True,
     )
     wall = time.perf_counter() - began
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return ProcessCost(wall, cpu, after.ru_maxrss / 1024, done.stdout)
+    user, system, peak_kb = done.stderr.strip().splitlines()[-1].split()
+    return ProcessCost(wall, float(user) + float(system), int(peak_kb) / 1024, done.stdout)
 
 
 def timed_command(args: list[str], env: dict[str, str]) -> tuple[ProcessCost, list[str]]:
@@ -70,10 +70,11 @@ def timed_command(args: list[str], env: dict[str, str]) -> tuple[ProcessCost, li
     return cost, outcomes
 
 
-def import_profile(env: dict[str, str], top: int = 10) -> list[tuple[str, float]]:
-    """Seconds of import time (own time of every module) per top-level package."""
+def import_profile(args: list[str], env: dict[str, str], top: int = 10) -> list[tuple[str, float]]:
+    """Seconds of import time (own time of every module) per top-level package, over the
+    whole command."""
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", "import pipeline.cli.main"],
+        [sys.executable, "-X", "importtime", "-m", "pipeline.cli.main", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -113,7 +114,7 @@ def main() -> None:
             [cli_again, *(timed_command(["analyze", str(video)], env)[0] for _ in range(2))],
             key=_wall,
         )
-        imports = import_profile(env)
+        imports = import_profile(["analyze", str(video), "--json"], env)
 
         os.environ.update(env)
         db = open_database(load_settings())
@@ -139,7 +140,7 @@ def main() -> None:
     print(f"{'command':<34}{'wall':>10}{'cpu':>10}{'peak':>11}")
     print(help_cost.row("eioku --help"))
     print(cached_cost.row("eioku analyze (cached)"))
-    print("\nimport profile of `import pipeline.cli.main`, top 10 packages (own time):")
+    print("\nimport profile of the cached `eioku analyze`, top 10 packages (own time):")
     for package, seconds in imports:
         print(f"  {package:<24}{seconds:>8.3f}s")
 
