@@ -28,8 +28,8 @@ def test_a_share_of_the_cores_unless_set(monkeypatch: pytest.MonkeyPatch) -> Non
 
 @pytest.mark.postgres
 @pytest.mark.parametrize(
-    ("concurrency", "threads_setting", "expected"),
-    [(2, None, max(1, len(os.sched_getaffinity(0)) // 2)), (1, "3", 3)],
+    ("concurrency", "threads_setting", "expected", "via_eioku_cli"),
+    [(2, None, max(1, len(os.sched_getaffinity(0)) // 2), False), (1, "3", 3, True)],
 )
 def test_each_worker_process_applies_its_budget(
     postgresql_database: Database,
@@ -37,6 +37,7 @@ def test_each_worker_process_applies_its_budget(
     concurrency: int,
     threads_setting: str | None,
     expected: int,
+    via_eioku_cli: bool,
 ) -> None:
     broker = RedisServer(tmp_path)
     broker.start()
@@ -49,7 +50,13 @@ def test_each_worker_process_applies_its_budget(
     }
     if threads_setting is not None:
         env[THREADS_ENV] = threads_setting
-    worker = Worker(env, ["eioku.analyze.scenes"], tmp_path / "worker.log", concurrency=concurrency)
+    worker = Worker(
+        env,
+        ["eioku.analyze.scenes"],
+        tmp_path / "worker.log",
+        concurrency=concurrency,
+        via_eioku_cli=via_eioku_cli,
+    )
     try:
         wait_until(
             lambda: len(BUDGET_LINE.findall(worker.output())) == concurrency,
