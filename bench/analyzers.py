@@ -5,10 +5,12 @@ the way a user would script it by hand, with the same loaded model:
   each sampled frame (same sampling interval and frame size as Eioku's profile);
 - objects: the same OpenCV loop with ultralytics' own `model.track(frame, persist=True)`
   (ByteTrack) on each sampled frame, on a second instance of the same model;
-- transcript: faster-whisper's own `transcribe(path)` on the file, without VAD.
+- transcript: faster-whisper's own `transcribe(path)` on the file, without VAD;
+- scenes: PySceneDetect's own `detect(path, ContentDetector())` on a 720p clip with cuts
+  (the same detector and settings; goal: Eioku <= 1.1x of it, i.e. ratio >= 0.91).
 
     python -m bench.analyzers [--seconds 30] [--profile fast] [--only ocr,faces,...]
-        [--objects-model FILE] [--places-model FILE] [--realistic-only]
+        [--objects-model FILE] [--places-model FILE] [--realistic-only | --no-realistic]
 
 Then, on a realistic clip (bench.realistic_clip), ocr and faces skipping unchanged frames
 (their fast/balanced default) against the same every-frame baseline, with the artifact
@@ -40,6 +42,7 @@ from pipeline.media.probe import probe_source
 from tests.media.synthetic import (
     Caption,
     Shot,
+    alternating_shots,
     write_stills_video,
     write_text_video,
     write_video,
@@ -52,6 +55,7 @@ from workers.analyzers.objects import ObjectsAnalyzer
 from workers.analyzers.ocr import OcrAnalyzer
 from workers.analyzers.place_models import classify
 from workers.analyzers.places import PlacesAnalyzer
+from workers.analyzers.scenes import ScenesAnalyzer
 from workers.analyzers.transcript import TranscriptAnalyzer
 from workers.analyzers.unchanged import frame_groups
 
@@ -89,6 +93,11 @@ def speech_video(directory: Path, seconds: int) -> Path:
     return write_video(
         directory / "speech.mp4", [Shot(frames, 0.6)], fps=FPS, audio=DATA / "jfk.flac"
     )
+
+
+def scenes_video(directory: Path, seconds: int) -> Path:
+    shots = alternating_shots([4 * FPS] * max(seconds // 4, 1))
+    return write_video(directory / "scenes.mp4", shots, fps=FPS, size=(1280, 720))
 
 
 def sequential_frames(path: Path, interval_ms: int, max_side: int | None) -> Any:
@@ -163,12 +172,19 @@ def transcript_baseline(analyzer: TranscriptAnalyzer, config: Any, path: Path) -
     list(segments)
 
 
+def scenes_baseline(analyzer: ScenesAnalyzer, config: Any, path: Path) -> None:
+    import scenedetect
+
+    scenedetect.detect(str(path), scenedetect.ContentDetector(), backend=config.backend)
+
+
 BENCHES: dict[str, tuple[type, Callable[[Path, int], Path], Callable[..., None]]] = {
     "ocr": (OcrAnalyzer, ocr_video, ocr_baseline),
     "faces": (FacesAnalyzer, faces_video, faces_baseline),
     "transcript": (TranscriptAnalyzer, speech_video, transcript_baseline),
     "objects": (ObjectsAnalyzer, faces_video, objects_baseline),
     "places": (PlacesAnalyzer, faces_video, places_baseline),
+    "scenes": (ScenesAnalyzer, scenes_video, scenes_baseline),
 }
 
 
@@ -258,13 +274,18 @@ def main() -> None:
     parser.add_argument("--objects-model", default="untrained:yolov8n.yaml")
     parser.add_argument("--places-model", default="untrained:resnet18-places365")
     parser.add_argument("--realistic-only", action="store_true", help="only the realistic clip")
+    parser.add_argument("--no-realistic", action="store_true", help="skip the realistic clip")
     args = parser.parse_args()
     models = {"objects": args.objects_model, "places": args.places_model}
     header = (f"{'analyzer':<11}{'video s':>8}{'load s':>8}{'eioku s':>9}{'s/min':>8}"
               f"{'baseline s':>12}{'s/min':>8}{'ratio':>8}")  # fmt: skip
     rows = []
     with tempfile.TemporaryDirectory(prefix="eioku-analyzers-") as directory:
-        realistic = skip_unchanged_report(Path(directory), args.seconds, args.profile)
+        realistic = (
+            []
+            if args.no_realistic
+            else skip_unchanged_report(Path(directory), args.seconds, args.profile)
+        )
         for name in [] if args.realistic_only else args.only.split(","):
             analyzer_type, make_video, baseline = BENCHES[name]
             analyzer = analyzer_type()
