@@ -1,7 +1,6 @@
 """The cache diagnostics banner and panel in a real browser: a profile edited so that a
 descriptor is stale shows the banner; Regenerate All (executed in the server) makes it go
-away and the descriptor's row turns Current. Needs the cache API of issue #13; skipped
-only while `GET /v1/cache` answers 404."""
+away and the descriptor's row turns Current."""
 
 from collections.abc import Iterator
 
@@ -18,8 +17,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     home, videos = analyzed_home(tmp_path_factory.mktemp("web-cache"), "scenes")
     (home / "profiles.toml").write_text(STALE_PROFILE)
     with served(home, videos) as running:
-        if running.client.get("/v1/cache").status_code == 404:
-            pytest.skip("needs the cache API of #13")
         yield running
 
 

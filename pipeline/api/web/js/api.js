@@ -61,15 +61,3 @@ export async function allArtifacts(videoId, type) {
   } while (cursor);
   return artifacts;
 }
-
-let apiPaths = null;
-
-// which endpoints this server has (features of later versions degrade without a 404)
-export async function hasEndpoint(path) {
-  apiPaths ??= api("/openapi.json").then((doc) => new Set(Object.keys(doc.paths ?? {})));
-  try {
-    return (await apiPaths).has(path);
-  } catch {
-    return false;
-  }
-}

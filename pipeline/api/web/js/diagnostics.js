@@ -1,7 +1,7 @@
 // Cache diagnostics: a banner when descriptors are missing or stale (Regenerate All,
 // Open Diagnostics, Learn More), and the panel grouped by video then profile. Both stay
 // hidden on a server without the cache API.
-import { api, hasEndpoint, query } from "./api.js";
+import { api, query } from "./api.js";
 import { fileName, h, message } from "./dom.js";
 
 const CACHE = "/v1/cache";
@@ -44,7 +44,6 @@ async function regenerate(videoId, body) {
 }
 
 export async function showCacheBanner() {
-  if (!(await hasEndpoint(CACHE))) return;
   document.getElementById("nav-diagnostics").hidden = false;
   const banner = document.getElementById("cache-banner");
   let timer = null;
@@ -119,10 +118,6 @@ function descriptorRow(video, group, row, refresh) {
 export async function diagnosticsPage(main) {
   document.title = "Diagnostics · Eioku";
   main.append(h("h1", {}, "Cache diagnostics"));
-  if (!(await hasEndpoint(CACHE))) {
-    main.append(message("This server has no cache diagnostics."));
-    return null;
-  }
   const prefs = preferences();
   const save = () => localStorage.setItem(PREFS_KEY, JSON.stringify(prefs));
   const host = h("div", { class: "diagnostics" });

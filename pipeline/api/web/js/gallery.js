@@ -1,9 +1,7 @@
 // The frame-selection gallery: each selected frame with "Frame Selection Type: <Type>";
-// with the selections endpoint of the frames analyzer, targets beside their reference.
-import { api, hasEndpoint } from "./api.js";
+// targets beside their reference where the selections endpoint lists them.
+import { api } from "./api.js";
 import { clock, h } from "./dom.js";
-
-const SELECTIONS = "/v1/videos/{video_id}/selections";
 
 function frameUrl(videoId, frameIndex) {
   return `/v1/videos/${encodeURIComponent(videoId)}/frames/${frameIndex}.jpg`;
@@ -15,7 +13,6 @@ function figure(src, caption, alt) {
 
 // target frames by the reference frame they match, when the server can say
 async function targetsOf(videoId) {
-  if (!(await hasEndpoint(SELECTIONS))) return new Map();
   const data = await api(`/v1/videos/${encodeURIComponent(videoId)}/selections`).catch(() => null);
   const targets = new Map();
   for (const entry of data?.selections ?? []) {
