@@ -7,7 +7,7 @@ export const LANES = [
   { kind: "face", type: "face.detection", title: "Faces", jump: "face", filter: "person", confidence: true },
   { kind: "object", type: "object.detection", title: "Objects", jump: "object", filter: "label", confidence: true },
   { kind: "place", type: "place.classification", title: "Places", jump: "place", filter: "label", confidence: true },
-  { kind: "frame", type: "frame.selection", title: "Selected frames", jump: null },
+  { kind: "frame", type: "frame.selection", title: "Selected frames", jump: "frame" },
 ];
 
 // the row an artifact belongs to, and the jump filter that row stands for

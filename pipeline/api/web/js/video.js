@@ -46,15 +46,9 @@ export async function videoPage(main, videoId) {
       status.textContent = `no ${direction === "next" ? "next" : "previous"} ${lane.title.toLowerCase()} from ${clock(from)}`;
       return;
     }
-    let target;
-    if (lane.jump) {
-      const result = await api(`${base}/jump?${query({ kind: lane.jump, direction, from_ms: from, ...filter })}`);
-      target = result.jump_to.start_ms;
-      timeline.mark("jumped", result.artifact_ids);
-    } else {
-      const starts = candidates.map((a) => a.span_start_ms);
-      target = direction === "next" ? Math.min(...starts) : Math.max(...starts);
-    }
+    const result = await api(`${base}/jump?${query({ kind: lane.jump, direction, from_ms: from, ...filter })}`);
+    const target = result.jump_to.start_ms;
+    timeline.mark("jumped", result.artifact_ids);
     status.textContent = `${lane.title}: ${clock(target)}`;
     seek(target);
   }
