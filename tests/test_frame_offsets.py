@@ -19,7 +19,6 @@ from pipeline.media.offsets import _packet_rows, index_file, scan_packets
 from pipeline.media.offsets_file import read_offsets_file
 from pipeline.media.packet_decoder import PacketSource, decoded_frames
 from pipeline.media.random_access import IndexedFrames, NotAnIndexEntryError
-from pipeline.media.sampler_timeline import frame_timeline
 from tests.offsets_media import (
     CLIP_KINDS,
     MKV,
@@ -99,23 +98,6 @@ def test_a_frame_is_decoded_from_its_irap_not_from_the_start(
     assert min(decoded) == int(np.searchsorted(table.source.offsets, irap)) > 0
     with pytest.raises(NotAnIndexEntryError):
         IndexedFrames(table).frame_at_offsets(offset, offset)
-
-
-def test_the_sampler_timeline_matches_the_frame_samplers_own_index(tmp_path: Path) -> None:
-    from pipeline.media.frames import FrameSampler
-
-    path = write_clip(tmp_path / "clip.mp4", MP4)
-    timeline = frame_timeline(index_file(path))
-    with FrameSampler(str(path)) as sampler:
-        own = sampler._index
-    assert timeline.pts == own.pts
-    assert (timeline.end, timeline.time_base, timeline.origin) == (
-        own.end,
-        own.time_base,
-        own.origin,
-    )
-    assert timeline.keyframe_of == own.keyframe_of
-    assert all(own.seek_keys[key] == dts for key, dts in timeline.seek_keys.items())
 
 
 @pytest.mark.parametrize(
