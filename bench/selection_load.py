@@ -22,7 +22,7 @@ from pipeline.selection.files import (
     write_compframes,
     write_selection_file,
 )
-from pipeline.selection.index import SelectionIndex, load_index
+from pipeline.selection.index import SelectionIndex, by_frame, load_index
 from schemas.payloads.frames import FrameKind
 from schemas.selection_file import (
     ClipInput,
@@ -119,7 +119,7 @@ def index_records(folder: Path) -> list[StoredRecord]:
 
 
 def load_index_of(count: int) -> SelectionIndex:
-    return SelectionIndex(selection_of(count).selections)
+    return SelectionIndex(by_frame(selection_of(count).selections))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,8 @@ from schemas.payloads.frames import FrameKind
 
 SELECTION_FILE_VERSION = "1"
 
-Timecode = Annotated[str, Field(pattern=r"^\d{2,}:\d{2}:\d{2}\.\d{3}$")]
+# ASCII digits: the rust regex engine behind pattern= reads \d as any Unicode digit
+Timecode = Annotated[str, Field(pattern=r"^[0-9]{2,}:[0-9]{2}:[0-9]{2}\.[0-9]{3}$")]
 UtcTimestamp = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")]
 CacheKey = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
 ClipRole = Literal["ref", "tgt"]

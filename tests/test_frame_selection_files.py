@@ -209,12 +209,30 @@ def test_targets_whose_frame_counts_differ_are_refused(copy: Path, tmp_path: Pat
     assert max(r.frame_index for r in outcome.selection.selections) < 159
 
 
+def test_the_fast_loader_accepts_timecodes_past_99_hours(copy: Path, tmp_path: Path) -> None:
+    from pipeline.selection.fast_load import decode_selection
+
+    folder = tmp_path / "out"
+    ensure_selection(copy, [], CONFIG, folder)
+    document = json.loads((folder / SELECTION_FILE).read_text())
+    document["selections"][-1]["ts_tc"] = "123:04:05.678"
+    document["inputs"]["clips"][0]["path"] = "C:\\videos\\clip.mp4"  # escapes, no NUL
+    data = json.dumps(document).encode()
+    stored = SelectionFile.model_validate_json(data)
+    header, records = decode_selection(data)
+    assert records[-1].ts_tc == stored.selections[-1].ts_tc == "123:04:05.678"
+    assert header.inputs.clips[0].path == stored.inputs.clips[0].path == "C:\\videos\\clip.mp4"
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
         ("frame_index", -1),
         ("frame_index", "3"),
         ("ts_tc", "0:00:01.000"),
+        ("ts_tc", "00:00:0a.000"),
+        ("ts_tc", "00:00:01.000\n"),
+        ("ts_tc", "\u0661\u0662:00:01.000"),  # Arabic-Indic digits
         ("type", "dark"),
         ("score", 1.5),
         ("clip_role", "enc"),

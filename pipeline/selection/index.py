@@ -5,7 +5,7 @@ decodes nothing and computes no metric."""
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypeVar
 
 from pipeline.selection.fast_load import MalformedSelectionError, StoredRecord, decode_selection
 from pipeline.selection.files import (
@@ -19,6 +19,7 @@ from pipeline.selection.files import (
 from schemas.selection_file import SelectionFile, SelectionRecord
 
 Record = SelectionRecord | StoredRecord
+Keyed = TypeVar("Keyed", SelectionRecord, StoredRecord, CompframesHint)
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +44,14 @@ class FrameLabel(NamedTuple):
 class SelectionIndex:
     def __init__(
         self,
-        records: Iterable[Record],
-        hints: Iterable[CompframesHint] = (),
+        records: dict[int, Record],
+        hints: dict[int, CompframesHint] | None = None,
         stored: SelectionFile | None = None,
     ) -> None:
         self._cache_key = stored.cache_key if stored is not None else None
         self._created_utc = stored.created_utc if stored is not None else None
-        self._records = {record.frame_index: record for record in records}
-        self._hints = {hint.frame_index: hint for hint in hints}
+        self._records = records
+        self._hints = hints or {}
 
     def __len__(self) -> int:
         return len(self._records.keys() | self._hints.keys())
@@ -82,13 +83,13 @@ class SelectionIndex:
 def load_index(folder: Path) -> SelectionIndex:
     """What the folder's two files say; a frame compframes lists without a record is
     labelled by its hint (one warning for all of them)."""
-    header, records = _stored(folder)
+    header, stored_records = _stored(folder)
+    records = by_frame(stored_records)
     text = read_compframes(folder)
-    recorded = {record.frame_index for record in records}
-    unrecorded = listed_frames(text) - recorded
-    hints = []
+    unrecorded = listed_frames(text) - records.keys()
+    hints: dict[int, CompframesHint] = {}
     if unrecorded:
-        hints = [hint for hint in parse_compframes(text) if hint.frame_index in unrecorded]
+        hints = by_frame(hint for hint in parse_compframes(text) if hint.frame_index in unrecorded)
         if records:
             log.warning(
                 "%s lists %d frame(s) the selection file has no record of (e.g. %d); their "
@@ -96,6 +97,10 @@ def load_index(folder: Path) -> SelectionIndex:
                 folder, len(unrecorded), min(unrecorded),
             )  # fmt: skip
     return SelectionIndex(records, hints, header)
+
+
+def by_frame(items: Iterable[Keyed]) -> dict[int, Keyed]:
+    return {item.frame_index: item for item in items}
 
 
 def _stored(folder: Path) -> tuple[SelectionFile | None, list[StoredRecord]]:
