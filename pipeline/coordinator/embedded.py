@@ -2,9 +2,9 @@
 A file that cannot be used is reported and the others go on. When a request asks for
 scenes and for analyzers that use them, the scenes runs are planned and executed first
 and the others planned afterwards, with those scenes (docs/ARCHITECTURE.md, "Scene
-inputs"). A run that another live
-process is executing (a concurrent `eioku analyze`, a worker) is waited for and its
-result reported; if that process dies meanwhile, this one takes the run over."""
+inputs"). A run that another live process is executing (a concurrent `eioku analyze`, a
+worker) is waited for and its result reported; if that process dies meanwhile, this one
+takes the run over."""
 
 import time
 from collections.abc import Sequence
