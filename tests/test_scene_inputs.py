@@ -31,7 +31,6 @@ from workers.analyzers import face_detection
 
 FPS = 5
 CUT_MS = 3400  # Zidane until 3.4 s, then the bus: between the samples at 3 s and 4 s
-FIRST_SAMPLE_AFTER_CUT_MS = 4000
 
 # Every difference counts as unchanged and nothing is looked at again for a minute:
 # without scenes the model sees the first sample only, whatever the cut does to the luma.
