@@ -116,6 +116,49 @@ def test_unchanged_frames_are_carried_until_max_skip_and_changes_are_analysed() 
     assert all(not group.carried for group in frame_groups(frames, off))
 
 
+@given(
+    st.lists(st.integers(0, 255), min_size=1, max_size=40),
+    st.lists(st.integers(0, 20_000), max_size=6),
+)
+def test_the_first_frame_at_or_after_each_scene_cut_is_analysed(
+    levels: list[int], cuts: list[int]
+) -> None:
+    frames = [frame(index * 500, level) for index, level in enumerate(levels)]
+    settings = SkipUnchangedConfig(skip_unchanged=True, max_skip_ms=60_000, scene_cuts_ms=cuts)
+    analysed = {group.analysed.timestamp_ms for group in frame_groups(frames, settings)}
+    for cut in cuts:
+        first_after = next((f.timestamp_ms for f in frames if f.timestamp_ms >= cut), None)
+        assert first_after is None or first_after in analysed
+
+
+def test_a_cut_forces_only_the_first_frame_after_it() -> None:
+    frames = [frame(index * 1000, 10) for index in range(6)]
+
+    def groups(**settings: object) -> list[tuple[int, list[int]]]:
+        config = SkipUnchangedConfig(skip_unchanged=True, max_skip_ms=60_000, **settings)
+        return [(g.analysed.timestamp_ms, [c.timestamp_ms for c in g.carried]) for g in
+                frame_groups(frames, config)]  # fmt: skip
+
+    assert groups() == [(0, [1000, 2000, 3000, 4000, 5000])]
+    assert groups(scene_cuts_ms=[2500]) == [(0, [1000, 2000]), (3000, [4000, 5000])]
+    assert groups(scene_cuts_ms=[3000, 200]) == [(0, []), (1000, [2000]), (3000, [4000, 5000])]
+
+
+def test_scenes_give_their_cuts_only_to_a_config_that_skips() -> None:
+    scenes = [(0, 2000), (2000, 3500), (3500, 6000)]
+    for analyzer in (OcrAnalyzer(), FacesAnalyzer(), ObjectsAnalyzer()):
+        profile = "smoke" if isinstance(analyzer, ObjectsAnalyzer) else "fast"
+        skipping = analyzer.effective_config(profile, {"skip_unchanged": True})
+        assert "scene_cuts_ms" not in skipping.model_dump()  # configs and keys as before
+        given_cuts = analyzer.with_scenes(skipping, scenes)
+        assert given_cuts.model_dump()["scene_cuts_ms"] == [2000, 3500]
+        assert analyzer.with_scenes(skipping, [(0, 6000)]) == skipping  # one scene, no cut
+        every_frame = analyzer.effective_config(profile, {"skip_unchanged": False})
+        assert analyzer.with_scenes(every_frame, scenes) == every_frame
+        own = analyzer.effective_config(profile, {"scene_cuts_ms": [4000]})
+        assert analyzer.with_scenes(own, scenes).model_dump()["scene_cuts_ms"] == [4000]
+
+
 def test_on_by_default_in_fast_and_balanced_only() -> None:
     for analyzer in (OcrAnalyzer(), FacesAnalyzer(), ObjectsAnalyzer()):
         assert analyzer.effective_config("fast", {}).skip_unchanged

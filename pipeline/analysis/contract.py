@@ -1,7 +1,7 @@
 """What the coordinator needs from an analyzer (docs/ARCHITECTURE.md, "Analyzers and their
 models")."""
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -131,3 +131,20 @@ class Analyzer(Protocol):
     def analyze(
         self, source: MediaSource, config: BaseModel, progress: ProgressCallback
     ) -> Iterator[AnalyzerOutput]: ...
+
+
+SceneSpan = tuple[int, int]
+"""[start_ms, end_ms) of one scene, as a ``scenes`` run found it."""
+
+
+@runtime_checkable
+class UsesScenes(Protocol):
+    """An analyzer whose output depends on the video's scenes. The analyzer never reads
+    the database, so the planner hands it the scenes of the video's selected ``scenes``
+    run through its config, which puts them in the cache key (docs/ARCHITECTURE.md,
+    "Scene inputs")."""
+
+    def with_scenes(self, config: BaseModel, scenes: Sequence[SceneSpan]) -> BaseModel:
+        """``config`` with ``scenes`` (in time order, tiling the video) applied, or
+        ``config`` itself when they change nothing."""
+        ...

@@ -53,7 +53,9 @@ def submit(context: ApiContext, body: SubmitRequest, background: BackgroundTasks
     path = allowed_path(body.path, context.settings.allowed_roots)
     request = analysis_request(context.catalog, body, context.settings.default_profile)
     timing = Timing.from_settings(context.settings)
-    planned = plan_file(context.db, context.catalog, path, request, timing)
+    planned = plan_file(
+        context.db, context.catalog, path, request, timing, context.settings.profile_order
+    )
     report = planned.report
     if report.error_code is not None or report.video_id is None:
         raise invalid("path", report.error_message or "not a usable video", report.error_code or "")

@@ -63,7 +63,9 @@ def analyze(
         with sigterm_interrupts():
             for path in paths:
                 with run_progress_bars(path) as bars:  # transient: gone before the report
-                    report = analyze_file(db, catalog, path, request, bars, timing)
+                    report = analyze_file(
+                        db, catalog, path, request, bars, timing, settings.profile_order
+                    )
                 reports.append(report)
                 _show(report, as_json)
     except SQLAlchemyError as exc:
@@ -111,7 +113,7 @@ def submit(
     reports = []
     try:
         for path in paths:
-            planned_file = plan_file(db, catalog, path, request, timing)
+            planned_file = plan_file(db, catalog, path, request, timing, settings.profile_order)
             report = planned_file.report
             report.runs = carry_out(planned_file.planned, send_to_workers(dispatcher))
             reports.append(report)

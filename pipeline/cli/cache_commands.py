@@ -221,6 +221,7 @@ def regenerate(
         home=settings.home,
         on_deferred=lambda video_id: render.err.print(f"{video_id}: queued after export"),
         timing=Timing.from_settings(settings),
+        profile_order=settings.profile_order,
     )
     reports = _deliver(settings, db, catalog, planned, wait)
     reasons = {plan.run.run_id: plan.run.reason for plan in planned}

@@ -1,21 +1,28 @@
 """Embedded mode: register, plan and execute runs in this process, file after file.
-A file that cannot be used is reported and the others go on. A run that another live
-process is executing (a concurrent `eioku analyze`, a worker) is waited for and its
-result reported; if that process dies meanwhile, this one takes the run over."""
+A file that cannot be used is reported and the others go on. When a request asks for
+scenes and for analyzers that use them, the scenes runs are planned and executed first
+and the others planned afterwards, with those scenes (docs/ARCHITECTURE.md, "Scene
+inputs"). A run that another live process is executing (a concurrent `eioku analyze`, a
+worker) is waited for and its result reported; if that process dies meanwhile, this one
+takes the run over."""
 
 import time
+from collections.abc import Sequence
+from dataclasses import replace
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.coordinator.delivery import Deliver, carry_out
 from pipeline.coordinator.execution import execute_run
 from pipeline.coordinator.planner import PlannedRun
 from pipeline.coordinator.progress import ProgressListener
+from pipeline.coordinator.scene_inputs import scenes_first
 from pipeline.coordinator.submission import AnalysisRequest, FileReport, RunReport, plan_file
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
 from pipeline.db.models import Run
 from pipeline.db.repositories import RunRepository
 from pipeline.db.repositories.runs import FINISHED_STATUSES
+from pipeline.settings import PROFILE_ORDER_DEFAULT
 
 WAIT_POLL_S = 0.5
 
@@ -27,10 +34,17 @@ def analyze_file(
     request: AnalysisRequest,
     listener: ProgressListener | None = None,
     timing: Timing = DEFAULT_TIMING,
+    profile_order: Sequence[str] = PROFILE_ORDER_DEFAULT,
 ) -> FileReport:
-    planned_file = plan_file(db, catalog, path, request, timing)
     deliver = execute_here(db, catalog, listener, timing)
-    planned_file.report.runs = carry_out(planned_file.planned, deliver)
+    runs: list[RunReport] = []
+    for analyzers in scenes_first(catalog, request.analyzers):
+        stage = replace(request, analyzers=analyzers)
+        planned_file = plan_file(db, catalog, path, stage, timing, profile_order)
+        runs += carry_out(planned_file.planned, deliver)
+        planned_file.report.runs = runs
+        if planned_file.report.error_code is not None:
+            break
     return planned_file.report
 
 

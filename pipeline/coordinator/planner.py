@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.coordinator.cache_key import cache_key, config_hash, profile_revision
 from pipeline.coordinator.owner import is_abandoned
+from pipeline.coordinator.scene_inputs import SceneInputs
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.models import (
     ACTIVE_RUN_STATUSES,
@@ -22,6 +23,7 @@ from pipeline.db.models import (
     Video,
 )
 from pipeline.db.repositories import RunRepository, StaleRunStateError
+from pipeline.settings import PROFILE_ORDER_DEFAULT
 
 RESUMABLE_STATUSES = (RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.SKIPPED)
 
@@ -64,11 +66,15 @@ def run_spec(
     analyzer_name: str,
     profile: str,
     overrides: Mapping[str, Any],
+    scenes: SceneInputs,
 ) -> RunSpec:
+    """The scenes an analyzer is given are input, like the file's content: they are in
+    the config and so the cache key, but not in the revision, which names what the
+    profile computes with whatever the video (docs/ARCHITECTURE.md, "Scene inputs")."""
     analyzer = catalog.get(analyzer_name)
-    effective = catalog.effective_config(analyzer_name, profile, overrides)
-    config = effective.model_dump(mode="json")
-    model = analyzer.model_identity(effective)
+    chosen = catalog.effective_config(analyzer_name, profile, overrides)
+    model = analyzer.model_identity(chosen)
+    config = scenes.apply(analyzer, chosen).model_dump(mode="json")
     return RunSpec(
         analyzer=analyzer.name,
         artifact_type=analyzer.artifact_type,
@@ -88,7 +94,7 @@ def run_spec(
             analyzer=analyzer.name,
             engine_version=analyzer.engine_version,
             model=model,
-            config=config,
+            config=chosen.model_dump(mode="json"),
         ),
     )
 
@@ -104,12 +110,16 @@ def plan_runs(
     force: bool = False,
     resume: bool = False,
     timing: Timing = DEFAULT_TIMING,
+    profile_order: Sequence[str] = PROFILE_ORDER_DEFAULT,
 ) -> list[PlannedRun]:
+    """``profile_order`` ranks profiles for the selection policy that picks the scenes
+    run whose scenes the analyzers that use them are given."""
+    scenes = SceneInputs(session, video.video_id, profile_order)
     return [
         plan_spec(
             session,
             video,
-            run_spec(catalog, video, name, profile, overrides.get(name, {})),
+            run_spec(catalog, video, name, profile, overrides.get(name, {}), scenes),
             force=force,
             resume=resume,
             stale_after_s=timing.stale_after_s,

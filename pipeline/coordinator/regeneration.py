@@ -5,7 +5,7 @@ independently. A failed regeneration is retried by asking again: its cache key h
 succeeded run, so a new run is planned."""
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +20,12 @@ from pipeline.coordinator.cache_diff import (
 )
 from pipeline.coordinator.export_lock import after_exports
 from pipeline.coordinator.planner import PlannedRun, plan_spec, run_spec
+from pipeline.coordinator.scene_inputs import SceneInputs
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
 from pipeline.db.models import RegenerationReason, Video
 from pipeline.db.repositories.intents import IntentRepository
+from pipeline.settings import PROFILE_ORDER_DEFAULT
 
 REASON_OF = {
     DescriptorStatus.MISSING: RegenerationReason.MISSING,
@@ -111,9 +113,10 @@ def plan_regeneration(
     home: Path,
     on_deferred: Callable[[str], None],
     timing: Timing = DEFAULT_TIMING,
+    profile_order: Sequence[str] = PROFILE_ORDER_DEFAULT,
 ) -> list[PlannedRun]:
     """Plan the targets, one transaction per video, each video once no export of it is
-    being written (``on_deferred`` tells when one is)."""
+    being written (``on_deferred`` tells when one is), with the scenes that exist now."""
     by_video: dict[str, list[RegenerationTarget]] = defaultdict(list)
     for target in targets:
         by_video[target.video_id].append(target)
@@ -122,8 +125,9 @@ def plan_regeneration(
         after_exports(home, video_id, on_deferred)
         with db.transaction() as session:
             video = session.get_one(Video, video_id)
+            scenes = SceneInputs(session, video_id, profile_order)
             for target in video_targets:
-                spec = run_spec(catalog, video, target.descriptor, target.profile, {})
+                spec = run_spec(catalog, video, target.descriptor, target.profile, {}, scenes)
                 planned.append(
                     plan_spec(
                         session,

@@ -18,6 +18,7 @@ from pipeline.db.engine import Database
 from pipeline.db.models import Run
 from pipeline.db.repositories.intents import IntentRepository
 from pipeline.media.errors import MediaError
+from pipeline.settings import PROFILE_ORDER_DEFAULT
 
 
 class Outcome(StrEnum):
@@ -180,10 +181,13 @@ def plan_file(
     path: str,
     request: AnalysisRequest,
     timing: Timing = DEFAULT_TIMING,
+    profile_order: Sequence[str] = PROFILE_ORDER_DEFAULT,
 ) -> PlannedFile:
     """Register the file, add the request to its intent (memoized: an unchanged intent
     writes nothing) and plan its runs in one transaction; a file that is not a usable
-    video gets its error in the report and nothing is written."""
+    video gets its error in the report and nothing is written. Analyzers that use scenes
+    are given those of the scenes run that exists now (``profile_order`` ranks profiles
+    for the selection policy that picks it)."""
     report = FileReport(path=path)
     try:
         with db.transaction() as session:
@@ -201,6 +205,7 @@ def plan_file(
                 force=request.force,
                 resume=request.resume,
                 timing=timing,
+                profile_order=profile_order,
             )
     except MediaError as exc:
         report.error_code, report.error_message = exc.code, exc.message

@@ -35,7 +35,12 @@ from workers.analyzers.face_models import (
 from workers.analyzers.frame_boxes import box_in_frame
 from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
 from workers.analyzers.registered_model import RegisteredModelAnalyzer
-from workers.analyzers.unchanged import SKIP_BY_DEFAULT, SkipUnchangedConfig, frame_groups
+from workers.analyzers.unchanged import (
+    SKIP_BY_DEFAULT,
+    SkipsUnchangedFrames,
+    SkipUnchangedConfig,
+    frame_groups,
+)
 
 if TYPE_CHECKING:
     from pipeline.media.frames import SampledFrame
@@ -80,7 +85,7 @@ class FacesConfig(SkipUnchangedConfig):
         return value
 
 
-class FacesAnalyzer(RegisteredModelAnalyzer[FacesConfig, FaceModels]):
+class FacesAnalyzer(SkipsUnchangedFrames, RegisteredModelAnalyzer[FacesConfig, FaceModels]):
     name = "faces"
     artifact_type = FaceDetection.ARTIFACT_TYPE
     config_type = FacesConfig

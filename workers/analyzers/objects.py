@@ -26,6 +26,7 @@ from workers.analyzers.registered_model import WeightsFileAnalyzer, WeightsFileC
 from workers.analyzers.unchanged import (
     SKIP_BY_DEFAULT,
     FrameGroup,
+    SkipsUnchangedFrames,
     SkipUnchangedConfig,
     frame_groups,
 )
@@ -77,7 +78,7 @@ _SMOKE = {
 }
 
 
-class ObjectsAnalyzer(WeightsFileAnalyzer[ObjectsConfig, Any]):
+class ObjectsAnalyzer(SkipsUnchangedFrames, WeightsFileAnalyzer[ObjectsConfig, Any]):
     name = "objects"
     artifact_type = ObjectDetection.ARTIFACT_TYPE
     config_type = ObjectsConfig

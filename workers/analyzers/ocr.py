@@ -26,7 +26,12 @@ from workers.analyzers.batching import batched
 from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
 from workers.analyzers.ocr_tracks import TextDetection, TextTracker
 from workers.analyzers.registered_model import RegisteredModelAnalyzer
-from workers.analyzers.unchanged import SKIP_BY_DEFAULT, SkipUnchangedConfig, frame_groups
+from workers.analyzers.unchanged import (
+    SKIP_BY_DEFAULT,
+    SkipsUnchangedFrames,
+    SkipUnchangedConfig,
+    frame_groups,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +88,7 @@ class OcrConfig(SkipUnchangedConfig):
         return value
 
 
-class OcrAnalyzer(RegisteredModelAnalyzer[OcrConfig, Any]):
+class OcrAnalyzer(SkipsUnchangedFrames, RegisteredModelAnalyzer[OcrConfig, Any]):
     name = "ocr"
     artifact_type = OcrText.ARTIFACT_TYPE
     config_type = OcrConfig

@@ -1,19 +1,20 @@
 """Scene categories (Places365) on keyframes: the middle frame of each scene when the
-config lists the video's scenes (``scene_spans_ms``, e.g. passed on from a ``scenes``
-run), otherwise one frame every ``interval_ms``. Each keyframe is one artifact with the
+config lists the video's scenes (``scene_spans_ms``: the planner fills them in from the
+video's ``scenes`` run, docs/ARCHITECTURE.md "Scene inputs"), otherwise one frame every
+``interval_ms``. Each keyframe is one artifact with the
 ``top_k`` categories and their probabilities, most probable first.
 
 An analyzer never reads the database, so scene times reach it through its config: they
 are then part of the cache key, as they decide which frames are classified.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 
-from pipeline.analysis.contract import MediaSource, ModelIdentity, ProgressCallback
+from pipeline.analysis.contract import MediaSource, ModelIdentity, ProgressCallback, SceneSpan
 from pipeline.analysis.models import (
     SMOKE_PROFILE,
     ModelFetchError,
@@ -79,6 +80,12 @@ class PlacesAnalyzer(WeightsFileAnalyzer[PlacesConfig, Any]):
             name = f"{MODEL_NAME}:{identity.name}"
             return ModelIdentity(name, identity.weights_sha256, identity.untrained)
         return identity
+
+    def with_scenes(self, config: BaseModel, scenes: Sequence[SceneSpan]) -> BaseModel:
+        assert isinstance(config, PlacesConfig)
+        if config.scene_spans_ms is not None:
+            return config  # the user named the scenes
+        return config.model_copy(update={"scene_spans_ms": [tuple(span) for span in scenes]})
 
     def _load_model(self, config: PlacesConfig) -> Any:
         from workers.analyzers.device import torch_device

@@ -129,7 +129,13 @@ def regenerate(
         raise ApiError(409, "intent_blocked", str(exc), "profile") from None
     timing = Timing.from_settings(context.settings)
     planned = plan_regeneration(
-        db, catalog, targets, home=context.settings.home, on_deferred=lambda _: None, timing=timing
+        db,
+        catalog,
+        targets,
+        home=context.settings.home,
+        on_deferred=lambda _: None,
+        timing=timing,
+        profile_order=context.settings.profile_order,
     )
     execution, runs = deliver(
         context, planned, background, timing, _count_failure(context.counters)
