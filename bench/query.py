@@ -28,7 +28,8 @@ socket) and the same query functions called directly, taking turns request by re
 (so that the load of a shared machine weighs on both alike), then the naive approach:
 `ArtifactRepository.get_by_asset(video)` (every selected artifact of the video, no type
 filter) filtered in Python. The answers of the three paths are checked to agree.
-Finally the EXPLAIN ANALYZE of the jump and find SQL, captured from the engine.
+Finally the EXPLAIN ANALYZE of the jump and find SQL, captured from the engine, and for
+find how many rows `ts_headline` ran for against how many the search matched.
 """
 
 from __future__ import annotations
@@ -479,12 +480,41 @@ def captured_sql(db: Database) -> Iterator[list[Captured]]:
         event.remove(db.engine, "before_cursor_execute", record)
 
 
-def explain(db: Database, captured: Captured) -> str:
+def explain(
+    db: Database, captured: Captured, options: str = "ANALYZE, COSTS OFF, SUMMARY ON"
+) -> str:
     with db.engine.connect() as connection:
         plan = connection.exec_driver_sql(
-            "EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) " + captured.statement, captured.parameters
+            f"EXPLAIN ({options}) " + captured.statement, captured.parameters
         )
         return "\n".join(row[0] for row in plan)
+
+
+PLAN_NODE = re.compile(r"^( *(?:->  )?)(\S.*?) \(actual time=\S+ rows=(\d+) loops=(\d+)\)")
+
+
+def headline_work(verbose_plan: str, table: str) -> str:
+    """How many rows ts_headline ran for, against how many the search matched: it runs in
+    the deepest plan node whose output holds it (the nodes above only pass it on)."""
+    node: tuple[int, str, int] | None = None
+    computing: tuple[int, str, int] | None = None
+    matched = 0
+    for line in verbose_plan.splitlines():
+        if found := PLAN_NODE.match(line):
+            depth, name = len(found.group(1)), found.group(2)
+            node = (depth, name, int(found.group(3)) * int(found.group(4)))
+            if f" on public.{table}" in name or f" on {table}" in name:
+                matched = node[2]
+        elif (
+            node
+            and "Output:" in line
+            and "ts_headline" in line
+            and (computing is None or node[0] > computing[0])
+        ):
+            computing = node
+    if computing is None:
+        return "ts_headline: not in the plan"
+    return f"ts_headline: run for {computing[2]} rows ({computing[1]} node); {matched} matched"
 
 
 def main_statement(statements: list[Captured], table: str) -> Captured:
@@ -508,6 +538,9 @@ def explain_queries(db: Database, jump_request: JumpRequest, find_request: FindR
         parameters = ", ".join(f"{key}={value!s}" for key, value in captured.parameters.items())
         print(f"-- SQL ({parameters}):\n{captured.statement}\n-- plan:")
         print(plan)
+        if table == "transcript_fts":
+            verbose = explain(db, captured, "ANALYZE, VERBOSE, COSTS OFF")
+            print(headline_work(verbose, table))
 
 
 # --- report -----------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Find text in transcripts and on-screen text. PostgreSQL: ``websearch_to_tsquery`` over
-the generated tsvector, ``ts_headline`` for the snippet. SQLite: FTS5 MATCH with every
+the generated tsvector of the selected run (one GIN on (run_id, tsv)), ``ts_headline`` for
+the snippet, which PostgreSQL evaluates after the sort and limit: for the returned page
+only (docs/ARCHITECTURE.md, "Request path"). SQLite: FTS5 MATCH with every
 word of the user's string quoted, ``snippet()`` for the highlight. Any string the user
 types (quotes, operators, SQL, unicode, NUL, 10 kB) gives results or nothing, never an
 error. Matches are merged across sources in time order."""
