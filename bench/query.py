@@ -4,10 +4,15 @@ app, against loading every artifact of the video into Python and filtering there
 Run from the project root:
 
     .venv/bin/python -m bench.query [--artifacts N] [--videos N] [--requests N]
-        [--naive-requests N] [--admin-url postgresql://postgres@127.0.0.1/postgres]
+        [--naive-requests N] [--keep-db NAME]
+        [--admin-url postgresql://postgres@127.0.0.1/postgres]
 
 It creates a throw-away database (dropped at the end, also on error), migrates it and
-bulk-loads the artifacts: per video and artifact type two succeeded runs (profiles
+bulk-loads the artifacts. With `--keep-db NAME` the database is named NAME and kept: the
+first run loads it and records the load (artifacts, videos, seed) in its COMMENT, later
+runs with the same figures migrate it to head and reuse it without loading (a database
+NAME holding anything else is refused, never dropped; drop it with `DROP DATABASE NAME`).
+The load: per video and artifact type two succeeded runs (profiles
 `fast` and `balanced`, the same mix of data), so the default selection policy
 (best_quality: `balanced`) has to discard half of every candidate set. Types: 60 %
 `object.detection` (8 labels), 30 % `transcript.segment` (10 words each from a
@@ -19,10 +24,12 @@ Then VACUUM ANALYZE, and random requests (same seeds for every path):
   find: `GET /v1/videos/{id}/find?q=WORD&source=transcript&from_ms=T` (50 matches)
 
 through `pipeline.api.create_app` with Starlette's TestClient (in-process HTTP, no
-socket), the same query functions called directly, and the naive approach:
+socket) and the same query functions called directly, taking turns request by request
+(so that the load of a shared machine weighs on both alike), then the naive approach:
 `ArtifactRepository.get_by_asset(video)` (every selected artifact of the video, no type
 filter) filtered in Python. The answers of the three paths are checked to agree.
-Finally the EXPLAIN ANALYZE of the jump and find SQL, captured from the engine.
+Finally the EXPLAIN ANALYZE of the jump and find SQL, captured from the engine, and for
+find how many rows `ts_headline` ran for against how many the search matched.
 """
 
 from __future__ import annotations
@@ -46,7 +53,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy import event, text
 
-from bench.support import DEFAULT_ADMIN_URL, temporary_database
+from bench.support import DEFAULT_ADMIN_URL, kept_database, mark_loaded, temporary_database
 from pipeline.db.bulk import bulk_insert
 from pipeline.db.engine import Database
 from pipeline.db.migrate import upgrade
@@ -81,6 +88,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--chunk", type=int, default=100_000, help="rows per COPY transaction")
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL, help="PostgreSQL admin URL")
+    parser.add_argument(
+        "--keep-db", metavar="NAME", help="load into database NAME once, keep and reuse it"
+    )
     args = parser.parse_args(argv)
     if args.artifacts < 20 * args.videos or args.videos < 1:
         parser.error("need at least 20 artifacts per video")
@@ -402,13 +412,10 @@ class Timing:
         return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
-def timed(call: Callable[[Any], Any], requests: Sequence[Any]) -> tuple[list[float], list[Any]]:
-    seconds, answers = [], []
-    for request in requests:
-        started = time.perf_counter()
-        answers.append(call(request))
-        seconds.append(time.perf_counter() - started)
-    return seconds, answers
+def timed(call: Callable[[Any], Any], request: Any) -> tuple[float, Any]:
+    started = time.perf_counter()
+    answer = call(request)
+    return time.perf_counter() - started, answer
 
 
 def measure(
@@ -417,19 +424,37 @@ def measure(
     finds: Sequence[FindRequest],
     naive_count: int,
 ) -> list[Timing]:
-    timings: list[Timing] = []
-    reference: dict[str, list[Any]] = {}
-    for path in paths:
-        count = naive_count if isinstance(path, Naive) else len(jumps)
-        for query, call, requests in (("jump", path.jump, jumps), ("find", path.find, finds)):
-            call(requests[0])  # warm-up: connection pool, first-use imports
-            stderr.print(f"{count} x {query} via {path.name}...")
-            seconds, answers = timed(call, requests[:count])
-            expected = reference.setdefault(query, answers)
-            if answers != expected[:count]:
-                raise SystemExit(f"{path.name} answers {query} differently from {paths[0].name}")
-            timings.append(Timing(query, path.name, seconds))
-    return timings
+    """The fast paths take turns request by request, so that a change in the machine's
+    load weighs on each of them alike; the naive path runs after them (it would evict
+    what the others keep in cache)."""
+    fast = [path for path in paths if not isinstance(path, Naive)]
+    seconds: dict[tuple[str, str], list[float]] = {}
+    for query, requests in (("jump", jumps), ("find", finds)):
+        answers: dict[str, list[Any]] = {}
+        for path in paths:
+            getattr(path, query)(requests[0])  # warm-up: connection pool, first-use imports
+        stderr.print(f"{len(requests)} x {query} via {', '.join(p.name for p in fast)}...")
+        for request in requests:
+            for path in fast:
+                took, answer = timed(getattr(path, query), request)
+                seconds.setdefault((query, path.name), []).append(took)
+                answers.setdefault(path.name, []).append(answer)
+        for path in paths:
+            if isinstance(path, Naive):
+                stderr.print(f"{naive_count} x {query} via {path.name}...")
+                for request in requests[:naive_count]:
+                    took, answer = timed(getattr(path, query), request)
+                    seconds.setdefault((query, path.name), []).append(took)
+                    answers.setdefault(path.name, []).append(answer)
+        expected = answers[paths[0].name]
+        for name, given in answers.items():
+            if given != expected[: len(given)]:
+                raise SystemExit(f"{name} answers {query} differently from {paths[0].name}")
+    return [
+        Timing(query, path.name, seconds[query, path.name])
+        for path in paths
+        for query in ("jump", "find")
+    ]
 
 
 # --- EXPLAIN ----------------------------------------------------------------------------
@@ -455,12 +480,41 @@ def captured_sql(db: Database) -> Iterator[list[Captured]]:
         event.remove(db.engine, "before_cursor_execute", record)
 
 
-def explain(db: Database, captured: Captured) -> str:
+def explain(
+    db: Database, captured: Captured, options: str = "ANALYZE, COSTS OFF, SUMMARY ON"
+) -> str:
     with db.engine.connect() as connection:
         plan = connection.exec_driver_sql(
-            "EXPLAIN (ANALYZE, COSTS OFF, SUMMARY ON) " + captured.statement, captured.parameters
+            f"EXPLAIN ({options}) " + captured.statement, captured.parameters
         )
         return "\n".join(row[0] for row in plan)
+
+
+PLAN_NODE = re.compile(r"^( *(?:->  )?)(\S.*?) \(actual time=\S+ rows=(\d+) loops=(\d+)\)")
+
+
+def headline_work(verbose_plan: str, table: str) -> str:
+    """How many rows ts_headline ran for, against how many the search matched: it runs in
+    the deepest plan node whose output holds it (the nodes above only pass it on)."""
+    node: tuple[int, str, int] | None = None
+    computing: tuple[int, str, int] | None = None
+    matched = 0
+    for line in verbose_plan.splitlines():
+        if found := PLAN_NODE.match(line):
+            depth, name = len(found.group(1)), found.group(2)
+            node = (depth, name, int(found.group(3)) * int(found.group(4)))
+            if f" on public.{table}" in name or f" on {table}" in name:
+                matched = node[2]
+        elif (
+            node
+            and "Output:" in line
+            and "ts_headline" in line
+            and (computing is None or node[0] > computing[0])
+        ):
+            computing = node
+    if computing is None:
+        return "ts_headline: not in the plan"
+    return f"ts_headline: run for {computing[2]} rows ({computing[1]} node); {matched} matched"
 
 
 def main_statement(statements: list[Captured], table: str) -> Captured:
@@ -484,23 +538,23 @@ def explain_queries(db: Database, jump_request: JumpRequest, find_request: FindR
         parameters = ", ".join(f"{key}={value!s}" for key, value in captured.parameters.items())
         print(f"-- SQL ({parameters}):\n{captured.statement}\n-- plan:")
         print(plan)
+        if table == "transcript_fts":
+            verbose = explain(db, captured, "ANALYZE, VERBOSE, COSTS OFF")
+            print(headline_work(verbose, table))
 
 
 # --- report -----------------------------------------------------------------------------
 
 
 def report(
-    timings: list[Timing], artifacts: int, videos: int, load_s: float, size: str, note: str
+    timings: list[Timing], artifacts: int, videos: int, loaded: str, size: str, note: str
 ) -> None:
     console = Console(width=120)
-    print(
-        f"{artifacts:,} artifacts in {videos} videos loaded in {load_s:.1f} s "
-        f"({artifacts / load_s:,.0f} rows/s); database size {size}"
-    )
+    print(f"{artifacts:,} artifacts in {videos} videos {loaded}; database size {size}")
     if note:
         print(note)
     table = Table(title="jump / find latency (PostgreSQL)")
-    for column in ("query", "path", "requests", "p50 ms", "p99 ms", "mean ms"):
+    for column in ("query", "path", "requests", "p50 ms", "p95 ms", "p99 ms", "mean ms"):
         table.add_column(column, justify="left" if column in ("query", "path") else "right")
     for t in timings:
         table.add_row(
@@ -508,6 +562,7 @@ def report(
             t.path,
             str(len(t.seconds)),
             f"{t.percentile(50) * 1000:.2f}",
+            f"{t.percentile(95) * 1000:.2f}",
             f"{t.percentile(99) * 1000:.2f}",
             f"{statistics.fmean(t.seconds) * 1000:.2f}",
         )
@@ -521,32 +576,60 @@ def report(
         )
 
 
+@contextmanager
+def bench_database(args: argparse.Namespace) -> Iterator[tuple[str, str | None]]:
+    """The database URL and, when it already holds this load, why it is not loaded again."""
+    if args.keep_db is None:
+        with temporary_database(args.admin_url) as url:
+            yield url, None
+        return
+    marker = load_marker(args)
+    with kept_database(args.keep_db, marker, args.admin_url) as (url, loaded):
+        yield url, (f"reused database {args.keep_db} ({marker})" if loaded else None)
+
+
+def load_marker(args: argparse.Namespace) -> str:
+    return f"bench.query artifacts={args.artifacts} videos={args.videos} seed={args.seed}"
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(argv)
     rng = random.Random(args.seed)
     words = vocabulary(rng)
     layout = plan_layout(rng, args.artifacts, args.videos)
-    with temporary_database(args.admin_url) as url:
+    with bench_database(args) as (url, reused):
         db = Database.from_url(url)
         try:
             upgrade(db.engine)
-            seed_videos_and_runs(db, layout)
-            load_s = load(db, artifact_rows(rng, layout, words), layout.total, args.chunk)
-            stderr.print("VACUUM ANALYZE...")
-            vacuum_analyze(db)
+            if reused:
+                loaded = reused
+            else:
+                seed_videos_and_runs(db, layout)
+                load_s = load(db, artifact_rows(rng, layout, words), layout.total, args.chunk)
+                stderr.print("VACUUM ANALYZE...")
+                vacuum_analyze(db)
+                if args.keep_db:
+                    mark_loaded(url, load_marker(args))
+                loaded = f"loaded in {load_s:.1f} s ({layout.total / load_s:,.0f} rows/s)"
             with db.engine.connect() as connection:
                 size = connection.scalar(
                     text("SELECT pg_size_pretty(pg_database_size(current_database()))")
                 )
+            # Their own generator: the same requests whether or not this run loaded the data.
+            requests_rng = random.Random(f"{args.seed}/requests")
             jumps = [
                 JumpRequest(
-                    rng.choice(layout.video_ids), rng.choice(LABELS), rng.randrange(DURATION_MS)
+                    requests_rng.choice(layout.video_ids),
+                    requests_rng.choice(LABELS),
+                    requests_rng.randrange(DURATION_MS),
                 )
                 for _ in range(args.requests)
             ]
             finds = [
                 FindRequest(
-                    rng.choice(layout.video_ids), rng.choice(words), rng.randrange(DURATION_MS)
+                    requests_rng.choice(layout.video_ids),
+                    requests_rng.choice(words),
+                    requests_rng.randrange(DURATION_MS),
                 )
                 for _ in range(args.requests)
             ]
@@ -561,7 +644,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 )
                 paths = [p for p in (http, Direct(db), Naive(db)) if p is not None]
                 timings = measure(paths, jumps, finds, args.naive_requests)
-            report(timings, layout.total, args.videos, load_s, str(size), note)
+            report(timings, layout.total, args.videos, loaded, str(size), note)
             explain_queries(db, jumps[0], finds[0])
         finally:
             db.dispose()

@@ -126,7 +126,7 @@ def test_find_merges_sources_in_time_order_with_highlighted_snippets(
 def test_find_honours_the_selection_policy(
     client: TestClient, seeded: Seeded, db: Database
 ) -> None:
-    add_run(
+    better = add_run(
         db,
         seeded,
         "transcript",
@@ -135,10 +135,21 @@ def test_find_honours_the_selection_policy(
         finished_minutes=3,
     )
     url = f"/v1/videos/{seeded.video_id}/find"
-    sources = client.get(url, params={"q": "budget", "source": "transcript"}).json()["matches"]
-    assert [m["jump_to"]["start_ms"] for m in sources] == [2000]
-    fast = client.get(url, params={"q": "budget", "source": "transcript", "profile": "fast"})
-    assert [m["jump_to"]["start_ms"] for m in fast.json()["matches"]] == [1000, 5000]
+
+    def starts(**params: Any) -> list[int]:
+        response = client.get(url, params={"q": "budget", "source": "transcript", **params})
+        assert response.status_code == 200, response.text
+        return [m["jump_to"]["start_ms"] for m in response.json()["matches"]]
+
+    assert starts() == [2000]
+    assert starts(profile="fast") == [1000, 5000]
+    assert starts(run_id=seeded.runs["transcript.segment/fast"]) == [1000, 5000]
+    assert starts(run_id=better) == [2000]
+    assert starts(selection="latest") == [2000]
+    pinned = {"mode": "pinned", "run_id": seeded.runs["transcript.segment/fast"]}
+    stored = client.put(f"/v1/videos/{seeded.video_id}/selection/transcript.segment", json=pinned)
+    assert stored.status_code == 200, stored.text
+    assert starts() == [1000, 5000]
 
 
 HOSTILE = [

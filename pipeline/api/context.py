@@ -27,6 +27,10 @@ class ApiContext:
     def __post_init__(self) -> None:
         self.frame_slots = FrameDecodeSlots(self.settings.frame_decodes)
 
+    @property
+    def schema_checked(self) -> bool:
+        return self._schema_checked
+
     def check_schema(self) -> None:
         """Make sure the schema is current the first time the database answers: the
         embedded SQLite migrates itself, a server database must be at head

@@ -1,11 +1,16 @@
 """FastAPI dependencies: one database session per request (committed when the handler
-returns, rolled back when it raises), the selection-policy manager, the video of the path."""
+returns, rolled back when it raises), the selection-policy manager, the video of the path.
+
+FastAPI runs a plain `def` dependency in its thread pool, one hand-off per dependency and
+request; those that never wait on anything are `async def` and run on the event loop
+(docs/ARCHITECTURE.md, "Request path")."""
 
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from pipeline.api.context import ApiContext
 from pipeline.api.errors import not_found
@@ -15,7 +20,7 @@ from pipeline.db.repositories import SelectionPolicyManager, VideoRepository
 MAX_ID_LENGTH = 64
 
 
-def get_context(request: Request) -> ApiContext:
+async def get_context(request: Request) -> ApiContext:
     context: ApiContext = request.app.state.eioku
     return context
 
@@ -23,9 +28,11 @@ def get_context(request: Request) -> ApiContext:
 Context = Annotated[ApiContext, Depends(get_context)]
 
 
-def get_ready_context(context: Context) -> ApiContext:
-    """The context, once the database has answered and its schema is current."""
-    context.check_schema()
+async def get_ready_context(context: Context) -> ApiContext:
+    """The context, once the database has answered and its schema is current (checked in
+    the thread pool until it has been once: the check talks to the database)."""
+    if not context.schema_checked:
+        await run_in_threadpool(context.check_schema)
     return context
 
 
@@ -42,7 +49,7 @@ def get_session(context: ReadyContext) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_manager(context: Context, session: DbSession) -> SelectionPolicyManager:
+async def get_manager(context: Context, session: DbSession) -> SelectionPolicyManager:
     return SelectionPolicyManager(session, profile_order=context.settings.profile_order)
 
 

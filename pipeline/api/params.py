@@ -3,6 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
+from starlette.concurrency import run_in_threadpool
 
 from pipeline.api.dependencies import DbSession, PathVideo
 from pipeline.api.errors import invalid, not_found
@@ -38,7 +39,7 @@ def known_artifact_type(artifact_type: str | None, field: str) -> str | None:
     return artifact_type
 
 
-def selection_override(
+async def selection_override(
     video: PathVideo,
     session: DbSession,
     selection: Annotated[
@@ -55,7 +56,8 @@ def selection_override(
     ] = None,
 ) -> SelectionPolicy | None:
     """`profile` implies mode profile and `run_id` mode pinned; contradictions are 422, a
-    run that is not one of the video's is 404."""
+    run that is not one of the video's is 404. On the event loop: only the pinned run is
+    looked up, in the thread pool."""
     if profile is not None and run_id is not None:
         raise invalid("run_id", "give either profile or run_id, not both")
     if profile is not None and selection not in (None, SelectionMode.PROFILE):
@@ -69,7 +71,7 @@ def selection_override(
     if run_id is not None or selection is SelectionMode.PINNED:
         if not run_id:
             raise invalid("run_id", "selection pinned needs a run_id")
-        run = RunRepository(session).get(run_id)
+        run = await run_in_threadpool(RunRepository(session).get, run_id)
         if run is None or run.video_id != video.video_id:
             raise not_found("run_not_found", f"video has no run {run_id!r}", "run_id")
         return SelectionPolicy(SelectionMode.PINNED, pinned_run_id=run_id)

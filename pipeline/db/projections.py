@@ -1,8 +1,8 @@
 """Projection tables: query-friendly copies of artifact fields, written in the same
 transaction as their artifacts (labels, clusters, scene ranges, searchable text).
 
-The two text tables are dialect-specific (PostgreSQL: table + generated tsvector + GIN;
-SQLite: FTS5 virtual table), so they live in their own MetaData that migrations never
+The two text tables are dialect-specific (PostgreSQL: table + generated tsvector + GIN on
+(run_id, tsv); SQLite: FTS5 virtual table), so they live in their own MetaData that migrations never
 create from; the Table objects here describe only the columns we insert and read.
 """
 

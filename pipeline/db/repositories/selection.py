@@ -78,7 +78,8 @@ class SelectionPolicyManager:
         stored.updated_at = utcnow()
         self.session.flush()
 
-    def _resolve(self, policy: SelectionPolicy) -> SelectionPolicy:
+    def resolve(self, policy: SelectionPolicy) -> SelectionPolicy:
+        """The policy itself, or for mode ``default`` the system default."""
         return self.get_default_policy() if policy.mode is SelectionMode.DEFAULT else policy
 
     def selected_run_query(
@@ -86,28 +87,9 @@ class SelectionPolicyManager:
     ) -> Select[tuple[str]]:
         """One row at most: the run whose artifacts the policy selects. ``asset_id`` may be
         a column of an outer query, making this a correlated subquery."""
-        policy = self._resolve(policy)
-        query = select(Run.run_id).where(
-            Run.video_id == asset_id,
-            Run.artifact_type == artifact_type,
-            Run.status == RunStatus.SUCCEEDED,
+        return selected_run_statement(
+            asset_id, artifact_type, self.resolve(policy), self.profile_order
         )
-        latest_first = (Run.finished_at.desc().nulls_last(), Run.run_id.desc())
-        match policy.mode:
-            case SelectionMode.PINNED:
-                return query.where(Run.run_id == policy.pinned_run_id)
-            case SelectionMode.PROFILE:
-                query = query.where(Run.profile == policy.preferred_profile)
-                return query.order_by(*latest_first).limit(1)
-            case SelectionMode.BEST_QUALITY:
-                rank = case(
-                    {name: index for index, name in enumerate(self.profile_order)},
-                    value=Run.profile,
-                    else_=len(self.profile_order),
-                )
-                return query.order_by(rank, *latest_first).limit(1)
-            case _:
-                return query.order_by(*latest_first).limit(1)
 
     def selected_run_id(
         self, asset_id: str, artifact_type: str, policy: SelectionPolicy | None = None
@@ -135,3 +117,35 @@ class SelectionPolicyManager:
             for artifact_type in artifact_types
         ]
         return or_(*clauses) if clauses else false()
+
+
+def selected_run_statement(
+    asset_id: str | ColumnElement[str],
+    artifact_type: str,
+    policy: SelectionPolicy,
+    profile_order: Sequence[str],
+) -> Select[tuple[str]]:
+    """``SelectionPolicyManager.selected_run_query`` for a resolved policy (not ``default``)
+    and a profile order: a function of its arguments alone, so that a caller may build it
+    once with a bound parameter for ``asset_id`` and reuse it."""
+    query = select(Run.run_id).where(
+        Run.video_id == asset_id,
+        Run.artifact_type == artifact_type,
+        Run.status == RunStatus.SUCCEEDED,
+    )
+    latest_first = (Run.finished_at.desc().nulls_last(), Run.run_id.desc())
+    match policy.mode:
+        case SelectionMode.PINNED:
+            return query.where(Run.run_id == policy.pinned_run_id)
+        case SelectionMode.PROFILE:
+            query = query.where(Run.profile == policy.preferred_profile)
+            return query.order_by(*latest_first).limit(1)
+        case SelectionMode.BEST_QUALITY:
+            rank = case(
+                {name: index for index, name in enumerate(profile_order)},
+                value=Run.profile,
+                else_=len(profile_order),
+            )
+            return query.order_by(rank, *latest_first).limit(1)
+        case _:
+            return query.order_by(*latest_first).limit(1)
