@@ -1,5 +1,5 @@
-"""Migration 0006 on both databases: the GIN index on ``artifacts.payload`` (PostgreSQL
-only) is dropped, the btree indexes stay, and the downgrade restores revision 0005."""
+"""Migration 0007 on both databases: the GIN index on ``artifacts.payload`` (PostgreSQL
+only) is dropped, the btree indexes stay, and the downgrade restores revision 0006."""
 
 from sqlalchemy import inspect
 
@@ -19,16 +19,16 @@ def artifact_indexes(db: Database) -> set[str]:
     return {index["name"] for index in inspect(db.engine).get_indexes("artifacts")}
 
 
-def test_0006_drops_the_payload_gin_index(fresh: Database) -> None:  # noqa: F811
+def test_0007_drops_the_payload_gin_index(fresh: Database) -> None:  # noqa: F811
     on_postgresql = fresh.dialect == "postgresql"
-    upgrade(fresh.engine, "0005")
+    upgrade(fresh.engine, "0006")
     assert (GIN in artifact_indexes(fresh)) == on_postgresql
 
-    upgrade(fresh.engine, "0006")
+    upgrade(fresh.engine, "0007")
 
-    assert current_revision(fresh.engine) == "0006"
+    assert current_revision(fresh.engine) == "0007"
     assert artifact_indexes(fresh) == BTREES
 
-    downgrade(fresh, "0005")
-    assert current_revision(fresh.engine) == "0005"
+    downgrade(fresh, "0006")
+    assert current_revision(fresh.engine) == "0006"
     assert artifact_indexes(fresh) == BTREES | ({GIN} if on_postgresql else set())

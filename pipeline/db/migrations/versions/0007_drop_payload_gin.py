@@ -5,13 +5,13 @@ queries go through the projection tables and the btree indexes. The index cost a
 14 µs per inserted artifact, well over a third of the server's work in a bulk insert
 (see docs/ARCHITECTURE.md, "Bulk ingest").
 
-Revision ID: 0006
+Revision ID: 0007
 """
 
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
