@@ -3,8 +3,8 @@ pipeline.coordinator.execution.execute_run (the same function embedded mode call
 retries with exponential backoff when the database or broker is unreachable.
 
 Per worker process: one database engine and one analyzer catalog (so each model is
-loaded once and reused), both created lazily after the fork, and a thread budget
-(workers.thread_budget) applied right after it."""
+loaded once and reused), both created lazily after the fork, and a thread budget and a
+share of the cores (workers.thread_budget) applied right after it."""
 
 import logging
 import os
@@ -12,6 +12,7 @@ import threading
 from functools import cache
 from typing import Any
 
+import billiard.process
 from celery import Celery, Task
 from celery.signals import celeryd_init, worker_process_init, worker_ready
 
@@ -25,7 +26,7 @@ from pipeline.db.connect import open_database
 from pipeline.db.engine import Database
 from pipeline.settings import Settings
 from pipeline.taskqueue import task_name
-from workers.thread_budget import apply_thread_budget, thread_budget
+from workers.thread_budget import apply_thread_budget, pin_to_core_share, thread_budget
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,10 @@ def _fresh_resources_after_fork(**_: Any) -> None:
     # connections and models must not be shared across a fork
     _database.cache_clear()
     _catalog.cache_clear()
-    apply_thread_budget(thread_budget(_pool_size.get("concurrency", 1)))
+    concurrency = _pool_size.get("concurrency", 1)
+    threads = thread_budget(concurrency)  # counted before the pin narrows the usable cores
+    pin_to_core_share(getattr(billiard.process.current_process(), "index", None), concurrency)
+    apply_thread_budget(threads)
 
 
 def backoff_s(retries: int) -> int:

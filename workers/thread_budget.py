@@ -1,15 +1,21 @@
 """Each worker process gets its share of the cores (``EIOKU_THREADS``, default the cores
 this process may run on ÷ the worker's concurrency), and torch, OpenCV, CTranslate2 and
-OpenMP are held to it, so N processes do not fight over the same cores."""
+OpenMP are held to it, so N processes do not fight over the same cores. Pool process i is
+also pinned to its own share of the cores (``EIOKU_PIN_CORES``): a decoder thread and the
+analysis thread that consumes its frames then stay on one core instead of being scheduled
+against the other processes' threads (docs/ARCHITECTURE.md, "Analyzers and their models")."""
 
 import contextlib
 import importlib.util
 import logging
 import os
+from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
 
 THREADS_ENV = "EIOKU_THREADS"
+PIN_CORES_ENV = "EIOKU_PIN_CORES"
+_OFF = {"0", "false", "no", "off"}
 # read by OpenMP, MKL and OpenBLAS when they start: CTranslate2's and torch's pools
 _POOL_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
@@ -28,6 +34,29 @@ def thread_budget(concurrency: int, cores: int | None = None) -> int:
             raise ValueError(f"{THREADS_ENV}={configured} must be at least 1")
         return threads
     return max(1, (cores or usable_cores()) // max(1, concurrency))
+
+
+def core_share(index: int, concurrency: int, cores: Sequence[int]) -> set[int] | None:
+    """Pool process ``index``'s cores: the usable cores in ``concurrency`` equal shares
+    (the remainder unused); None when there are fewer cores than processes."""
+    if concurrency < 1 or concurrency > len(cores):
+        return None
+    size = len(cores) // concurrency
+    start = (index % concurrency) * size
+    return set(sorted(cores)[start : start + size])
+
+
+def pin_to_core_share(index: int | None, concurrency: int) -> set[int] | None:
+    """Pins this pool process to its share unless ``EIOKU_PIN_CORES`` is off; the cores
+    it now runs on, or None when it was left free."""
+    if index is None or os.environ.get(PIN_CORES_ENV, "").strip().lower() in _OFF:
+        return None
+    share = core_share(index, concurrency, sorted(os.sched_getaffinity(0)))
+    if share is None:
+        return None
+    os.sched_setaffinity(0, share)
+    log.info("pid %d pinned to cores %s", os.getpid(), ",".join(map(str, sorted(share))))
+    return share
 
 
 def thread_budget_in_force() -> int:
