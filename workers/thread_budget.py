@@ -51,7 +51,7 @@ def pin_to_core_share(index: int | None, concurrency: int) -> set[int] | None:
     it now runs on, or None when it was left free."""
     if index is None or os.environ.get(PIN_CORES_ENV, "").strip().lower() in _OFF:
         return None
-    share = core_share(index, concurrency, sorted(os.sched_getaffinity(0)))
+    share = core_share(index, concurrency, list(os.sched_getaffinity(0)))
     if share is None:
         return None
     os.sched_setaffinity(0, share)

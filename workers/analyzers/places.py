@@ -85,7 +85,7 @@ class PlacesAnalyzer(WeightsFileAnalyzer[PlacesConfig, Any]):
         assert isinstance(config, PlacesConfig)
         if config.scene_spans_ms is not None:
             return config  # the user named the scenes
-        return config.model_copy(update={"scene_spans_ms": [tuple(span) for span in scenes]})
+        return config.model_copy(update={"scene_spans_ms": list(scenes)})
 
     def _load_model(self, config: PlacesConfig) -> Any:
         from workers.analyzers.device import torch_device
