@@ -44,6 +44,7 @@ class Settings:
     max_frame_pixels: int = MAX_FRAME_PIXELS_DEFAULT
     profiles_file: Path | None = None  # None: $home/profiles.toml
     history_retention: int = HISTORY_RETENTION_DEFAULT
+    analyze_stamps: bool = True  # a plain `eioku analyze` already answered skips the planner
 
     @property
     def requires_token(self) -> bool:
@@ -99,6 +100,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             else None
         ),
         history_retention=_integer(env, "EIOKU_HISTORY_RETENTION", HISTORY_RETENTION_DEFAULT),
+        analyze_stamps=_flag(env, "EIOKU_ANALYZE_STAMPS", default=True),
     )
 
 
@@ -135,9 +137,11 @@ def _positive(
     return value
 
 
-def _flag(env: Mapping[str, str], name: str) -> bool:
+def _flag(env: Mapping[str, str], name: str, default: bool = False) -> bool:
     raw = env.get(name, "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
+    if not raw:
+        return default
+    if raw in ("0", "false", "no", "off"):
         return False
     if raw in ("1", "true", "yes", "on"):
         return True

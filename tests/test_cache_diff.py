@@ -21,7 +21,8 @@ from pipeline.coordinator.regeneration import (
     replace_blocked_intents,
     select_targets,
 )
-from pipeline.coordinator.submission import AnalysisRequest, Outcome, plan_file
+from pipeline.coordinator.reports import Outcome
+from pipeline.coordinator.submission import AnalysisRequest, plan_file
 from pipeline.coordinator.timing import DEFAULT_TIMING
 from pipeline.db.engine import Database
 from pipeline.db.models import (

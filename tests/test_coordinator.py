@@ -15,7 +15,7 @@ from pipeline.coordinator.delivery import carry_out
 from pipeline.coordinator.execution import execute_run, media_source
 from pipeline.coordinator.planner import PlanAction, PlannedRun, plan_runs
 from pipeline.coordinator.registration import register_video
-from pipeline.coordinator.submission import Outcome, RunReport
+from pipeline.coordinator.reports import Outcome, RunReport
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
 from pipeline.db.models import AnalysisHistory, Artifact, HistoryAction, RunStatus, Video

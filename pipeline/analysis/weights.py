@@ -1,6 +1,7 @@
 """The sha256 of a model's weights file, remembered per (path, size, mtime) in a small JSON
 cache under EIOKU_HOME, so planning a cached run neither re-reads large weights nor
-imports the model library."""
+imports the model library. Each file hashed is noted for an analyze stamp being worked out
+(pipeline/stamps/consulted.py)."""
 
 import json
 from pathlib import Path
@@ -8,6 +9,7 @@ from pathlib import Path
 from pipeline.files import atomic_write_bytes
 from pipeline.media.fingerprint import hash_file
 from pipeline.settings import load_settings
+from pipeline.stamps.consulted import note_consulted
 
 
 def weights_cache_file() -> Path:
@@ -19,6 +21,7 @@ def weights_sha256(path: Path, cache_file: Path | None = None) -> str:
     resolved = path.resolve()
     stat = resolved.stat()
     key = str(resolved)
+    note_consulted(key, stat)
     cache = _read(cache_file)
     entry = cache.get(key)
     if entry and (entry.get("size"), entry.get("mtime_ns")) == (stat.st_size, stat.st_mtime_ns):

@@ -8,7 +8,8 @@ import typer
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli import render
-from pipeline.cli.common import EXIT_FAILED, JsonFlag, fail, open_db, video_or_fail
+from pipeline.cli.common import open_db, video_or_fail
+from pipeline.cli.flags import EXIT_FAILED, JsonFlag, fail
 from pipeline.cli.options import split_names
 from pipeline.coordinator.cache_diff import (
     NEEDS_REGENERATION,
@@ -30,7 +31,8 @@ from pipeline.coordinator.regeneration import (
     replace_blocked_intents,
     select_targets,
 )
-from pipeline.coordinator.submission import GOOD_OUTCOMES, Outcome, RequestedBy, RunReport
+from pipeline.coordinator.reports import GOOD_OUTCOMES, Outcome, RunReport
+from pipeline.coordinator.submission import RequestedBy
 from pipeline.coordinator.timing import Timing
 from pipeline.coordinator.waiting import wait_for_runs
 from pipeline.db.engine import Database

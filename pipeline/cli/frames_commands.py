@@ -9,7 +9,8 @@ import typer
 from sqlalchemy.orm import Session
 
 from pipeline.cli import render
-from pipeline.cli.common import EXIT_FAILED, fail, open_db, video_or_fail
+from pipeline.cli.common import open_db, video_or_fail
+from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.coordinator.registration import register_video
 from pipeline.db.models import Video
 from pipeline.files import atomic_write_bytes

@@ -14,7 +14,7 @@ class GuardedGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except typer.BadParameter as exc:  # a value or a missing option; Typer draws a box
-            from pipeline.cli.common import EXIT_USAGE, fail
+            from pipeline.cli.flags import EXIT_USAGE, fail
 
             raise fail(" ".join(exc.format_message().split()), EXIT_USAGE) from None
         except (typer.Exit, typer.Abort):
@@ -23,7 +23,7 @@ class GuardedGroup(TyperGroup):
             message = _known_failure(exc)
             if message is None:
                 raise
-            from pipeline.cli.common import EXIT_FAILED, fail
+            from pipeline.cli.flags import EXIT_FAILED, fail
 
             raise fail(message, EXIT_FAILED) from None
 

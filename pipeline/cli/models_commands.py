@@ -12,7 +12,7 @@ from rich.markup import escape
 from pipeline.analysis.catalog import AnalyzerCatalog, UnknownAnalyzerError
 from pipeline.analysis.models import ModelAnalyzer, ModelFetchError, ModelStatus
 from pipeline.cli import render
-from pipeline.cli.common import EXIT_FAILED, JsonFlag, fail
+from pipeline.cli.flags import EXIT_FAILED, JsonFlag, fail
 from pipeline.cli.options import split_names
 from pipeline.settings import load_settings
 

@@ -13,7 +13,8 @@ from rich.text import Text
 from sqlalchemy.orm import Session
 
 from pipeline.cli import render
-from pipeline.cli.common import EXIT_FAILED, JsonFlag, fail, open_db, policy_manager, video_or_fail
+from pipeline.cli.common import open_db, policy_manager, video_or_fail
+from pipeline.cli.flags import EXIT_FAILED, JsonFlag, fail
 from pipeline.cli.options import parse_timestamp_ms
 from pipeline.cli.subtitles import Cue, to_srt, to_webvtt
 from pipeline.coordinator.export_lock import exporting

@@ -8,7 +8,8 @@ import typer
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli import render
-from pipeline.cli.common import EXIT_FAILED, fail, open_db
+from pipeline.cli.common import open_db
+from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.options import split_names
 from pipeline.coordinator.cancellation import cancel_and_revoke
 from pipeline.coordinator.dispatch import Dispatcher

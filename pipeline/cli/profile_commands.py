@@ -7,7 +7,8 @@ import typer
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli import render
-from pipeline.cli.common import EXIT_FAILED, AnalyzersOption, JsonFlag, fail, open_db, video_or_fail
+from pipeline.cli.common import open_db, video_or_fail
+from pipeline.cli.flags import EXIT_FAILED, AnalyzersOption, JsonFlag, fail
 from pipeline.cli.options import split_names
 from pipeline.coordinator.cache_diff import ProfileBlockedError, Revisions
 from pipeline.coordinator.submission import RequestedBy

@@ -5,13 +5,8 @@ from typing import Annotated
 import typer
 
 from pipeline.cli import render
-from pipeline.cli.common import (
-    JsonFlag,
-    fail,
-    open_db,
-    policy_manager,
-    video_or_fail,
-)
+from pipeline.cli.common import open_db, policy_manager, video_or_fail
+from pipeline.cli.flags import JsonFlag, fail
 from pipeline.cli.options import parse_timestamp_ms
 from pipeline.db.models import RunStatus, SelectionMode
 from pipeline.db.repositories import (

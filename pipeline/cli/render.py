@@ -5,15 +5,17 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipeline.coordinator.submission import FileReport
-from pipeline.db.models import Run, Video
-from schemas import ArtifactEnvelope
+from pipeline.coordinator.reports import FileReport
+
+if TYPE_CHECKING:  # only printed here: a cached `eioku analyze` must not import them
+    from pipeline.db.models import Run, Video
+    from schemas import ArtifactEnvelope
 
 PIPE_WIDTH = 240  # piped output is read by tools and logs, not wrapped at 80 columns
 
@@ -86,15 +88,15 @@ def print_file_report(report: FileReport) -> None:
         out.print(line)
 
 
-def run_dict(run: Run) -> dict[str, Any]:
-    return {column: getattr(run, column) for column in Run.__table__.columns.keys()}  # noqa: SIM118
+def run_dict(run: "Run") -> dict[str, Any]:
+    return {column: getattr(run, column) for column in run.__table__.columns.keys()}  # noqa: SIM118
 
 
-def video_dict(video: Video) -> dict[str, Any]:
-    return {column: getattr(video, column) for column in Video.__table__.columns.keys()}  # noqa: SIM118
+def video_dict(video: "Video") -> dict[str, Any]:
+    return {column: getattr(video, column) for column in video.__table__.columns.keys()}  # noqa: SIM118
 
 
-def print_status(videos: Sequence[tuple[Video, Sequence[Run]]]) -> None:
+def print_status(videos: Sequence[tuple["Video", Sequence["Run"]]]) -> None:
     if not videos:
         out.print("no videos analyzed yet")
         return
@@ -147,7 +149,7 @@ def payload_summary(payload: dict[str, Any]) -> str:
     )
 
 
-def print_artifacts(envelopes: Sequence[ArtifactEnvelope]) -> None:
+def print_artifacts(envelopes: Sequence["ArtifactEnvelope"]) -> None:
     if not envelopes:
         out.print("no artifacts match")
         return
@@ -166,7 +168,7 @@ def print_artifacts(envelopes: Sequence[ArtifactEnvelope]) -> None:
     out.print(table)
 
 
-def print_runs(runs: Sequence[Run]) -> None:
+def print_runs(runs: Sequence["Run"]) -> None:
     if not runs:
         out.print("no runs match")
         return

@@ -9,7 +9,8 @@ import typer
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli import render
-from pipeline.cli.common import EXIT_FAILED, analysis_request, fail
+from pipeline.cli.common import analysis_request
+from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.frames_commands import registered_video
 from pipeline.media.errors import MediaError
 from pipeline.selection.config import SelectionConfig

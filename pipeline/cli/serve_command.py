@@ -5,7 +5,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli.common import EXIT_FAILED, EXIT_USAGE, fail
+from pipeline.cli.flags import EXIT_FAILED, EXIT_USAGE, fail
 from pipeline.db.migrate import SchemaOutOfDateError
 from pipeline.settings import load_settings
 

@@ -10,7 +10,7 @@ from kombu.exceptions import OperationalError as BrokerUnreachableError
 
 from pipeline.coordinator.dispatch import Dispatcher
 from pipeline.coordinator.planner import PlanAction, PlannedRun
-from pipeline.coordinator.submission import Outcome, RunReport
+from pipeline.coordinator.reports import Outcome, RunReport
 
 log = logging.getLogger(__name__)
 

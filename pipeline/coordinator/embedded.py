@@ -15,8 +15,9 @@ from pipeline.coordinator.delivery import Deliver, carry_out
 from pipeline.coordinator.execution import execute_run
 from pipeline.coordinator.planner import PlannedRun
 from pipeline.coordinator.progress import ProgressListener
+from pipeline.coordinator.reports import FileReport, RunReport
 from pipeline.coordinator.scene_inputs import scenes_first
-from pipeline.coordinator.submission import AnalysisRequest, FileReport, RunReport, plan_file
+from pipeline.coordinator.submission import AnalysisRequest, plan_file
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
 from pipeline.db.models import Run

@@ -142,7 +142,7 @@ def plan_spec(
     ``reason`` marks a new run as a regeneration (`eioku regenerate`)."""
     runs = RunRepository(session)
     if not force:
-        done = runs.latest_with_key(spec.cache_key, [RunStatus.SUCCEEDED])
+        done = succeeded_run(runs, spec)
         if done is not None:
             return PlannedRun(done, PlanAction.CACHED)
     active = runs.latest_with_key(spec.cache_key, ACTIVE_RUN_STATUSES)
@@ -155,6 +155,11 @@ def plan_spec(
         if unfinished is not None:
             return _requeue(runs, unfinished)
     return _create_run(session, runs, video, spec, reason)
+
+
+def succeeded_run(runs: RunRepository, spec: RunSpec) -> Run | None:
+    """The run a plan reuses (``cached``) for ``spec``."""
+    return runs.latest_with_key(spec.cache_key, [RunStatus.SUCCEEDED])
 
 
 def _requeue(runs: RunRepository, run: Run) -> PlannedRun:

@@ -3,7 +3,7 @@ executes the runs in-process) and `eioku submit` (which sends them to workers)."
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -13,42 +13,12 @@ from pipeline.analysis.catalog import AnalyzerCatalog, UnknownAnalyzerError
 from pipeline.analysis.contract import UnknownProfileError
 from pipeline.coordinator.planner import PlannedRun, plan_runs
 from pipeline.coordinator.registration import register_video
+from pipeline.coordinator.reports import FileReport
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
-from pipeline.db.models import Run
 from pipeline.db.repositories.intents import IntentRepository
 from pipeline.media.errors import MediaError
 from pipeline.settings import PROFILE_ORDER_DEFAULT
-
-
-class Outcome(StrEnum):
-    """What became of one planned run: its plan (cached, queued, resumed, already active
-    elsewhere), its delivery (not_sent: the broker stayed unreachable) or, when it was
-    executed here, its final status."""
-
-    CACHED = "cached"
-    QUEUED = "queued"
-    RESUMED = "resumed"
-    ALREADY_ACTIVE = "already_active"
-    NOT_SENT = "not_sent"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    SKIPPED = "skipped"
-    CANCELLED = "cancelled"
-
-
-GOOD_OUTCOMES = frozenset(
-    {
-        Outcome.CACHED,
-        Outcome.QUEUED,
-        Outcome.RESUMED,
-        Outcome.ALREADY_ACTIVE,
-        Outcome.RUNNING,
-        Outcome.SUCCEEDED,
-        Outcome.SKIPPED,
-    }
-)
 
 
 class RequestedBy(StrEnum):
@@ -123,50 +93,6 @@ def check_request(catalog: AnalyzerCatalog, request: AnalysisRequest) -> None:
             raise InvalidRequestError(
                 f"overrides.{name}.{key}", f"{name}: invalid setting {key!r}: not a finite number"
             )
-
-
-@dataclass(frozen=True)
-class RunReport:
-    run_id: str
-    analyzer: str
-    profile: str
-    outcome: Outcome
-    artifact_count: int
-    cache_key: str
-    model_id: str
-    error_code: str | None = None
-    error_message: str | None = None
-
-    def with_error(self, code: str, message: str) -> "RunReport":
-        return replace(self, error_code=code, error_message=message)
-
-    @classmethod
-    def of(cls, run: Run, outcome: Outcome | None = None) -> "RunReport":
-        return cls(
-            run_id=run.run_id,
-            analyzer=run.analyzer,
-            profile=run.profile,
-            outcome=outcome or Outcome(run.status),
-            artifact_count=run.artifact_count,
-            cache_key=run.cache_key,
-            model_id=run.model_id,
-            error_code=run.error_code,
-            error_message=run.error_message,
-        )
-
-
-@dataclass
-class FileReport:
-    path: str
-    video_id: str | None = None
-    duration_ms: int | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-    runs: list[RunReport] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.error_code is None and all(run.outcome in GOOD_OUTCOMES for run in self.runs)
 
 
 @dataclass

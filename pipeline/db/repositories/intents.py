@@ -3,7 +3,7 @@ what is already intended writes nothing."""
 
 from collections.abc import Collection, Iterable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,21 @@ class IntentRepository:
         """Make the (video, profile) intent exactly ``descriptors``; False when unchanged."""
         return self._write(video_id, profile, set(descriptors), who, merge=False)
 
+    def includes(self, video_id: str, profile: str, descriptors: Iterable[str]) -> bool:
+        """Whether ``add`` of these descriptors would write nothing."""
+        stored = self._stored(video_id, profile)
+        if stored is None:
+            return False
+        wanted = set(descriptors) | set(stored.descriptors)
+        return bool(stored.intent_hash == intent_hash(video_id, profile, wanted))
+
+    def _stored(self, video_id: str, profile: str) -> Row[tuple[list[str], str]] | None:
+        return self.session.execute(
+            select(Intent.descriptors, Intent.intent_hash).where(
+                Intent.video_id == video_id, Intent.profile == profile
+            )
+        ).first()
+
     def replace_profile(self, intent: Intent, profile: str, who: str) -> None:
         """Move a blocked intent's descriptors to ``profile``."""
         self.add(intent.video_id, profile, intent.descriptors, who)
@@ -52,11 +67,7 @@ class IntentRepository:
         """Compare-and-set on the intent hash, so concurrent requests (ten submissions of
         one file) neither fail on the primary key nor lose each other's descriptors."""
         for _ in range(WRITE_ATTEMPTS):
-            stored = self.session.execute(
-                select(Intent.descriptors, Intent.intent_hash).where(
-                    Intent.video_id == video_id, Intent.profile == profile
-                )
-            ).first()
+            stored = self._stored(video_id, profile)
             wanted = given | set(stored.descriptors) if merge and stored else given
             digest = intent_hash(video_id, profile, wanted)
             if stored is not None and stored.intent_hash == digest:
