@@ -6,6 +6,7 @@ import json
 import os
 import site
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib.util import find_spec
@@ -31,9 +32,16 @@ class TypedRequest:
     overrides: tuple[str, ...]
 
 
-def stamp_key(settings: Settings, request: TypedRequest, path: str, stat: FileStat) -> str:
+def stamp_key(
+    settings: Settings,
+    request: TypedRequest,
+    path: str,
+    stat: FileStat,
+    environ: Mapping[str, str] | None = None,
+) -> str:
     """``path`` as given is in the key as well as the file it resolves to: the report
-    names the path as given."""
+    names the path as given. ``environ`` defaults to this process's environment."""
+    env = os.environ if environ is None else environ
     document = {
         "format": STAMP_FORMAT,
         "request": [request.analyzers, request.profile, list(request.overrides)],
@@ -41,9 +49,7 @@ def stamp_key(settings: Settings, request: TypedRequest, path: str, stat: FileSt
         "file": [stat.path, stat.size_bytes, stat.mtime_ns],
         "settings": repr(settings),
         "environment": sorted(
-            (name, value)
-            for name, value in os.environ.items()
-            if name.startswith(ENVIRONMENT_PREFIXES)
+            (name, value) for name, value in env.items() if name.startswith(ENVIRONMENT_PREFIXES)
         ),
         "code": code_identity(),
         "profiles_file": file_signature(settings.profiles_path),

@@ -4,7 +4,7 @@ and a miss is answered by the planner as if there were no stamps."""
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 
@@ -28,7 +28,10 @@ WHERE stamp.stamp_key = ?
 
 
 def stamped_reports(
-    settings: Settings, request: TypedRequest, paths: Sequence[str]
+    settings: Settings,
+    request: TypedRequest,
+    paths: Sequence[str],
+    environ: Mapping[str, str] | None = None,
 ) -> list[FileReport] | None:
     """The reports of every file from its stamp; None unless each of them has one."""
     if not settings.analyze_stamps or settings.analyzer_plugins:
@@ -37,17 +40,21 @@ def stamped_reports(
     if database is None or not database.is_file():
         return None
     try:
-        keys = [stamp_key(settings, request, path, stat_media_file(path)) for path in paths]
+        keys = [
+            stamp_key(settings, request, path, stat_media_file(path), environ) for path in paths
+        ]
         with closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)) as connection:
             rows = [connection.execute(STAMP_QUERY, (key,)).fetchone() for key in keys]
     except (MediaError, sqlite3.Error):
         return None
-    reports = []
-    for row in rows:
-        if row is None or not all_unchanged(json.loads(row[1])):
+    if any(row is None for row in rows):
+        return None
+    try:
+        if not all(all_unchanged(json.loads(consulted)) for _, consulted in rows):
             return None
-        reports.append(FileReport.from_dict(json.loads(row[0])))
-    return reports
+        return [FileReport.from_dict(json.loads(report)) for report, _ in rows]
+    except (ValueError, TypeError, KeyError, AttributeError):  # damaged by hand: no stamp
+        return None
 
 
 def sqlite_file(url: str) -> Path | None:

@@ -4,6 +4,7 @@ embedded database's schema (docs/ARCHITECTURE.md, "Analyze stamps")."""
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict
 
 from sqlalchemy import text
@@ -41,6 +42,7 @@ def record_stamp(
     request: AnalysisRequest,
     typed: TypedRequest,
     path: str,
+    environ: Mapping[str, str] | None = None,
 ) -> bool:
     """Stamp the answer a plain re-run of ``typed`` on ``path`` would give now, when that
     answer is "every run cached" and nothing changed while it was worked out. A stamp is
@@ -51,7 +53,7 @@ def record_stamp(
         return False
     try:
         stat = stat_media_file(path)
-        key = stamp_key(settings, typed, path, stat)
+        key = stamp_key(settings, typed, path, stat, environ)
         with db.sessions() as session:
             epoch = _epoch(session)
             with recording_consulted() as consulted:
