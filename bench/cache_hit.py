@@ -3,8 +3,10 @@
     .venv/bin/python -m bench.cache_hit [--seconds 60] [--size 640x360] [--database-url URL]
 
 Generates a video with cuts, then times, in one run of this script:
-  1. the whole `eioku analyze` command (fresh interpreter), first run and re-run, and
-     `eioku --help`, each as /usr/bin/time would (wall, user + system CPU, peak memory);
+  1. the whole `eioku analyze` command (fresh interpreter), first run and re-run (answered
+     from its stamp), the re-run with stamps off (answered by the planner; the output must
+     be the same), and `eioku --help`, each as /usr/bin/time would (wall, user + system
+     CPU, peak memory);
   2. the in-process `analyze_file` call, first run (forced) and re-run;
   3. the import profile of the cached `eioku analyze` (`python -X importtime`): the 10
      packages costing most.
@@ -114,6 +116,12 @@ def main() -> None:
             [cli_again, *(timed_command(["analyze", str(video)], env)[0] for _ in range(2))],
             key=_wall,
         )
+        planner_env = {**env, "EIOKU_ANALYZE_STAMPS": "off"}
+        planned_cost = min(
+            (timed_command(["analyze", str(video)], planner_env)[0] for _ in range(3)), key=_wall
+        )
+        if planned_cost.stdout != cached_cost.stdout:
+            raise SystemExit("the stamped answer differs from the planner's")
         imports = import_profile(["analyze", str(video), "--json"], env)
 
         os.environ.update(env)
@@ -140,6 +148,11 @@ def main() -> None:
     print(f"{'command':<34}{'wall':>10}{'cpu':>10}{'peak':>11}")
     print(help_cost.row("eioku --help"))
     print(cached_cost.row("eioku analyze (cached)"))
+    print(planned_cost.row("  the same, stamps off (planner)"))
+    ratio = planned_cost.wall_s / cached_cost.wall_s
+    print(f"the stamp answers {ratio:.1f}x faster than the planner, with the same output")
+    if args.database_url:
+        print("(a server database is always planned: stamps are SQLite's)")
     print("\nimport profile of the cached `eioku analyze`, top 10 packages (own time):")
     for package, seconds in imports:
         print(f"  {package:<24}{seconds:>8.3f}s")
