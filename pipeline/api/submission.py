@@ -15,12 +15,11 @@ from pipeline.api.roots import allowed_path
 from pipeline.coordinator.delivery import carry_out, planned_outcome, send_to_workers
 from pipeline.coordinator.execution import RunOutcome, execute_run
 from pipeline.coordinator.planner import PlannedRun
+from pipeline.coordinator.reports import Outcome, RunReport
 from pipeline.coordinator.submission import (
     AnalysisRequest,
     InvalidRequestError,
-    Outcome,
     RequestedBy,
-    RunReport,
     check_request,
     plan_file,
 )
