@@ -9,10 +9,13 @@ work, done before the clock starts: in a deployment it runs on another host), th
 every run and time until the last run's `finished_at`; stop the workers. Layouts: unpinned, one
 `eioku worker -c N` started with every core (its pool processes take their own share of
 the cores, EIOKU_PIN_CORES); pinned, N workers of one process each, worker i held to core
-i (os.sched_setaffinity: what N one-core hosts see). Each process keeps to its thread
-budget (EIOKU_THREADS, default cores ÷ concurrency). Every layout is measured --repeats
-times, the rounds interleaved; prints the median seconds, videos per minute and the
-speed-up of 2 processes over 1 in each layout.
+i (os.sched_setaffinity: what N one-core hosts see); in-process, the machine's ceiling:
+N bench.scenes_share processes, process i on core i, running the same analyzer on the
+same videos with no Celery, database or broker (how much two busy cores slow each other
+down here, whatever Eioku does). Each process keeps to its thread budget (EIOKU_THREADS,
+default cores ÷ concurrency). Every layout is measured --repeats times, the rounds
+interleaved; prints the median seconds, videos per minute and the speed-up of 2
+processes over 1 in each layout, and the pinned speed-up as a share of the ceiling.
 """
 
 import argparse
@@ -39,7 +42,8 @@ from pipeline.settings import load_settings
 from tests.media.synthetic import alternating_shots, write_video
 
 SHOT_FRAMES = 75  # 3 s at 25 fps
-LAYOUTS = ("pinned", "unpinned")
+IN_PROCESS = "in-process"
+LAYOUTS = ("pinned", "unpinned", IN_PROCESS)
 
 
 def make_batch(directory: Path, count: int, seconds: int) -> list[Path]:
@@ -139,6 +143,28 @@ def measure(videos: list[Path], processes: int, pinned: bool, broker: str, workd
         return (last - began).total_seconds()
 
 
+def in_process_seconds(videos: list[Path], processes: int) -> float:
+    """The batch analysed by ``processes`` bench.scenes_share processes, process i on core
+    i with every processes-th video, all started at once: the wall time of the slowest."""
+    cores = sorted(os.sched_getaffinity(0))
+    commands = [
+        [sys.executable, "-m", "bench.scenes_share", str(cores[index])]
+        + [str(video) for video in videos[index::processes]]
+        for index in range(processes)
+    ]
+    shares = [
+        subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        for command in commands
+    ]
+    for share in shares:
+        assert share.stdout is not None and share.stdout.readline().strip() == "ready"
+    for share in shares:
+        assert share.stdin is not None
+        share.stdin.write("go\n")
+        share.stdin.flush()
+    return max(float(share.communicate()[0]) for share in shares)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--videos", type=int, default=8)
@@ -158,7 +184,9 @@ def main() -> None:
         for _ in range(args.repeats):  # rounds interleave the layouts: drift hits them alike
             for layout, processes in layouts:
                 rounds[(layout, processes)].append(
-                    measure(videos, processes, layout == "pinned", args.broker, workdir)
+                    in_process_seconds(videos, processes)
+                    if layout == IN_PROCESS
+                    else measure(videos, processes, layout == "pinned", args.broker, workdir)
                 )
         print(f"load average after: {os.getloadavg()[0]:.2f}")
     seconds = {key: statistics.median(values) for key, values in rounds.items()}
@@ -169,9 +197,14 @@ def main() -> None:
             f"{layout:<10}{processes:>10}{elapsed:>10.2f}{args.videos / elapsed * 60:>12.1f}"
             f"  {each}"
         )
+    ratios = {layout: seconds[(layout, 1)] / seconds[(layout, 2)] for layout in LAYOUTS}
     for layout, goal in (("pinned", 1.85), ("unpinned", 1.6)):
-        ratio = seconds[(layout, 1)] / seconds[(layout, 2)]
-        print(f"speed-up 2 vs 1, {layout}: {ratio:.2f}x (goal >= {goal}x)")
+        print(f"speed-up 2 vs 1, {layout}: {ratios[layout]:.2f}x (goal >= {goal}x)")
+    ceiling = ratios[IN_PROCESS]
+    print(
+        f"speed-up 2 vs 1, {IN_PROCESS} (no Celery, database or broker; the machine's "
+        f"ceiling): {ceiling:.2f}x; pinned workers reach {ratios['pinned'] / ceiling:.0%} of it"
+    )
 
 
 if __name__ == "__main__":
