@@ -102,6 +102,24 @@ CLI_CASES = {
     "non-finite setting": CliCase(
         ("status",), 1, "EIOKU_HEARTBEAT_INTERVAL='inf'", env={"EIOKU_HEARTBEAT_INTERVAL": "inf"}
     ),
+    "a database that is not one": CliCase(
+        ("analyze", "GOOD"),
+        1,
+        "file is not a database",
+        env={"EIOKU_DATABASE_URL": "sqlite:///ROOT/good.mp4"},
+    ),
+    "status on a database that is not one": CliCase(
+        ("status",),
+        1,
+        "file is not a database",
+        env={"EIOKU_DATABASE_URL": "sqlite:///ROOT/good.mp4"},
+    ),
+    "serve on a database that is not one": CliCase(
+        ("serve",),
+        1,
+        "file is not a database",
+        env={"EIOKU_DATABASE_URL": "sqlite:///ROOT/good.mp4"},
+    ),
     "--set Infinity": CliCase(
         ("analyze", "GOOD", "--set", "scenes.threshold=Infinity"), 2, "'threshold'"
     ),
@@ -122,7 +140,8 @@ def test_cli_answers_bad_input_with_one_error_line(
     case: CliCase, db: Database, tmp_path: Path, root: Path
 ) -> None:
     video_id = seed_video(db).video_id
-    eioku = Eioku(db, tmp_path / "home", **case.env)
+    env = {name: value.replace("ROOT", str(root)) for name, value in case.env.items()}
+    eioku = Eioku(db, tmp_path / "home", **env)
     result = eioku(*_filled(case.args, hostile_paths(root), video_id, root))
     assert result.code == case.code, result.stderr
     assert "Traceback" not in result.stderr and "Traceback" not in result.stdout

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import DatabaseError
+
+from pipeline.db.availability import database_location, is_unavailable
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -23,6 +26,11 @@ _DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*[\"']([^\"']+)[\"'
 
 class SchemaOutOfDateError(RuntimeError):
     pass
+
+
+class UnusableDatabaseError(RuntimeError):
+    """The database answered but cannot be used (an SQLite URL naming a file that is not
+    a database, say); the message names it and says why."""
 
 
 def _alembic_config() -> "Config":
@@ -84,7 +92,14 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
 
 def ensure_schema(engine: Engine, *, migrate: bool) -> None:
     """Migrate when allowed (embedded SQLite); otherwise insist the schema is at head."""
-    if current_revision(engine) == head_revision():
+    try:
+        current = current_revision(engine)
+    except DatabaseError as exc:  # the first contact with the database
+        if is_unavailable(exc):
+            raise
+        location = database_location(engine.url.render_as_string(hide_password=True))
+        raise UnusableDatabaseError(f"cannot use the database {location}: {exc.orig}") from None
+    if current == head_revision():
         return
     if migrate:
         with _migration_lock(engine):
