@@ -60,7 +60,7 @@ demo: install
 	$(EIOKU_DEMO) find $(SAMPLE) ask
 	@echo "== the transcript as subtitles"
 	$(EIOKU_DEMO) export $(SAMPLE) --format srt
-	@echo "== the same file again: served from the cache"
+	@echo "== the same file again: every run cached, answered from its stamp without the planner"
 	$(EIOKU_DEMO) analyze $(SAMPLE) --analyzers $(DEMO_ANALYZERS)
 
 lint: install
