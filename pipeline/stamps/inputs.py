@@ -78,7 +78,7 @@ def code_identity() -> str:
         roots = spec.submodule_search_locations if spec is not None else None
         for root in roots or ():
             for line in _tree_lines(Path(root)):
-                digest.update(line.encode())
+                digest.update(line.encode(errors="surrogateescape"))
     for folder in sorted(_site_folders()):
         digest.update(f"{folder}={file_signature(Path(folder))}\n".encode())
     return digest.hexdigest()
