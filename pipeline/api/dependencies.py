@@ -2,8 +2,9 @@
 returns, rolled back when it raises), the selection-policy manager, the video of the path.
 
 FastAPI runs a plain `def` dependency in its thread pool, one hand-off per dependency and
-request; those that never wait on anything are `async def` and run on the event loop
-(docs/ARCHITECTURE.md, "Request path")."""
+request; those that never wait on anything are `async def` and run on the event loop. The
+hottest reads (jump, find) take none of the database dependencies and do all their
+database work in one hand-off (docs/ARCHITECTURE.md, "Request path")."""
 
 from collections.abc import Iterator
 from typing import Annotated
@@ -40,7 +41,7 @@ ReadyContext = Annotated[ApiContext, Depends(get_ready_context)]
 
 
 def get_session(context: ReadyContext) -> Iterator[Session]:
-    with context.db.sessions() as session, session.begin():
+    with context.db.transaction() as session:
         yield session
 
 
@@ -49,8 +50,12 @@ def get_session(context: ReadyContext) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
-async def get_manager(context: Context, session: DbSession) -> SelectionPolicyManager:
+def policy_manager(context: ApiContext, session: Session) -> SelectionPolicyManager:
     return SelectionPolicyManager(session, profile_order=context.settings.profile_order)
+
+
+async def get_manager(context: Context, session: DbSession) -> SelectionPolicyManager:
+    return policy_manager(context, session)
 
 
 PolicyManager = Annotated[SelectionPolicyManager, Depends(get_manager)]
@@ -69,7 +74,10 @@ def find_video(session: Session, video_id: str, field: str = "video_id") -> Vide
     return video
 
 
-def get_video(video_id: Annotated[str, Path(description="video id")], session: DbSession) -> Video:
+VideoIdPath = Annotated[str, Path(description="video id")]
+
+
+def get_video(video_id: VideoIdPath, session: DbSession) -> Video:
     return find_video(session, video_id)
 
 

@@ -3,6 +3,7 @@
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from pipeline.api.dependencies import DbSession, PathVideo
@@ -39,9 +40,7 @@ def known_artifact_type(artifact_type: str | None, field: str) -> str | None:
     return artifact_type
 
 
-async def selection_override(
-    video: PathVideo,
-    session: DbSession,
+async def requested_selection(
     selection: Annotated[
         SelectionMode | None,
         Query(description="which run counts; default: the stored policy of each type"),
@@ -55,9 +54,8 @@ async def selection_override(
         Query(max_length=64, pattern=NO_NUL, description="exactly this run (mode pinned)"),
     ] = None,
 ) -> SelectionPolicy | None:
-    """`profile` implies mode profile and `run_id` mode pinned; contradictions are 422, a
-    run that is not one of the video's is 404. On the event loop: only the pinned run is
-    looked up, in the thread pool."""
+    """`profile` implies mode profile and `run_id` mode pinned; contradictions are 422. A
+    pinned run is not looked up here: see ``verified_selection``."""
     if profile is not None and run_id is not None:
         raise invalid("run_id", "give either profile or run_id, not both")
     if profile is not None and selection not in (None, SelectionMode.PROFILE):
@@ -71,11 +69,33 @@ async def selection_override(
     if run_id is not None or selection is SelectionMode.PINNED:
         if not run_id:
             raise invalid("run_id", "selection pinned needs a run_id")
-        run = await run_in_threadpool(RunRepository(session).get, run_id)
-        if run is None or run.video_id != video.video_id:
-            raise not_found("run_not_found", f"video has no run {run_id!r}", "run_id")
         return SelectionPolicy(SelectionMode.PINNED, pinned_run_id=run_id)
     return None if selection is None else SelectionPolicy(selection)
+
+
+RequestedSelection = Annotated[SelectionPolicy | None, Depends(requested_selection)]
+
+
+def verified_selection(
+    session: Session, video_id: str, policy: SelectionPolicy | None
+) -> SelectionPolicy | None:
+    """``policy``, once its pinned run is known to be one of the video's (404 if not)."""
+    if policy is not None and policy.mode is SelectionMode.PINNED:
+        run = RunRepository(session).get(policy.pinned_run_id or "")
+        if run is None or run.video_id != video_id:
+            message = f"video has no run {policy.pinned_run_id!r}"
+            raise not_found("run_not_found", message, "run_id")
+    return policy
+
+
+async def selection_override(
+    video: PathVideo, session: DbSession, requested: RequestedSelection
+) -> SelectionPolicy | None:
+    """The requested selection, verified; on the event loop but for a pinned run, which is
+    looked up in the thread pool."""
+    if requested is None or requested.mode is not SelectionMode.PINNED:
+        return requested
+    return await run_in_threadpool(verified_selection, session, video.video_id, requested)
 
 
 SelectionOverride = Annotated[SelectionPolicy | None, Depends(selection_override)]

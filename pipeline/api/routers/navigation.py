@@ -4,8 +4,16 @@ The SQL lives in pipeline.query; this module maps parameters and results."""
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
 
-from pipeline.api.dependencies import DbSession, PathVideo, PolicyManager, find_video
+from pipeline.api.dependencies import (
+    DbSession,
+    PolicyManager,
+    ReadyContext,
+    VideoIdPath,
+    find_video,
+    policy_manager,
+)
 from pipeline.api.errors import invalid, not_found
 from pipeline.api.models import (
     FindResponse,
@@ -15,11 +23,12 @@ from pipeline.api.models import (
     TimeSpan,
 )
 from pipeline.api.params import (
-    SelectionOverride,
+    RequestedSelection,
     cluster_query,
     confidence_query,
     label_query,
     time_ms,
+    verified_selection,
 )
 from pipeline.api.routers import API_PREFIX
 from pipeline.query.find import TextMatch, find_text, sanitized
@@ -61,11 +70,10 @@ def _match(match: TextMatch) -> TextMatchOut:
 
 
 @router.get("/videos/{video_id}/jump", response_model=JumpResult)
-def jump_in_video(
-    video: PathVideo,
-    session: DbSession,
-    manager: PolicyManager,
-    policy: SelectionOverride,
+async def jump_in_video(
+    video_id: VideoIdPath,
+    context: ReadyContext,
+    requested: RequestedSelection,
     kind: KindParam,
     direction: DirectionParam = Direction.NEXT,
     from_ms: Annotated[
@@ -77,21 +85,29 @@ def jump_in_video(
 ) -> JumpResult:
     """The artifacts starting at the next (or previous) instant after `from_ms`; every
     artifact starting there is listed, by id. 404 when there is none."""
-    if from_ms is None:
-        from_ms = -1 if direction is Direction.NEXT else MAX_JSON_SAFE_INT + 1
+    start = from_ms
+    if start is None:
+        start = -1 if direction is Direction.NEXT else MAX_JSON_SAFE_INT + 1
     filters = JumpFilters(label, face_cluster_id, min_confidence)
-    target = jump(session, manager, video.video_id, kind, direction, from_ms, filters, policy)
+
+    def jumped() -> JumpTarget | None:
+        with context.db.transaction() as session:
+            video = find_video(session, video_id)
+            policy = verified_selection(session, video.video_id, requested)
+            manager = policy_manager(context, session)
+            return jump(session, manager, video.video_id, kind, direction, start, filters, policy)
+
+    target = await run_in_threadpool(jumped)
     if target is None:
-        raise not_found("no_match", f"no {kind} {direction} of {from_ms} ms matches")
+        raise not_found("no_match", f"no {kind} {direction} of {start} ms matches")
     return _result(target)
 
 
 @router.get("/videos/{video_id}/find", response_model=FindResponse)
-def find_in_video(
-    video: PathVideo,
-    session: DbSession,
-    manager: PolicyManager,
-    policy: SelectionOverride,
+async def find_in_video(
+    video_id: VideoIdPath,
+    context: ReadyContext,
+    requested: RequestedSelection,
     q: Annotated[str, Query(description="words to find; any string is safe")],
     direction: Annotated[Direction, Query(description="time order of the matches")] = (
         Direction.NEXT
@@ -101,18 +117,24 @@ def find_in_video(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> FindResponse:
     """Text matches in the transcript and/or on-screen text, merged in time order."""
-    matches = find_text(
-        session,
-        manager,
-        video.video_id,
-        q,
-        direction=direction,
-        from_ms=from_ms,
-        source=source,
-        limit=limit,
-        policy=policy,
-    )
-    return FindResponse(matches=[_match(match) for match in matches])
+
+    def found() -> list[TextMatch]:
+        with context.db.transaction() as session:
+            video = find_video(session, video_id)
+            policy = verified_selection(session, video.video_id, requested)
+            return find_text(
+                session,
+                policy_manager(context, session),
+                video.video_id,
+                q,
+                direction=direction,
+                from_ms=from_ms,
+                source=source,
+                limit=limit,
+                policy=policy,
+            )
+
+    return FindResponse(matches=[_match(match) for match in await run_in_threadpool(found)])
 
 
 @router.get("/jump/global", response_model=GlobalJumpResponse)
