@@ -24,10 +24,11 @@ Then VACUUM ANALYZE, and random requests (same seeds for every path):
   find: `GET /v1/videos/{id}/find?q=WORD&source=transcript&from_ms=T` (50 matches)
 
 through `pipeline.api.create_app` with Starlette's TestClient (in-process HTTP, no
-socket) and the same query functions called directly, taking turns request by request
-(so that the load of a shared machine weighs on both alike), then the naive approach:
+socket), through `eioku serve` (uvicorn, in its own process) over one kept-alive
+connection, and the same query functions called directly, taking turns request by request
+(so that the load of a shared machine weighs on all alike), then the naive approach:
 `ArtifactRepository.get_by_asset(video)` (every selected artifact of the video, no type
-filter) filtered in Python. The answers of the three paths are checked to agree.
+filter) filtered in Python. The answers of the four paths are checked to agree.
 Finally the EXPLAIN ANALYZE of the jump and find SQL, captured from the engine, and for
 find how many rows `ts_headline` ran for against how many the search matched.
 """
@@ -36,9 +37,12 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import re
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -48,6 +52,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -349,6 +354,13 @@ class Http:
         return [match["artifact_id"] for match in response.json()["matches"]]
 
 
+class Served(Http):
+    """The same requests over a socket to `eioku serve` (uvicorn), one kept-alive
+    connection: the path a deployed client takes."""
+
+    name = "HTTP server (uvicorn)"
+
+
 class Naive:
     name = "naive: load all, filter in Python"
 
@@ -396,6 +408,34 @@ def http_path(url: str) -> Iterator[Http | None]:
         settings = load_settings({"EIOKU_DATABASE_URL": url, "EIOKU_HOME": home})
         with TestClient(create_app(settings)) as client:
             yield Http(client)
+
+
+@contextmanager
+def served_path(url: str) -> Iterator[Served]:
+    """`eioku serve` on a free local port, in its own process, until the bench is done."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "EIOKU_DATABASE_URL": url, "EIOKU_HOME": home}
+        command = [sys.executable, "-m", "pipeline.cli.main", "serve", "--port", str(port)]
+        server = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        if client.get("/healthz").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    if time.monotonic() > deadline or server.poll() is not None:
+                        raise SystemExit("eioku serve did not start")
+                    time.sleep(0.2)
+                yield Served(client)
+        finally:
+            server.terminate()
+            server.wait(30)
 
 
 # --- measuring --------------------------------------------------------------------------
@@ -633,7 +673,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 )
                 for _ in range(args.requests)
             ]
-            with http_path(url) as http:
+            with http_path(url) as http, served_path(url) as served:
                 note = (
                     ""
                     if http
@@ -642,7 +682,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         "query functions are called directly."
                     )
                 )
-                paths = [p for p in (http, Direct(db), Naive(db)) if p is not None]
+                paths = [p for p in (http, served, Direct(db), Naive(db)) if p is not None]
                 timings = measure(paths, jumps, finds, args.naive_requests)
             report(timings, layout.total, args.videos, loaded, str(size), note)
             explain_queries(db, jumps[0], finds[0])
