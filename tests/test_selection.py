@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from pipeline.db.engine import Database
@@ -197,6 +198,35 @@ def test_stored_policy_replaces_the_default_until_changed(db: Database) -> None:
         manager = SelectionPolicyManager(session)
         manager.set_policy(asset, ARTIFACT_TYPE, SelectionPolicy(SelectionMode.DEFAULT))
     assert selected(db, asset, None) == {best.artifact_id}
+
+
+def test_read_video_brings_the_stored_policies_in_the_same_statement(db: Database) -> None:
+    asset, runs = insert_runs(db, [("fast", RunStatus.SUCCEEDED, 10)])
+    pinned = SelectionPolicy(SelectionMode.PINNED, pinned_run_id=runs[0].run_id)
+    with db.transaction() as session:
+        SelectionPolicyManager(session).set_policy(asset, ARTIFACT_TYPE, pinned)
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        with db.transaction() as session:
+            manager = SelectionPolicyManager(session)
+            assert not manager.read_video("no-such-video", [ARTIFACT_TYPE])
+            assert manager.read_video(asset, [ARTIFACT_TYPE, "object.detection"])
+            assert len(statements) == 2
+            assert manager.get_policy(asset, ARTIFACT_TYPE) == pinned
+            assert manager.get_policy(asset, "object.detection") == SelectionPolicy(
+                SelectionMode.BEST_QUALITY
+            )
+            assert len(statements) == 2  # both answered from what read_video brought
+            latest = SelectionPolicy(SelectionMode.LATEST)
+            manager.set_policy(asset, ARTIFACT_TYPE, latest)
+            assert manager.get_policy(asset, ARTIFACT_TYPE) == latest
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_a_latest_default_mode_picks_the_newest_run(db: Database) -> None:

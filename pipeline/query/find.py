@@ -79,15 +79,11 @@ def search_terms(q: str, dialect: str) -> str:
     return q if dialect == "postgresql" else fts5_query(q)
 
 
-def _matches(table: Table, terms: str | ColumnElement[str], dialect: str) -> ColumnElement[bool]:
+def text_match(table: Table, terms: str | ColumnElement[str], dialect: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
         tsvector = literal_column(f"{table.name}.tsv")
         return tsvector.op("@@")(func.websearch_to_tsquery(TS_CONFIG, terms))
     return literal_column(table.name).op("MATCH")(terms)
-
-
-def text_match_condition(table: Table, q: str, dialect: str) -> ColumnElement[bool]:
-    return _matches(table, search_terms(q, dialect), dialect)
 
 
 def _snippet(table: Table, terms: ColumnElement[str], dialect: str) -> ColumnElement[str]:
@@ -97,6 +93,10 @@ def _snippet(table: Table, terms: ColumnElement[str], dialect: str) -> ColumnEle
             TS_CONFIG, table.c.text, func.websearch_to_tsquery(TS_CONFIG, terms), options
         )
     return func.snippet(literal_column(table.name), 0, MARK_START, MARK_END, "…", SNIPPET_WORDS)
+
+
+def searched_sources(source: TextSource) -> list[TextSource]:
+    return [TextSource.TRANSCRIPT, TextSource.OCR] if source is TextSource.ALL else [source]
 
 
 def find_text(
@@ -113,10 +113,9 @@ def find_text(
 ) -> list[TextMatch]:
     if not has_terms(q):
         return []
-    sources = [TextSource.TRANSCRIPT, TextSource.OCR] if source is TextSource.ALL else [source]
     matches = [
         match
-        for one in sources
+        for one in searched_sources(source)
         for match in _find_in(session, manager, video_id, one, q, direction, from_ms, limit, policy)
     ]
     matches.sort(
@@ -177,8 +176,9 @@ def _search_statement(
         table.c.artifact_id, table.c.start_ms, table.c.end_ms, table.c.text,
         _snippet(table, terms, dialect),
     ).where(
-        _matches(table, terms, dialect),
-        table.c.asset_id == video_id,
+        text_match(table, terms, dialect),
+        # no asset_id condition: the selected run is one of the video's. Stating it made
+        # PostgreSQL intersect with the (asset, start) index, ~0.6 ms per search at 1 M.
         table.c.run_id == selected,
     )  # fmt: skip
     from_ms = bindparam("from_ms", type_=BigInteger)

@@ -7,15 +7,32 @@ asset, label/cluster, start); everything else through ``artifacts`` (indexed by 
 type, start). The selection policy picks one run per (video, type) inside the SQL."""
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, select, tuple_
+from sqlalchemy import (
+    BigInteger,
+    BindParameter,
+    ColumnElement,
+    Float,
+    FromClause,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from pipeline.db.models import Artifact
 from pipeline.db.projections import face_clusters, object_labels, place_labels
-from pipeline.db.repositories.selection import SelectionPolicy, SelectionPolicyManager
-from pipeline.query.find import has_terms, text_match_condition, text_table
+from pipeline.db.repositories.selection import (
+    SelectionPolicy,
+    SelectionPolicyManager,
+    selected_run_statement,
+)
+from pipeline.query.find import has_terms, search_terms, text_match, text_table
 from pipeline.query.kinds import (
     ARTIFACT_TYPE_OF_KIND,
     Direction,
@@ -37,10 +54,36 @@ class JumpTarget:
 
 
 @dataclass(frozen=True)
+class FilterShape:
+    """Which filters a query compares with: statements are built once per shape, the
+    values go in as bound parameters (``JumpFilters.values``)."""
+
+    label: bool = False
+    face_cluster_id: bool = False
+    min_confidence: bool = False
+    text: bool = False
+
+
+@dataclass(frozen=True)
 class JumpFilters:
     label: str | None = None
     face_cluster_id: int | None = None
     min_confidence: float | None = None
+
+    def shape(self, *, text: bool = False) -> FilterShape:
+        return FilterShape(
+            self.label is not None,
+            self.face_cluster_id is not None,
+            self.min_confidence is not None,
+            text,
+        )
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "face_cluster_id": self.face_cluster_id,
+            "min_confidence": self.min_confidence,
+        }
 
 
 @dataclass
@@ -66,21 +109,45 @@ def jump(
     filters: JumpFilters = JumpFilters(),
     policy: SelectionPolicy | None = None,
 ) -> JumpTarget | None:
-    scope = candidate_scope(kind, filters)
+    _check(kind, filters, None)
     artifact_type = ARTIFACT_TYPE_OF_KIND[kind]
-    selected = manager.selected_run_query(
-        video_id, artifact_type, policy or manager.get_policy(video_id, artifact_type)
+    policy = manager.resolve(policy or manager.get_policy(video_id, artifact_type))
+    statement = _jump_statement(kind, filters.shape(), direction, policy, manager.profile_order)
+    values = {"video_id": video_id, "from_ms": from_ms, **filters.values()}
+    rows = session.execute(statement, values).all()
+    if not rows:
+        return None
+    return JumpTarget(video_id, rows[0][1], max(row[2] for row in rows), [row[0] for row in rows])
+
+
+@lru_cache(maxsize=256)
+def _jump_statement(
+    kind: JumpKind,
+    shape: FilterShape,
+    direction: Direction,
+    policy: SelectionPolicy,
+    profile_order: tuple[str, ...],
+) -> Select[tuple[str, int, int]]:
+    """Every candidate at the first instant beyond ``from_ms``, in one statement: the
+    instant is a scalar subquery. Built once per shape with its values left as bound
+    parameters (video_id, from_ms and the filters), like find's statements."""
+    scope = candidate_scope(kind, shape)
+    video_id = bindparam("video_id", type_=String)
+    selected = selected_run_statement(
+        video_id, ARTIFACT_TYPE_OF_KIND[kind], policy, profile_order
     ).scalar_subquery()
     conditions = [scope.asset_id == video_id, scope.run_id == selected, *scope.conditions]
+    from_ms = bindparam("from_ms", type_=BigInteger)
     beyond = scope.start > from_ms if direction is Direction.NEXT else scope.start < from_ms
     order = scope.start.asc() if direction is Direction.NEXT else scope.start.desc()
-    target = session.scalar(
+    instant = (
         select(scope.start).select_from(scope.source).where(*conditions, beyond)
-        .order_by(order).limit(1)
+        .order_by(order).limit(1).scalar_subquery()
     )  # fmt: skip
-    if target is None:
-        return None
-    return _target_at(session, scope, conditions, video_id, target)
+    return (
+        select(scope.artifact_id, scope.start, scope.end).select_from(scope.source)
+        .where(*conditions, scope.start == instant).order_by(scope.artifact_id)
+    )  # fmt: skip
 
 
 def jump_global(
@@ -97,9 +164,14 @@ def jump_global(
 ) -> list[JumpTarget]:
     """The next (or previous) ``limit`` instants across all videos, in (video id, start)
     order, each video's artifacts chosen by ``policy`` (default: the default policy)."""
+    _check(kind, filters, query)
     if query is not None and not has_terms(query):
         return []
-    scope = candidate_scope(kind, filters, query=query, dialect=session.get_bind().dialect.name)
+    dialect = session.get_bind().dialect.name
+    scope = candidate_scope(kind, filters.shape(text=query is not None), dialect)
+    values = filters.values()
+    if query is not None:
+        values["terms"] = search_terms(query, dialect)
     artifact_type = ARTIFACT_TYPE_OF_KIND[kind]
     selected = manager.selected_run_query(
         scope.asset_id, artifact_type, policy or manager.get_default_policy()
@@ -117,10 +189,11 @@ def jump_global(
     )
     instants = session.execute(
         select(scope.asset_id, scope.start).select_from(scope.source).where(*conditions)
-        .group_by(scope.asset_id, scope.start).order_by(*ordering).limit(limit)
+        .group_by(scope.asset_id, scope.start).order_by(*ordering).limit(limit),
+        values,
     ).all()  # fmt: skip
     return [
-        _target_at(session, scope, [*conditions, scope.asset_id == video_id], video_id, start)
+        _target_at(session, scope, [*conditions, scope.asset_id == video_id], values, start)
         for video_id, start in instants
     ]
 
@@ -129,62 +202,62 @@ def _target_at(
     session: Session,
     scope: Scope,
     conditions: list[ColumnElement[bool]],
-    video_id: str,
+    values: dict[str, Any],
     start: int,
 ) -> JumpTarget:
     rows = session.execute(
-        select(scope.artifact_id, scope.end).select_from(scope.source)
-        .where(*conditions, scope.start == start).order_by(scope.artifact_id)
+        select(scope.asset_id, scope.artifact_id, scope.end).select_from(scope.source)
+        .where(*conditions, scope.start == start).order_by(scope.artifact_id),
+        values,
     ).all()  # fmt: skip
-    return JumpTarget(video_id, start, max(end for _, end in rows), [row[0] for row in rows])
+    return JumpTarget(rows[0][0], start, max(row[2] for row in rows), [row[1] for row in rows])
 
 
-def candidate_scope(
-    kind: JumpKind,
-    filters: JumpFilters,
-    *,
-    query: str | None = None,
-    dialect: str | None = None,
-) -> Scope:
-    _check(kind, filters, query)
-    if query is not None:
+def candidate_scope(kind: JumpKind, shape: FilterShape, dialect: str = "postgresql") -> Scope:
+    """The candidates of ``kind`` under the filters of ``shape``, compared with the bound
+    parameters ``label``, ``face_cluster_id``, ``min_confidence`` and (text) ``terms``."""
+    if shape.text:
         table = text_table(TEXT_SOURCE_OF_KIND[kind])
         return Scope(
             table, table.c.artifact_id, table.c.asset_id, table.c.run_id, table.c.start_ms,
-            table.c.end_ms, [text_match_condition(table, query, dialect or "postgresql")],
+            table.c.end_ms, [text_match(table, bindparam("terms", type_=String), dialect)],
         )  # fmt: skip
-    if kind in LABEL_TABLES and (filters.label is not None or filters.min_confidence is not None):
+    if kind in LABEL_TABLES and (shape.label or shape.min_confidence):
         table = LABEL_TABLES[kind]
         conditions = []
-        if filters.label is not None:
-            conditions.append(table.c.label == filters.label)
-        if filters.min_confidence is not None:
-            conditions.append(table.c.confidence >= filters.min_confidence)
+        if shape.label:
+            conditions.append(table.c.label == bindparam("label", type_=String))
+        if shape.min_confidence:
+            conditions.append(table.c.confidence >= _min_confidence())
         return Scope(
             table, table.c.artifact_id, table.c.asset_id, table.c.run_id, table.c.start_ms,
             table.c.start_ms, conditions,
         )  # fmt: skip
-    if kind is JumpKind.FACE and filters.face_cluster_id is not None:
+    if kind is JumpKind.FACE and shape.face_cluster_id:
         table = face_clusters
         source = table.join(Artifact, Artifact.artifact_id == table.c.artifact_id)
-        conditions = [table.c.cluster_id == filters.face_cluster_id]
-        conditions += _payload_confidence(filters)
+        conditions = [table.c.cluster_id == bindparam("face_cluster_id", type_=Integer)]
+        conditions += _payload_confidence(shape)
         return Scope(
             source, table.c.artifact_id, table.c.asset_id, table.c.run_id, table.c.start_ms,
             table.c.start_ms, conditions,
         )  # fmt: skip
     conditions = [Artifact.artifact_type == ARTIFACT_TYPE_OF_KIND[kind]]
-    conditions += _payload_confidence(filters)
+    conditions += _payload_confidence(shape)
     return Scope(
         Artifact.__table__, Artifact.artifact_id, Artifact.asset_id, Artifact.run_id,
         Artifact.span_start_ms, Artifact.span_end_ms, conditions,
     )  # fmt: skip
 
 
-def _payload_confidence(filters: JumpFilters) -> list[ColumnElement[bool]]:
-    if filters.min_confidence is None:
+def _min_confidence() -> BindParameter[float]:
+    return bindparam("min_confidence", type_=Float)
+
+
+def _payload_confidence(shape: FilterShape) -> list[ColumnElement[bool]]:
+    if not shape.min_confidence:
         return []
-    return [Artifact.payload["confidence"].as_float() >= filters.min_confidence]
+    return [Artifact.payload["confidence"].as_float() >= _min_confidence()]
 
 
 def _check(kind: JumpKind, filters: JumpFilters, query: str | None) -> None:

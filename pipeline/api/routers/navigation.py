@@ -13,6 +13,7 @@ from pipeline.api.dependencies import (
     VideoIdPath,
     find_video,
     policy_manager,
+    require_video,
 )
 from pipeline.api.errors import invalid, not_found
 from pipeline.api.models import (
@@ -31,7 +32,7 @@ from pipeline.api.params import (
     verified_selection,
 )
 from pipeline.api.routers import API_PREFIX
-from pipeline.query.find import TextMatch, find_text, sanitized
+from pipeline.query.find import TextMatch, find_text, sanitized, searched_sources
 from pipeline.query.jump import (
     TEXT_SOURCE_OF_KIND,
     JumpFilters,
@@ -39,7 +40,13 @@ from pipeline.query.jump import (
     jump,
     jump_global,
 )
-from pipeline.query.kinds import Direction, JumpKind, TextSource
+from pipeline.query.kinds import (
+    ARTIFACT_TYPE_OF_KIND,
+    ARTIFACT_TYPE_OF_SOURCE,
+    Direction,
+    JumpKind,
+    TextSource,
+)
 from schemas.base import MAX_JSON_SAFE_INT
 
 router = APIRouter(prefix=API_PREFIX, tags=["navigation"])
@@ -92,10 +99,10 @@ async def jump_in_video(
 
     def jumped() -> JumpTarget | None:
         with context.db.transaction() as session:
-            video = find_video(session, video_id)
-            policy = verified_selection(session, video.video_id, requested)
             manager = policy_manager(context, session)
-            return jump(session, manager, video.video_id, kind, direction, start, filters, policy)
+            require_video(manager, video_id, [ARTIFACT_TYPE_OF_KIND[kind]])
+            policy = verified_selection(session, video_id, requested)
+            return jump(session, manager, video_id, kind, direction, start, filters, policy)
 
     target = await run_in_threadpool(jumped)
     if target is None:
@@ -120,12 +127,14 @@ async def find_in_video(
 
     def found() -> list[TextMatch]:
         with context.db.transaction() as session:
-            video = find_video(session, video_id)
-            policy = verified_selection(session, video.video_id, requested)
+            manager = policy_manager(context, session)
+            types = [ARTIFACT_TYPE_OF_SOURCE[one] for one in searched_sources(source)]
+            require_video(manager, video_id, types)
+            policy = verified_selection(session, video_id, requested)
             return find_text(
                 session,
-                policy_manager(context, session),
-                video.video_id,
+                manager,
+                video_id,
                 q,
                 direction=direction,
                 from_ms=from_ms,

@@ -13,10 +13,17 @@ Modes (docs/ARCHITECTURE.md, "Selection policies"):
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, false, or_, select
 from sqlalchemy.orm import Session
 
-from pipeline.db.models import Artifact, ArtifactSelection, Run, RunStatus, SelectionMode
+from pipeline.db.models import (
+    Artifact,
+    ArtifactSelection,
+    Run,
+    RunStatus,
+    SelectionMode,
+    Video,
+)
 from pipeline.db.types import utcnow
 from pipeline.settings import PROFILE_ORDER_DEFAULT
 
@@ -42,6 +49,31 @@ class SelectionPolicy:
             raise InvalidSelectionPolicyError("preferred_profile", "mode 'profile' needs a profile")
 
 
+# A video and its stored policies of some types: no row when the video does not exist,
+# one row with NULL policy columns when it has none of them.
+VIDEO_POLICIES = (
+    select(
+        Video.video_id,
+        ArtifactSelection.artifact_type,
+        ArtifactSelection.mode,
+        ArtifactSelection.preferred_profile,
+        ArtifactSelection.pinned_run_id,
+    )
+    .outerjoin(
+        ArtifactSelection,
+        and_(
+            ArtifactSelection.asset_id == Video.video_id,
+            ArtifactSelection.artifact_type.in_(bindparam("artifact_types", expanding=True)),
+        ),
+    )
+    .where(Video.video_id == bindparam("video_id"))
+)
+
+
+def _stored(mode: str, preferred_profile: str | None, pinned_run_id: str | None) -> SelectionPolicy:
+    return SelectionPolicy(SelectionMode(mode), preferred_profile, pinned_run_id)
+
+
 class SelectionPolicyManager:
     def __init__(
         self,
@@ -55,17 +87,34 @@ class SelectionPolicyManager:
         self.session = session
         self.profile_order = tuple(profile_order)
         self.default_mode = default_mode
+        self._stored: dict[tuple[str, str], SelectionPolicy | None] = {}
+
+    def read_video(self, video_id: str, artifact_types: Sequence[str]) -> bool:
+        """Whether video ``video_id`` exists, read in one statement with its stored
+        policies of ``artifact_types``, which ``get_policy`` then answers from memory: the
+        hot reads (jump, find) spend one round trip where they spent 1 + len(types)."""
+        values = {"video_id": video_id, "artifact_types": list(artifact_types)}
+        rows = self.session.execute(VIDEO_POLICIES, values).all()
+        if not rows:
+            return False
+        self._stored.update(dict.fromkeys(((video_id, kind) for kind in artifact_types), None))
+        for _video_id, artifact_type, mode, preferred_profile, pinned_run_id in rows:
+            if artifact_type is not None:
+                policy = _stored(mode, preferred_profile, pinned_run_id)
+                self._stored[(video_id, artifact_type)] = policy
+        return True
 
     def get_default_policy(self) -> SelectionPolicy:
         return SelectionPolicy(self.default_mode)
 
     def get_policy(self, asset_id: str, artifact_type: str) -> SelectionPolicy:
-        stored = self.session.get(ArtifactSelection, (asset_id, artifact_type))
+        key = (asset_id, artifact_type)
+        if key in self._stored:
+            return self._stored[key] or self.get_default_policy()
+        stored = self.session.get(ArtifactSelection, key)
         if stored is None:
             return self.get_default_policy()
-        return SelectionPolicy(
-            SelectionMode(stored.mode), stored.preferred_profile, stored.pinned_run_id
-        )
+        return _stored(stored.mode, stored.preferred_profile, stored.pinned_run_id)
 
     def set_policy(self, asset_id: str, artifact_type: str, policy: SelectionPolicy) -> None:
         stored = self.session.get(ArtifactSelection, (asset_id, artifact_type))
@@ -77,6 +126,7 @@ class SelectionPolicyManager:
         stored.pinned_run_id = policy.pinned_run_id
         stored.updated_at = utcnow()
         self.session.flush()
+        self._stored.pop((asset_id, artifact_type), None)
 
     def resolve(self, policy: SelectionPolicy) -> SelectionPolicy:
         """The policy itself, or for mode ``default`` the system default."""
