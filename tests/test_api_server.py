@@ -6,6 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
 from tests.embedded import eioku_serve
 
@@ -30,3 +31,18 @@ def test_served_api_answers_over_http(server: str) -> None:
         paths = client.get("/openapi.json").json()["paths"]
         assert "/v1/videos/{video_id}/jump" in paths and "/v1/jump/global" in paths
         assert "eioku_runs" in client.get("/metrics").text
+
+
+def test_serve_gets_uvicorn_fast_loop_and_http_parser() -> None:
+    """`eioku serve` leaves uvicorn's loop and http at "auto": with the locked install they
+    resolve to uvloop and httptools, not asyncio's loop and h11 (bench/query.py)."""
+    config = uvicorn.Config(app=lambda *_: None)
+    config.load()
+    assert config.http_protocol_class.__name__ == "HttpToolsProtocol"
+    loop_factory = config.get_loop_factory()
+    assert loop_factory is not None
+    loop = loop_factory()
+    try:
+        assert type(loop).__module__.startswith("uvloop")
+    finally:
+        loop.close()

@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from pipeline.db.liveness import check_pooled_connections
+
 
 def normalize_url(url: str) -> str:
     """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
@@ -36,7 +38,9 @@ def create_db_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _configure_sqlite)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url)
+    check_pooled_connections(engine)
+    return engine
 
 
 class Database:
@@ -45,6 +49,9 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
 
     @classmethod
     def from_url(cls, url: str) -> "Database":
@@ -58,6 +65,14 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """A session whose work is committed on success and rolled back on any error."""
         with self.sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads alone, each statement on its own: no BEGIN and COMMIT round
+        trips. What it reads is what a transaction would read at READ COMMITTED, where each
+        statement takes its own snapshot anyway (docs/ARCHITECTURE.md, "Request path")."""
+        with self._read_sessions() as session:
             yield session
 
     def dispose(self) -> None:

@@ -98,7 +98,7 @@ async def jump_in_video(
     filters = JumpFilters(label, face_cluster_id, min_confidence)
 
     def jumped() -> JumpTarget | None:
-        with context.db.transaction() as session:
+        with context.db.reading() as session:
             manager = policy_manager(context, session)
             require_video(manager, video_id, [ARTIFACT_TYPE_OF_KIND[kind]])
             policy = verified_selection(session, video_id, requested)
@@ -126,7 +126,7 @@ async def find_in_video(
     """Text matches in the transcript and/or on-screen text, merged in time order."""
 
     def found() -> list[TextMatch]:
-        with context.db.transaction() as session:
+        with context.db.reading() as session:
             manager = policy_manager(context, session)
             types = [ARTIFACT_TYPE_OF_SOURCE[one] for one in searched_sources(source)]
             require_video(manager, video_id, types)
