@@ -25,8 +25,8 @@ Then VACUUM ANALYZE, and random requests (same seeds for every path):
 
 through `pipeline.api.create_app` with Starlette's TestClient (in-process HTTP, no
 socket), through `eioku serve` (uvicorn, in its own process) over one kept-alive
-`http.client` connection, and the same query functions called directly (with the
-transaction and the policy lookups a request makes), taking turns request by request
+`http.client` connection, and the same query functions called directly (in the reading
+session a request uses), taking turns request by request
 (so that the load of a shared machine weighs on all alike), then the naive approach:
 `ArtifactRepository.get_by_asset(video)` (every selected artifact of the video, no type
 filter) filtered in Python. The answers of the four paths are checked to agree.
@@ -300,7 +300,7 @@ FindAnswer = list[str]  # artifact ids in order
 
 
 class Direct:
-    """The database work of a request (session, video and policies, query), no HTTP."""
+    """The database work of a request (a reading session, the query), no HTTP."""
 
     name = "query function"
 
@@ -309,12 +309,9 @@ class Direct:
 
     def jump(self, request: JumpRequest) -> JumpAnswer:
         with self.db.reading() as session:
-            manager = SelectionPolicyManager(session)
-            if not manager.read_video(request.video_id, ["object.detection"]):
-                raise SystemExit(f"no video {request.video_id}")
             target = jump(
                 session,
-                manager,
+                SelectionPolicyManager(session),
                 request.video_id,
                 JumpKind.OBJECT,
                 Direction.NEXT,
@@ -325,12 +322,9 @@ class Direct:
 
     def find(self, request: FindRequest) -> FindAnswer:
         with self.db.reading() as session:
-            manager = SelectionPolicyManager(session)
-            if not manager.read_video(request.video_id, ["transcript.segment"]):
-                raise SystemExit(f"no video {request.video_id}")
             matches = find_text(
                 session,
-                manager,
+                SelectionPolicyManager(session),
                 request.video_id,
                 request.word,
                 from_ms=request.from_ms,

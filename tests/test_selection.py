@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from pipeline.db.engine import Database
@@ -17,6 +16,7 @@ from pipeline.db.repositories import (
     SelectionPolicy,
     SelectionPolicyManager,
 )
+from pipeline.db.repositories.selection import stored_policy_run_statement
 from schemas.base import BoundingBox
 from schemas.payloads import ObjectDetection, Scene
 from tests.factories import clear_tables, make_envelope, make_run, make_video
@@ -134,6 +134,13 @@ def selected(db: Database, asset: str, policy: SelectionPolicy | None) -> set[st
     return {e.artifact_id for e in found}
 
 
+def stored_pick(db: Database, asset: str, default_mode: SelectionMode) -> str | None:
+    """The run the stored policy selects, resolved in SQL (what jump and find use)."""
+    statement = stored_policy_run_statement(asset, ARTIFACT_TYPE, default_mode, QUALITY_ORDER)
+    with db.sessions() as session:
+        return session.scalar(statement)
+
+
 @settings(
     max_examples=30,
     deadline=None,
@@ -149,11 +156,16 @@ def test_selection_policy_picks_the_brute_force_run(
     expected = set() if pick is None else {pick.artifact_id}
 
     assert selected(db, asset, policy) == expected
+    default = expected_run(runs, SelectionPolicy(SelectionMode.DEFAULT))
+    assert stored_pick(db, asset, SelectionMode.BEST_QUALITY) == (default and default.run_id)
+    newest = expected_run(runs, SelectionPolicy(SelectionMode.LATEST))
+    assert stored_pick(db, asset, SelectionMode.LATEST) == (newest and newest.run_id)
 
     # the same policy stored for (asset, type) is used when the query names none
     with db.transaction() as session:
         SelectionPolicyManager(session).set_policy(asset, ARTIFACT_TYPE, policy)
     assert selected(db, asset, None) == expected
+    assert stored_pick(db, asset, SelectionMode.BEST_QUALITY) == (pick and pick.run_id)
     with db.sessions() as session:
         manager = SelectionPolicyManager(session)
         assert manager.get_policy(asset, ARTIFACT_TYPE) == policy
@@ -198,35 +210,6 @@ def test_stored_policy_replaces_the_default_until_changed(db: Database) -> None:
         manager = SelectionPolicyManager(session)
         manager.set_policy(asset, ARTIFACT_TYPE, SelectionPolicy(SelectionMode.DEFAULT))
     assert selected(db, asset, None) == {best.artifact_id}
-
-
-def test_read_video_brings_the_stored_policies_in_the_same_statement(db: Database) -> None:
-    asset, runs = insert_runs(db, [("fast", RunStatus.SUCCEEDED, 10)])
-    pinned = SelectionPolicy(SelectionMode.PINNED, pinned_run_id=runs[0].run_id)
-    with db.transaction() as session:
-        SelectionPolicyManager(session).set_policy(asset, ARTIFACT_TYPE, pinned)
-    statements: list[str] = []
-
-    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        with db.transaction() as session:
-            manager = SelectionPolicyManager(session)
-            assert not manager.read_video("no-such-video", [ARTIFACT_TYPE])
-            assert manager.read_video(asset, [ARTIFACT_TYPE, "object.detection"])
-            assert len(statements) == 2
-            assert manager.get_policy(asset, ARTIFACT_TYPE) == pinned
-            assert manager.get_policy(asset, "object.detection") == SelectionPolicy(
-                SelectionMode.BEST_QUALITY
-            )
-            assert len(statements) == 2  # both answered from what read_video brought
-            latest = SelectionPolicy(SelectionMode.LATEST)
-            manager.set_policy(asset, ARTIFACT_TYPE, latest)
-            assert manager.get_policy(asset, ARTIFACT_TYPE) == latest
-    finally:
-        event.remove(db.engine, "before_cursor_execute", record)
 
 
 def test_a_latest_default_mode_picks_the_newest_run(db: Database) -> None:

@@ -6,7 +6,7 @@ request; those that never wait on anything are `async def` and run on the event 
 hottest reads (jump, find) take none of the database dependencies and do all their
 database work in one hand-off (docs/ARCHITECTURE.md, "Request path")."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -67,24 +67,15 @@ def plausible_id(value: str) -> bool:
     return 0 < len(value) <= MAX_ID_LENGTH and "\x00" not in value
 
 
-def _video_not_found(video_id: str, field: str) -> ApiError:
+def video_not_found(video_id: str, field: str) -> ApiError:
     return not_found("video_not_found", f"no video with id {video_id!r}", field)
 
 
 def find_video(session: Session, video_id: str, field: str = "video_id") -> Video:
     video = VideoRepository(session).get(video_id) if plausible_id(video_id) else None
     if video is None:
-        raise _video_not_found(video_id, field)
+        raise video_not_found(video_id, field)
     return video
-
-
-def require_video(
-    manager: SelectionPolicyManager, video_id: str, artifact_types: Sequence[str]
-) -> None:
-    """404 unless the video exists; its stored policies of ``artifact_types`` come in the
-    same statement (``SelectionPolicyManager.read_video``)."""
-    if not (plausible_id(video_id) and manager.read_video(video_id, artifact_types)):
-        raise _video_not_found(video_id, "video_id")
 
 
 VideoIdPath = Annotated[str, Path(description="video id")]

@@ -23,11 +23,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from pipeline.db.models import SelectionMode
 from pipeline.db.projections import ocr_fts, transcript_fts
 from pipeline.db.repositories.selection import (
     SelectionPolicy,
     SelectionPolicyManager,
-    selected_run_statement,
+    policy_run_statement,
 )
 from pipeline.query.kinds import ARTIFACT_TYPE_OF_SOURCE, Direction, TextSource
 
@@ -95,10 +96,6 @@ def _snippet(table: Table, terms: ColumnElement[str], dialect: str) -> ColumnEle
     return func.snippet(literal_column(table.name), 0, MARK_START, MARK_END, "…", SNIPPET_WORDS)
 
 
-def searched_sources(source: TextSource) -> list[TextSource]:
-    return [TextSource.TRANSCRIPT, TextSource.OCR] if source is TextSource.ALL else [source]
-
-
 def find_text(
     session: Session,
     manager: SelectionPolicyManager,
@@ -113,9 +110,10 @@ def find_text(
 ) -> list[TextMatch]:
     if not has_terms(q):
         return []
+    sources = [TextSource.TRANSCRIPT, TextSource.OCR] if source is TextSource.ALL else [source]
     matches = [
         match
-        for one in searched_sources(source)
+        for one in sources
         for match in _find_in(session, manager, video_id, one, q, direction, from_ms, limit, policy)
     ]
     matches.sort(
@@ -137,10 +135,14 @@ def _find_in(
     policy: SelectionPolicy | None,
 ) -> list[TextMatch]:
     dialect = session.get_bind().dialect.name
-    artifact_type = ARTIFACT_TYPE_OF_SOURCE[source]
-    policy = manager.resolve(policy or manager.get_policy(video_id, artifact_type))
     statement = _search_statement(
-        source, dialect, direction, from_ms is not None, policy, manager.profile_order
+        source,
+        dialect,
+        direction,
+        from_ms is not None,
+        policy,
+        manager.default_mode,
+        manager.profile_order,
     )
     values = {
         "video_id": video_id,
@@ -160,7 +162,8 @@ def _search_statement(
     dialect: str,
     direction: Direction,
     bounded: bool,
-    policy: SelectionPolicy,
+    policy: SelectionPolicy | None,
+    default_mode: SelectionMode,
     profile_order: tuple[str, ...],
 ) -> Select[tuple[str, int, int, str, str]]:
     """The search of one source, its values left as bound parameters (video_id, terms,
@@ -169,8 +172,8 @@ def _search_statement(
     table = text_table(source)
     video_id = bindparam("video_id", type_=String)
     terms = bindparam("terms", type_=String)
-    selected = selected_run_statement(
-        video_id, ARTIFACT_TYPE_OF_SOURCE[source], policy, profile_order
+    selected = policy_run_statement(
+        video_id, ARTIFACT_TYPE_OF_SOURCE[source], policy, default_mode, profile_order
     ).scalar_subquery()
     query = select(
         table.c.artifact_id, table.c.start_ms, table.c.end_ms, table.c.text,

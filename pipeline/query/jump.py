@@ -25,12 +25,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from pipeline.db.models import Artifact
+from pipeline.db.models import Artifact, SelectionMode
 from pipeline.db.projections import face_clusters, object_labels, place_labels
 from pipeline.db.repositories.selection import (
     SelectionPolicy,
     SelectionPolicyManager,
-    selected_run_statement,
+    policy_run_statement,
 )
 from pipeline.query.find import has_terms, search_terms, text_match, text_table
 from pipeline.query.kinds import (
@@ -110,9 +110,9 @@ def jump(
     policy: SelectionPolicy | None = None,
 ) -> JumpTarget | None:
     _check(kind, filters, None)
-    artifact_type = ARTIFACT_TYPE_OF_KIND[kind]
-    policy = manager.resolve(policy or manager.get_policy(video_id, artifact_type))
-    statement = _jump_statement(kind, filters.shape(), direction, policy, manager.profile_order)
+    statement = _jump_statement(
+        kind, filters.shape(), direction, policy, manager.default_mode, manager.profile_order
+    )
     values = {"video_id": video_id, "from_ms": from_ms, **filters.values()}
     rows = session.execute(statement, values).all()
     if not rows:
@@ -125,7 +125,8 @@ def _jump_statement(
     kind: JumpKind,
     shape: FilterShape,
     direction: Direction,
-    policy: SelectionPolicy,
+    policy: SelectionPolicy | None,
+    default_mode: SelectionMode,
     profile_order: tuple[str, ...],
 ) -> Select[tuple[str, int, int]]:
     """Every candidate at the first instant beyond ``from_ms``, in one statement: the
@@ -133,8 +134,8 @@ def _jump_statement(
     parameters (video_id, from_ms and the filters), like find's statements."""
     scope = candidate_scope(kind, shape)
     video_id = bindparam("video_id", type_=String)
-    selected = selected_run_statement(
-        video_id, ARTIFACT_TYPE_OF_KIND[kind], policy, profile_order
+    selected = policy_run_statement(
+        video_id, ARTIFACT_TYPE_OF_KIND[kind], policy, default_mode, profile_order
     ).scalar_subquery()
     conditions = [scope.asset_id == video_id, scope.run_id == selected, *scope.conditions]
     from_ms = bindparam("from_ms", type_=BigInteger)

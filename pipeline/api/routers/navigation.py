@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
 from pipeline.api.dependencies import (
     DbSession,
@@ -12,8 +13,9 @@ from pipeline.api.dependencies import (
     ReadyContext,
     VideoIdPath,
     find_video,
+    plausible_id,
     policy_manager,
-    require_video,
+    video_not_found,
 )
 from pipeline.api.errors import invalid, not_found
 from pipeline.api.models import (
@@ -32,7 +34,8 @@ from pipeline.api.params import (
     verified_selection,
 )
 from pipeline.api.routers import API_PREFIX
-from pipeline.query.find import TextMatch, find_text, sanitized, searched_sources
+from pipeline.db.repositories import SelectionPolicy
+from pipeline.query.find import TextMatch, find_text, sanitized
 from pipeline.query.jump import (
     TEXT_SOURCE_OF_KIND,
     JumpFilters,
@@ -40,13 +43,7 @@ from pipeline.query.jump import (
     jump,
     jump_global,
 )
-from pipeline.query.kinds import (
-    ARTIFACT_TYPE_OF_KIND,
-    ARTIFACT_TYPE_OF_SOURCE,
-    Direction,
-    JumpKind,
-    TextSource,
-)
+from pipeline.query.kinds import Direction, JumpKind, TextSource
 from schemas.base import MAX_JSON_SAFE_INT
 
 router = APIRouter(prefix=API_PREFIX, tags=["navigation"])
@@ -76,6 +73,18 @@ def _match(match: TextMatch) -> TextMatchOut:
     )
 
 
+def _checked_selection(
+    session: Session, video_id: str, requested: SelectionPolicy | None
+) -> SelectionPolicy | None:
+    """The requested selection, once its video and pinned run are known (404 otherwise,
+    in that order). Without one, the query reads the stored policies itself and the video
+    is looked up only when nothing matched: the common request is one statement."""
+    if requested is None:
+        return None
+    find_video(session, video_id)
+    return verified_selection(session, video_id, requested)
+
+
 @router.get("/videos/{video_id}/jump", response_model=JumpResult)
 async def jump_in_video(
     video_id: VideoIdPath,
@@ -96,13 +105,17 @@ async def jump_in_video(
     if start is None:
         start = -1 if direction is Direction.NEXT else MAX_JSON_SAFE_INT + 1
     filters = JumpFilters(label, face_cluster_id, min_confidence)
+    if not plausible_id(video_id):
+        raise video_not_found(video_id)
 
     def jumped() -> JumpTarget | None:
         with context.db.reading() as session:
+            policy = _checked_selection(session, video_id, requested)
             manager = policy_manager(context, session)
-            require_video(manager, video_id, [ARTIFACT_TYPE_OF_KIND[kind]])
-            policy = verified_selection(session, video_id, requested)
-            return jump(session, manager, video_id, kind, direction, start, filters, policy)
+            target = jump(session, manager, video_id, kind, direction, start, filters, policy)
+            if target is None:
+                find_video(session, video_id)
+            return target
 
     target = await run_in_threadpool(jumped)
     if target is None:
@@ -125,23 +138,25 @@ async def find_in_video(
 ) -> FindResponse:
     """Text matches in the transcript and/or on-screen text, merged in time order."""
 
+    if not plausible_id(video_id):
+        raise video_not_found(video_id)
+
     def found() -> list[TextMatch]:
         with context.db.reading() as session:
-            manager = policy_manager(context, session)
-            types = [ARTIFACT_TYPE_OF_SOURCE[one] for one in searched_sources(source)]
-            require_video(manager, video_id, types)
-            policy = verified_selection(session, video_id, requested)
-            return find_text(
+            matches = find_text(
                 session,
-                manager,
+                policy_manager(context, session),
                 video_id,
                 q,
                 direction=direction,
                 from_ms=from_ms,
                 source=source,
                 limit=limit,
-                policy=policy,
+                policy=_checked_selection(session, video_id, requested),
             )
+            if not matches:
+                find_video(session, video_id)
+            return matches
 
     return FindResponse(matches=[_match(match) for match in await run_in_threadpool(found)])
 
