@@ -63,6 +63,8 @@ def test_videos_list_and_detail(client: TestClient, seeded: Seeded) -> None:
         "/v1/videos/{missing}/artifacts",
         "/v1/videos/{missing}/jump?kind=scene",
         "/v1/videos/{missing}/find?q=budget",
+        "/v1/videos/{missing}/find?q=budget&profile=fast",
+        "/v1/videos/{missing}/jump?kind=scene&run_id=nosuchrun",
         "/v1/videos/{missing}/runs",
         "/v1/videos/{missing}/profiles",
         "/v1/videos/{missing}/frames/0.jpg",
@@ -79,6 +81,9 @@ def test_unknown_ids_with_odd_characters_are_404_not_errors(client: TestClient) 
     for odd in ["%00", "x%00y", "a" * 300, "%27%3B%20drop%20table%20runs%3B--"]:
         assert_error(client.get(f"/v1/videos/{odd}"), 404, "video_not_found")
         assert_error(client.get(f"/v1/runs/{odd}"), 404, "run_not_found", "run_id")
+        for read in ("find?q=budget", "jump?kind=scene", "find?q=budget&run_id=r"):
+            path = f"/v1/videos/{odd}/{read}"
+            assert_error(client.get(path), 404, "video_not_found", "video_id")
 
 
 def test_runs_of_a_video_and_one_run(client: TestClient, seeded: Seeded, db: Database) -> None:

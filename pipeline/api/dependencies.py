@@ -67,7 +67,7 @@ def plausible_id(value: str) -> bool:
     return 0 < len(value) <= MAX_ID_LENGTH and "\x00" not in value
 
 
-def video_not_found(video_id: str, field: str) -> ApiError:
+def video_not_found(video_id: str, field: str = "video_id") -> ApiError:
     return not_found("video_not_found", f"no video with id {video_id!r}", field)
 
 
