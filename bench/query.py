@@ -704,7 +704,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         "query functions are called directly."
                     )
                 )
-                paths = [p for p in (http, served, Direct(db), Naive(db)) if p is not None]
+                paths = [p for p in (served, http, Direct(db), Naive(db)) if p is not None]
                 timings = measure(paths, jumps, finds, args.naive_requests)
             report(timings, layout.total, args.videos, loaded, str(size), note)
             explain_queries(db, jumps[0], finds[0])

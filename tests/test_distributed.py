@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def workers(env: dict[str, str], tmp_path: Path) -> Iterator[list[Worker]]:
 def start_worker(
     workers: list[Worker], env: dict[str, str], tmp_path: Path, *analyzers: str, **options: object
 ) -> Worker:
-    log = tmp_path / f"worker-{len(workers)}.log"
+    log = tmp_path / f"worker-{uuid.uuid4().hex[:8]}.log"  # unique when started in parallel
     worker = Worker(
         {**os.environ, **env},
         [queue_name(a) for a in analyzers],

@@ -1,6 +1,7 @@
 """Regeneration with a broker: paused while no worker consumes the queue (the jobs stay
 queued), then two videos regenerated in parallel by two worker processes."""
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -49,8 +50,10 @@ def test_paused_without_a_worker_then_two_videos_in_parallel(
     assert [run["outcome"] for run in sent.json()] == ["queued", "queued"]
     assert {run.status for run in regeneration_runs(pg)} == {"queued"}  # waiting in the queue
 
-    for _ in range(2):
-        start_worker(workers, env, tmp_path, "scripted")
+    # Both boot at once: one after the other, the second could take longer to start
+    # (seconds on a busy 2-core machine) than the first takes for its whole job.
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda _: start_worker(workers, env, tmp_path, "scripted"), range(2)))
 
     def finished() -> bool:
         return {run.status for run in regeneration_runs(pg)} == {"succeeded"}
