@@ -373,6 +373,13 @@ class Served(Http):
     name = "HTTP server (uvicorn)"
 
     def get(self, path: str, params: dict[str, Any]) -> tuple[int, Any]:
+        try:
+            return self._get(path, params)
+        except http.client.RemoteDisconnected:  # idle past uvicorn's keep-alive (5 s)
+            self.client.close()
+            return self._get(path, params)
+
+    def _get(self, path: str, params: dict[str, Any]) -> tuple[int, Any]:
         self.client.request("GET", f"{path}?{urlencode(params)}")
         response = self.client.getresponse()
         return response.status, json.loads(response.read())
