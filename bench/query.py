@@ -61,6 +61,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import event, text
+from sqlalchemy.orm import Session
 
 from bench.support import DEFAULT_ADMIN_URL, kept_database, mark_loaded, temporary_database
 from pipeline.db.bulk import bulk_insert
@@ -308,9 +309,9 @@ class Direct:
         self.db = db
 
     def jump(self, request: JumpRequest) -> JumpAnswer:
-        with self.db.reading() as session:
+        with self.db.reading() as connection, Session(bind=connection) as session:
             target = jump(
-                session,
+                connection,
                 SelectionPolicyManager(session),
                 request.video_id,
                 JumpKind.OBJECT,
@@ -321,9 +322,9 @@ class Direct:
         return None if target is None else (target.start_ms, target.artifact_ids)
 
     def find(self, request: FindRequest) -> FindAnswer:
-        with self.db.reading() as session:
+        with self.db.reading() as connection, Session(bind=connection) as session:
             matches = find_text(
-                session,
+                connection,
                 SelectionPolicyManager(session),
                 request.video_id,
                 request.word,

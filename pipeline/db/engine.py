@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -49,9 +49,7 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.sessions = sessionmaker(engine, expire_on_commit=False)
-        self._read_sessions = sessionmaker(
-            engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
-        )
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @classmethod
     def from_url(cls, url: str) -> "Database":
@@ -68,12 +66,20 @@ class Database:
             yield session
 
     @contextmanager
-    def reading(self) -> Iterator[Session]:
-        """A session for reads alone, each statement on its own: no BEGIN and COMMIT round
-        trips. What it reads is what a transaction would read at READ COMMITTED, where each
-        statement takes its own snapshot anyway (docs/ARCHITECTURE.md, "Request path")."""
-        with self._read_sessions() as session:
-            yield session
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads alone, each statement on its own: no BEGIN and COMMIT
+        round trips. What it reads is what a transaction would read at READ COMMITTED,
+        where each statement takes its own snapshot anyway (docs/ARCHITECTURE.md,
+        "Request path"). ``Session(bind=connection)`` serves the ORM lookups."""
+        with self._autocommit.connect() as connection:
+            yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def connection_of(reader: Session | Connection) -> Connection:
+    """The Core connection a statement runs on: a session's, or the connection itself.
+    The hot reads (jump, find) execute there, which spares them SQLAlchemy's ORM
+    execution path (~0.2 ms a statement on the development machine)."""
+    return reader.connection() if isinstance(reader, Session) else reader

@@ -12,6 +12,7 @@ from functools import lru_cache
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Connection,
     Integer,
     Select,
     String,
@@ -23,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from pipeline.db.engine import connection_of
 from pipeline.db.models import SelectionMode
 from pipeline.db.projections import ocr_fts, transcript_fts
 from pipeline.db.repositories.selection import (
@@ -97,7 +99,7 @@ def _snippet(table: Table, terms: ColumnElement[str], dialect: str) -> ColumnEle
 
 
 def find_text(
-    session: Session,
+    reader: Session | Connection,
     manager: SelectionPolicyManager,
     video_id: str,
     q: str,
@@ -114,7 +116,7 @@ def find_text(
     matches = [
         match
         for one in sources
-        for match in _find_in(session, manager, video_id, one, q, direction, from_ms, limit, policy)
+        for match in _find_in(reader, manager, video_id, one, q, direction, from_ms, limit, policy)
     ]
     matches.sort(
         key=lambda match: (match.start_ms, match.artifact_id),
@@ -124,7 +126,7 @@ def find_text(
 
 
 def _find_in(
-    session: Session,
+    reader: Session | Connection,
     manager: SelectionPolicyManager,
     video_id: str,
     source: TextSource,
@@ -134,7 +136,8 @@ def _find_in(
     limit: int,
     policy: SelectionPolicy | None,
 ) -> list[TextMatch]:
-    dialect = session.get_bind().dialect.name
+    connection = connection_of(reader)
+    dialect = connection.dialect.name
     statement = _search_statement(
         source,
         dialect,
@@ -152,7 +155,7 @@ def _find_in(
     }
     return [
         TextMatch(video_id, artifact_id, source, int(start), int(end), text, snippet)
-        for artifact_id, start, end, text, snippet in session.execute(statement, values)
+        for artifact_id, start, end, text, snippet in connection.execute(statement, values)
     ]
 
 

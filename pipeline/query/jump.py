@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     BindParameter,
     ColumnElement,
+    Connection,
     Float,
     FromClause,
     Integer,
@@ -25,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from pipeline.db.engine import connection_of
 from pipeline.db.models import Artifact, SelectionMode
 from pipeline.db.projections import face_clusters, object_labels, place_labels
 from pipeline.db.repositories.selection import (
@@ -100,7 +102,7 @@ class Scope:
 
 
 def jump(
-    session: Session,
+    reader: Session | Connection,
     manager: SelectionPolicyManager,
     video_id: str,
     kind: JumpKind,
@@ -114,7 +116,7 @@ def jump(
         kind, filters.shape(), direction, policy, manager.default_mode, manager.profile_order
     )
     values = {"video_id": video_id, "from_ms": from_ms, **filters.values()}
-    rows = session.execute(statement, values).all()
+    rows = connection_of(reader).execute(statement, values).all()
     if not rows:
         return None
     return JumpTarget(video_id, rows[0][1], max(row[2] for row in rows), [row[0] for row in rows])
@@ -152,7 +154,7 @@ def _jump_statement(
 
 
 def jump_global(
-    session: Session,
+    reader: Session | Connection,
     manager: SelectionPolicyManager,
     kind: JumpKind,
     direction: Direction,
@@ -168,7 +170,8 @@ def jump_global(
     _check(kind, filters, query)
     if query is not None and not has_terms(query):
         return []
-    dialect = session.get_bind().dialect.name
+    connection = connection_of(reader)
+    dialect = connection.dialect.name
     scope = candidate_scope(kind, filters.shape(text=query is not None), dialect)
     values = filters.values()
     if query is not None:
@@ -188,25 +191,25 @@ def jump_global(
         if direction is Direction.NEXT
         else (scope.asset_id.desc(), scope.start.desc())
     )
-    instants = session.execute(
+    instants = connection.execute(
         select(scope.asset_id, scope.start).select_from(scope.source).where(*conditions)
         .group_by(scope.asset_id, scope.start).order_by(*ordering).limit(limit),
         values,
     ).all()  # fmt: skip
     return [
-        _target_at(session, scope, [*conditions, scope.asset_id == video_id], values, start)
+        _target_at(connection, scope, [*conditions, scope.asset_id == video_id], values, start)
         for video_id, start in instants
     ]
 
 
 def _target_at(
-    session: Session,
+    connection: Connection,
     scope: Scope,
     conditions: list[ColumnElement[bool]],
     values: dict[str, Any],
     start: int,
 ) -> JumpTarget:
-    rows = session.execute(
+    rows = connection.execute(
         select(scope.asset_id, scope.artifact_id, scope.end).select_from(scope.source)
         .where(*conditions, scope.start == start).order_by(scope.artifact_id),
         values,

@@ -109,10 +109,10 @@ async def jump_in_video(
         raise video_not_found(video_id)
 
     def jumped() -> JumpTarget | None:
-        with context.db.reading() as session:
+        with context.db.reading() as connection, Session(bind=connection) as session:
             policy = _checked_selection(session, video_id, requested)
             manager = policy_manager(context, session)
-            target = jump(session, manager, video_id, kind, direction, start, filters, policy)
+            target = jump(connection, manager, video_id, kind, direction, start, filters, policy)
             if target is None:
                 find_video(session, video_id)
             return target
@@ -142,9 +142,9 @@ async def find_in_video(
         raise video_not_found(video_id)
 
     def found() -> list[TextMatch]:
-        with context.db.reading() as session:
+        with context.db.reading() as connection, Session(bind=connection) as session:
             matches = find_text(
-                session,
+                connection,
                 policy_manager(context, session),
                 video_id,
                 q,
