@@ -226,12 +226,15 @@ def analysed_samples(source: Any, config: Any) -> tuple[int, int]:
     return len(groups), sum(1 + len(group.carried) for group in groups)
 
 
+SKIPPING_ANALYZERS = ("ocr", "faces")  # the realistic clip's report
+
+
 def skip_unchanged_report(directory: Path, seconds: int, profile: str) -> list[str]:
     video = write_realistic_clip(directory, seconds)
     source = probe_source(video)
     minutes = source.duration_ms / 60000
     rows = []
-    for name in ("ocr", "faces"):
+    for name in SKIPPING_ANALYZERS:
         analyzer_type, _, baseline = BENCHES[name]
         analyzer = analyzer_type()
         skipping = analyzer.effective_config(profile, {"skip_unchanged": True})
@@ -268,13 +271,19 @@ def skip_unchanged_report(directory: Path, seconds: int, profile: str) -> list[s
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=30, help="length of each test video")
+    parser.add_argument(
+        "--seconds", type=int, default=30, help="length of each test video, the realistic one too"
+    )
     parser.add_argument("--profile", default="fast")
     parser.add_argument("--only", default=",".join(BENCHES))
     parser.add_argument("--objects-model", default="untrained:yolov8n.yaml")
     parser.add_argument("--places-model", default="untrained:resnet18-places365")
     parser.add_argument("--realistic-only", action="store_true", help="only the realistic clip")
-    parser.add_argument("--no-realistic", action="store_true", help="skip the realistic clip")
+    parser.add_argument(
+        "--no-realistic",
+        action="store_true",
+        help="skip the realistic clip (skipped anyway when --only names neither ocr nor faces)",
+    )
     args = parser.parse_args()
     models = {"objects": args.objects_model, "places": args.places_model}
     header = (f"{'analyzer':<11}{'video s':>8}{'load s':>8}{'eioku s':>9}{'s/min':>8}"
@@ -284,6 +293,7 @@ def main() -> None:
         realistic = (
             []
             if args.no_realistic
+            or not (args.realistic_only or set(SKIPPING_ANALYZERS) & set(args.only.split(",")))
             else skip_unchanged_report(Path(directory), args.seconds, args.profile)
         )
         for name in [] if args.realistic_only else args.only.split(","):
