@@ -82,7 +82,7 @@ def search_terms(q: str, dialect: str) -> str:
     return q if dialect == "postgresql" else fts5_query(q)
 
 
-def text_match(table: Table, terms: str | ColumnElement[str], dialect: str) -> ColumnElement[bool]:
+def text_match(table: Table, terms: ColumnElement[str], dialect: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
         tsvector = literal_column(f"{table.name}.tsv")
         return tsvector.op("@@")(func.websearch_to_tsquery(TS_CONFIG, terms))

@@ -80,7 +80,7 @@ class SelectionPolicyManager:
 
     def resolve(self, policy: SelectionPolicy) -> SelectionPolicy:
         """The policy itself, or for mode ``default`` the system default."""
-        return self.get_default_policy() if policy.mode is SelectionMode.DEFAULT else policy
+        return resolved(policy, self.default_mode)
 
     def selected_run_query(
         self, asset_id: str | ColumnElement[str], artifact_type: str, policy: SelectionPolicy
@@ -206,6 +206,11 @@ def policy_run_statement(
     policy, the one the stored policy selects (``stored_policy_run_statement``)."""
     if policy is None:
         return stored_policy_run_statement(asset_id, artifact_type, default_mode, profile_order)
-    if policy.mode is SelectionMode.DEFAULT:
-        policy = SelectionPolicy(default_mode)
-    return selected_run_statement(asset_id, artifact_type, policy, profile_order)
+    return selected_run_statement(
+        asset_id, artifact_type, resolved(policy, default_mode), profile_order
+    )
+
+
+def resolved(policy: SelectionPolicy, default_mode: SelectionMode) -> SelectionPolicy:
+    """``policy``, or for mode ``default`` the default mode's policy."""
+    return SelectionPolicy(default_mode) if policy.mode is SelectionMode.DEFAULT else policy
