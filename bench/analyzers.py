@@ -38,8 +38,8 @@ import numpy as np
 
 from bench.realistic_clip import write_realistic_clip
 from pipeline.analysis.models import WeightsReference
-from pipeline.media.probe import probe_source
-from tests.media.synthetic import (
+from support.sources import probe_source
+from support.synthetic import (
     Caption,
     Shot,
     alternating_shots,

@@ -39,8 +39,8 @@ from pipeline.db.models import Intent, Run, Video
 from pipeline.db.repositories.cache import CacheRepository
 from pipeline.db.repositories.intents import IntentRepository, intent_hash
 from pipeline.db.types import utcnow
-from tests.analyzers import ScriptedAnalyzer, ScriptedConfig
-from tests.media.synthetic import alternating_shots, write_video
+from support.analyzers import ScriptedAnalyzer, ScriptedConfig
+from support.synthetic import alternating_shots, write_video
 
 DESCRIPTORS = [f"d{index}" for index in range(7)]
 PROFILE = "fast"
@@ -139,7 +139,7 @@ def time_command(db: Database, video: Path) -> float:
     env = {
         **os.environ,
         "EIOKU_DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
-        "EIOKU_ANALYZER_PLUGINS": "tests.analyzers:ScriptedAnalyzer",
+        "EIOKU_ANALYZER_PLUGINS": "support.analyzers:ScriptedAnalyzer",
     }
     command = [sys.executable, "-m", "pipeline.cli.main", "analyze", str(video), "-a", "scripted"]
     samples = []

@@ -30,7 +30,7 @@ from pipeline.coordinator.embedded import analyze_file
 from pipeline.coordinator.submission import AnalysisRequest
 from pipeline.db.connect import open_database
 from pipeline.settings import load_settings
-from tests.media.synthetic import alternating_shots, write_video
+from support.synthetic import alternating_shots, write_video
 
 SHOT_SECONDS = 4
 FPS = 25

@@ -14,7 +14,7 @@ import av
 import numpy as np
 
 from pipeline.media.frames import FrameSampler
-from tests.media.synthetic import numbered_frame
+from support.synthetic import numbered_frame
 
 FPS, SECONDS, INTERVAL_MS = 25, 60, 1000
 

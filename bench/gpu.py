@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from bench.analyzers import BENCHES, best_of, silent
-from pipeline.media.probe import probe_source
+from support.sources import probe_source
 
 
 def cuda_present() -> bool:

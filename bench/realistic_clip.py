@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from tests.media.synthetic import write_stills_video
+from support.synthetic import write_stills_video
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 FPS = 25

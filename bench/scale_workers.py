@@ -39,7 +39,7 @@ from pipeline.coordinator.waiting import wait_for_runs
 from pipeline.db.engine import Database
 from pipeline.db.migrate import upgrade
 from pipeline.settings import load_settings
-from tests.media.synthetic import alternating_shots, write_video
+from support.synthetic import alternating_shots, write_video
 
 SHOT_FRAMES = 75  # 3 s at 25 fps
 IN_PROCESS = "in-process"

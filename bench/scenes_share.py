@@ -12,7 +12,7 @@ import sys
 import time
 
 from pipeline.analysis.catalog import AnalyzerCatalog
-from pipeline.media.probe import probe_source
+from support.sources import probe_source
 from workers.thread_budget import apply_thread_budget, thread_budget
 
 

@@ -14,15 +14,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.selection.config import ENGINE_TAG, SelectionConfig
-from pipeline.selection.fast_load import StoredRecord, decode_selection
-from pipeline.selection.files import (
+from pipeline.frame_selection.config import ENGINE_TAG, SelectionConfig
+from pipeline.frame_selection.fast_load import StoredRecord, decode_selection
+from pipeline.frame_selection.files import (
     SELECTION_FILE,
     timecode,
     write_compframes,
     write_selection_file,
 )
-from pipeline.selection.index import SelectionIndex, by_frame, load_index
+from pipeline.frame_selection.index import SelectionIndex, by_frame, load_index
 from schemas.payloads.frames import FrameKind
 from schemas.selection_file import (
     ClipInput,

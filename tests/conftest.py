@@ -22,8 +22,8 @@ from sqlalchemy.exc import OperationalError
 
 from pipeline.db.engine import Database, normalize_url
 from pipeline.db.migrate import current_revision, head_revision, upgrade
-from tests.factories import clear_tables
-from tests.media.synthetic import alternating_shots, write_video
+from support.synthetic import alternating_shots, write_video
+from tests.support.factories import clear_tables
 
 # Keep hypothesis from writing an example database into the working tree.
 settings.register_profile("eioku", database=None)

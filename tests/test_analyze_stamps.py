@@ -31,10 +31,10 @@ from pipeline.stamps import inputs, record
 from pipeline.stamps.inputs import TypedRequest
 from pipeline.stamps.lookup import sqlite_file, stamped_reports
 from pipeline.stamps.record import record_stamp
-from tests.cli import Eioku
-from tests.distributed import REPO
-from tests.factories import clear_tables
-from tests.media.synthetic import alternating_shots, write_video
+from support.synthetic import alternating_shots, write_video
+from tests.support.cli import Eioku
+from tests.support.distributed import REPO
+from tests.support.factories import clear_tables
 from workers.analyzers.face_models import default_models_dir
 
 SCENES = TypedRequest("scenes", None, ())

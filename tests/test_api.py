@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from pipeline.db.engine import Database
 from pipeline.db.models import RunStatus
-from tests.api_helpers import Seeded, add_run, api_client, detection, seed_video
-from tests.factories import make_run
+from tests.support.api import Seeded, add_run, api_client, detection, seed_video
+from tests.support.factories import make_run
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from pipeline.api.errors import ApiError
 from pipeline.api.roots import check_model_paths
 from pipeline.cli.serve_command import is_loopback
 from pipeline.db.engine import Database
-from tests.api_helpers import api_client
-from tests.cli import Eioku
-from tests.factories import make_video
+from tests.support.api import api_client
+from tests.support.cli import Eioku
+from tests.support.factories import make_video
 from tests.test_api import assert_error
 
 READ_WRITE, READ_ONLY = "rw-token-1", "ro-token-1"

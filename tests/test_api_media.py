@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from pipeline.api.routers.media import media_type_of
 from pipeline.db.engine import Database
 from pipeline.db.models import RunStatus
-from tests.api_helpers import api_client
-from tests.factories import make_run, make_video
+from tests.support.api import api_client
+from tests.support.factories import make_run, make_video
 from tests.test_api import assert_error
 
 TOKEN = "media-token-1"

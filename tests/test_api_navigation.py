@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipeline.db.engine import Database
-from tests.api_helpers import Seeded, add_run, api_client, seed_video, segment
+from tests.support.api import Seeded, add_run, api_client, seed_video, segment
 from tests.test_api import assert_error
 
 

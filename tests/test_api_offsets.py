@@ -13,8 +13,8 @@ from pipeline.coordinator.registration import register_video
 from pipeline.db.engine import Database
 from pipeline.media.frame_index_store import offsets_path
 from pipeline.media.offsets import index_file
-from tests.api_helpers import api_client
-from tests.offsets_media import MP4, RAW_H265, ClipKind, write_clip
+from tests.support.api import api_client
+from tests.support.offsets_media import MP4, RAW_H265, ClipKind, write_clip
 from tests.test_api import assert_error
 
 pytestmark = pytest.mark.slow

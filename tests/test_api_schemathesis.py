@@ -14,7 +14,7 @@ from schemathesis.checks import positive_data_acceptance
 from pipeline.api import create_app
 from pipeline.db.engine import Database
 from pipeline.settings import Settings
-from tests.api_helpers import seed_video, settings_for
+from tests.support.api import seed_video, settings_for
 
 
 def _load_schema() -> schemathesis.schemas.BaseSchema:

@@ -8,7 +8,7 @@ import httpx
 import pytest
 import uvicorn
 
-from tests.embedded import eioku_serve
+from tests.support.embedded import eioku_serve
 
 
 @pytest.fixture

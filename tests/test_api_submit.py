@@ -13,10 +13,10 @@ import redis
 from fastapi.testclient import TestClient
 
 from pipeline.db.engine import Database
-from tests.api_helpers import api_client
-from tests.cli import Eioku
-from tests.distributed import RedisServer
-from tests.media.synthetic import alternating_shots, write_video
+from support.synthetic import alternating_shots, write_video
+from tests.support.api import api_client
+from tests.support.cli import Eioku
+from tests.support.distributed import RedisServer
 from tests.test_api import assert_error
 
 SIZE = (160, 120)
@@ -183,7 +183,7 @@ def broker(tmp_path: Path) -> Iterator[RedisServer]:
 def test_with_a_broker_runs_are_sent_and_queue_depth_is_exported(
     postgresql_database: Database, broker: RedisServer, tmp_path: Path, root: Path, clip: Path
 ) -> None:
-    from tests.factories import clear_tables
+    from tests.support.factories import clear_tables
 
     clear_tables(postgresql_database)
     settings = {"allowed_roots": (root.resolve(),), "broker_url": broker.url}

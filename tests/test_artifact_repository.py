@@ -35,9 +35,9 @@ from schemas.payloads import (
     TranscriptSegment,
     VideoMetadata,
 )
-from tests.factories import clear_tables, make_envelope, make_run, make_video
-from tests.stored import artifact_count
-from tests.strategies import payloads, payloads_of
+from tests.support.factories import clear_tables, make_envelope, make_run, make_video
+from tests.support.stored import artifact_count
+from tests.support.strategies import payloads, payloads_of
 
 DB_PROPERTY = settings(
     max_examples=30,

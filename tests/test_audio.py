@@ -16,7 +16,7 @@ from pipeline.media.audio import (
     decode_audio,
 )
 from pipeline.media.errors import MediaError
-from tests.media.synthetic import Shot, shot_frame, write_video
+from support.synthetic import Shot, shot_frame, write_video
 
 JFK = Path(__file__).parent / "data" / "jfk.flac"
 JFK_SECONDS = 11

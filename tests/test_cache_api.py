@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from pipeline.db.engine import Database
 from pipeline.db.repositories.intents import IntentRepository
-from tests.api_helpers import api_client
+from tests.support.api import api_client
 from tests.test_api import assert_error
 
 DESCRIPTOR_KEYS = {

@@ -39,9 +39,9 @@ from pipeline.db.repositories.cache import CacheRepository
 from pipeline.db.repositories.intents import IntentRepository
 from pipeline.db.types import utcnow
 from pipeline.settings import load_settings
-from tests.analyzers import ScriptedAnalyzer
-from tests.factories import clear_tables, make_run, make_video
-from tests.stored import analyzer_rows
+from support.analyzers import ScriptedAnalyzer
+from tests.support.factories import clear_tables, make_run, make_video
+from tests.support.stored import analyzer_rows
 
 S = DescriptorStatus
 

@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.analysis.contract import ModelIdentity
-from pipeline.coordinator.cache_key import cache_key, canonical_json, config_hash
+from pipeline.canonical import canonical_json
+from pipeline.coordinator.cache_key import cache_key, config_hash
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
 configs = st.dictionaries(st.text(min_size=1, max_size=8), json_scalars, max_size=6)

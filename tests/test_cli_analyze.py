@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.db.engine import Database
-from tests.cli import ANALYZER_LIBRARIES, Eioku
-from tests.media.synthetic import alternating_shots, write_video
+from support.synthetic import alternating_shots, write_video
+from tests.support.cli import ANALYZER_LIBRARIES, Eioku
 
 TITLE = "eioku-title-AAAA"
 

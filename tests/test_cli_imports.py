@@ -5,7 +5,7 @@ import json
 import subprocess
 import sys
 
-from tests.distributed import REPO
+from tests.support.distributed import REPO
 
 HEAVY = ("alembic", "celery", "fastapi", "torch", "cv2")
 

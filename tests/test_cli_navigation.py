@@ -14,9 +14,9 @@ from pipeline.db.models import Run, RunStatus
 from pipeline.db.repositories import ArtifactRepository
 from schemas.base import BoundingBox, Payload, Point
 from schemas.payloads import FaceDetection, ObjectDetection, OcrText, Scene, TranscriptSegment
-from tests.cli import Eioku
-from tests.factories import make_envelope, make_run, make_video
-from tests.subtitle_cues import parse_cues
+from tests.support.cli import Eioku
+from tests.support.factories import make_envelope, make_run, make_video
+from tests.support.subtitle_cues import parse_cues
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 BOX = BoundingBox(x=0, y=0, width=10, height=10)

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 
 from pipeline.db.engine import Database
 from pipeline.db.models import Run
-from tests.distributed import free_port, wait_until
-from tests.embedded import analyze_args, process_env, start_eioku, wait_for_http
-from tests.media.synthetic import alternating_shots, write_video
+from support.synthetic import alternating_shots, write_video
+from tests.support.distributed import free_port, wait_until
+from tests.support.embedded import analyze_args, process_env, start_eioku, wait_for_http
 from tests.test_recovery import only_run, url_of
 
 TRIALS = 3

@@ -22,10 +22,10 @@ from pipeline.db.models import AnalysisHistory, Artifact, HistoryAction, RunStat
 from pipeline.db.repositories import ArtifactRepository, RunRepository
 from pipeline.db.types import utcnow
 from pipeline.settings import load_settings
-from tests.analyzers import ScriptedAnalyzer
-from tests.factories import make_envelope
-from tests.media.synthetic import alternating_shots, write_video
-from tests.stored import artifact_count, stored_embeddings
+from support.analyzers import ScriptedAnalyzer
+from support.synthetic import alternating_shots, write_video
+from tests.support.factories import make_envelope
+from tests.support.stored import artifact_count, stored_embeddings
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from pipeline.api import create_app
 from pipeline.db.engine import Database
 from pipeline.settings import Settings
-from tests.cli import Eioku
-from tests.distributed import REPO, TcpProxy, free_port, wait_until
+from tests.support.cli import Eioku
+from tests.support.distributed import REPO, TcpProxy, free_port, wait_until
 from tests.test_api import assert_error
 
 PASSWORD = "s3cret-pw"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.analysis.contract import AnalysisInputError
-from pipeline.media.probe import probe_source
+from support.sources import probe_source
 from workers.analyzers.device import (
     ctranslate2_device,
     device_setting,

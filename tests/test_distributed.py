@@ -23,14 +23,14 @@ from pipeline.coordinator.submission import AnalysisRequest, plan_file
 from pipeline.db.engine import Database
 from pipeline.db.models import Artifact, Run
 from pipeline.taskqueue import queue_name
-from tests.cli import Eioku
-from tests.distributed import REPO, RedisServer, TcpProxy, Worker, free_port, wait_until
-from tests.factories import clear_tables
-from tests.media.synthetic import alternating_shots, write_video
+from support.synthetic import alternating_shots, write_video
+from tests.support.cli import Eioku
+from tests.support.distributed import REPO, RedisServer, TcpProxy, Worker, free_port, wait_until
+from tests.support.factories import clear_tables
 
 pytestmark = pytest.mark.postgres
 
-PLUGIN = "tests.analyzers:ScriptedAnalyzer"
+PLUGIN = "support.analyzers:ScriptedAnalyzer"
 WORKER_TIMING = {
     "EIOKU_HEARTBEAT_INTERVAL": "0.5",
     "EIOKU_STALE_AFTER": "3",

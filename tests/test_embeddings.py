@@ -7,8 +7,8 @@ from pipeline.db.models import RunStatus
 from pipeline.db.repositories import ArtifactRepository
 from schemas.base import BoundingBox
 from schemas.payloads import FaceDetection
-from tests.factories import make_envelope, make_run, make_video
-from tests.stored import stored_embeddings
+from tests.support.factories import make_envelope, make_run, make_video
+from tests.support.stored import stored_embeddings
 
 
 def face(frame: int) -> FaceDetection:

@@ -20,10 +20,10 @@ from pipeline.db.engine import Database
 from pipeline.db.projections import face_clusters
 from pipeline.db.repositories import ArtifactRepository
 from pipeline.media.frames import SampledFrame
-from pipeline.media.probe import probe_source
-from tests.cli import Eioku
-from tests.media.synthetic import alternating_shots, write_stills_video, write_video
-from tests.stored import stored_embeddings
+from support.sources import probe_source
+from support.synthetic import alternating_shots, write_stills_video, write_video
+from tests.support.cli import Eioku
+from tests.support.stored import stored_embeddings
 from workers.analyzers.face_clustering import cluster_faces, renumber_by_first_appearance
 from workers.analyzers.face_detection import (
     EMBEDDING_SIZE,

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.db.engine import Database
-from tests.cli import Eioku
-from tests.offsets_media import MP4, write_clip
+from tests.support.cli import Eioku
+from tests.support.offsets_media import MP4, write_clip
 
 PLUGIN = "workers.analyzers.frame_index:FrameIndexAnalyzer"
 

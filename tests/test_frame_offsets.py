@@ -19,7 +19,7 @@ from pipeline.media.offsets import _packet_rows, index_file, scan_packets
 from pipeline.media.offsets_file import read_offsets_file
 from pipeline.media.packet_decoder import PacketSource, decoded_frames
 from pipeline.media.random_access import IndexedFrames, NotAnIndexEntryError
-from tests.offsets_media import (
+from tests.support.offsets_media import (
     CLIP_KINDS,
     MKV,
     MP4,

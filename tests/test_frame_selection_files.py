@@ -9,19 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.selection import service
-from pipeline.selection.config import SelectionConfig
-from pipeline.selection.files import (
+from pipeline.frame_selection import service
+from pipeline.frame_selection.config import SelectionConfig
+from pipeline.frame_selection.files import (
     COMPFRAMES_FILE,
     SELECTION_FILE,
     parse_compframes,
     timecode,
     timecode_ms,
 )
-from pipeline.selection.index import load_index
-from pipeline.selection.service import CacheMode, SelectionError, ensure_selection
+from pipeline.frame_selection.index import load_index
+from pipeline.frame_selection.service import CacheMode, SelectionError, ensure_selection
 from schemas.selection_file import SelectionFile
-from tests.media.synthetic import Shot, write_video
+from support.synthetic import Shot, write_video
 
 pytestmark = pytest.mark.slow
 
@@ -210,7 +210,7 @@ def test_targets_whose_frame_counts_differ_are_refused(copy: Path, tmp_path: Pat
 
 
 def test_the_fast_loader_accepts_timecodes_past_99_hours(copy: Path, tmp_path: Path) -> None:
-    from pipeline.selection.fast_load import decode_selection
+    from pipeline.frame_selection.fast_load import decode_selection
 
     folder = tmp_path / "out"
     ensure_selection(copy, [], CONFIG, folder)
@@ -245,7 +245,7 @@ def test_the_fast_loader_refuses_what_the_format_model_refuses(
 ) -> None:
     from pydantic import ValidationError
 
-    from pipeline.selection.fast_load import MalformedSelectionError, decode_selection
+    from pipeline.frame_selection.fast_load import MalformedSelectionError, decode_selection
 
     folder = tmp_path / "out"
     ensure_selection(copy, [], CONFIG, folder)

@@ -7,15 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.selection.choose import (
+from pipeline.frame_selection.choose import (
     MOTION_SPACING_SHARE,
     SampleMetrics,
     Window,
     choose_frames,
     selection_window,
 )
-from pipeline.selection.config import SelectionConfig
-from pipeline.selection.metrics import smoothed
+from pipeline.frame_selection.config import SelectionConfig
+from pipeline.frame_selection.metrics import smoothed
 from schemas.payloads.frames import FrameKind
 
 FPS = 25

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.media.errors import MediaError
 from pipeline.media.frames import FrameSampler
-from tests.media.synthetic import numbered_frame, write_vfr_video
+from support.synthetic import numbered_frame, write_vfr_video
 
 # irregular gaps: 40 ms, 10 ms, 480 ms, 33/34 ms, a 734 ms hole, ...
 VFR_TIMES = [0, 40, 80, 200, 210, 220, 700, 733, 766, 1500, 1510, 2000, 2040, 2080, 2120]

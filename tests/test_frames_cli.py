@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from pipeline.db.engine import Database
-from tests.cli import Eioku
-from tests.offsets_media import (
+from tests.support.cli import Eioku
+from tests.support.offsets_media import (
     MKV,
     MP4,
     RAW_H264,

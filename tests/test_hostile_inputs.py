@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline.coordinator.cache_key import canonical_json
+from pipeline.canonical import canonical_json
 from pipeline.db.engine import Database
 from pipeline.settings import SettingsError, load_settings
-from tests.api_helpers import api_client, seed_video
-from tests.cli import Eioku
+from tests.support.api import api_client, seed_video
+from tests.support.cli import Eioku
 from tests.test_api import assert_error
 
 HUGE = "99999999999999999999"  # beyond int64 and SQLite's INTEGER

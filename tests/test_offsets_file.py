@@ -20,7 +20,7 @@ from pipeline.media.offsets_file import (
 )
 from schemas.base import MAX_JSON_SAFE_INT
 from schemas.offsets import FrameOffsets
-from tests.strategies import non_empty_text
+from tests.support.strategies import non_empty_text
 
 LEGACY = {
     "video_url": "fs:///v.mp4",

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from pipeline.analysis.models import ModelUnavailableError, WeightsReference
 from pipeline.db.engine import Database
 from pipeline.db.projections import place_labels
-from pipeline.media.probe import probe_source
-from tests.cli import Eioku
-from tests.factories import clear_tables
-from tests.media.synthetic import alternating_shots, write_video
+from support.sources import probe_source
+from support.synthetic import alternating_shots, write_video
+from tests.support.cli import Eioku
+from tests.support.factories import clear_tables
 from workers.analyzers.place_models import CLASS_COUNT, categories, load_classifier
 from workers.analyzers.places import PlacesAnalyzer
 from workers.analyzers.torch_compat import ensure_torchvision_ops

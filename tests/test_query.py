@@ -17,7 +17,7 @@ from pipeline.query.jump import JumpFilters, jump, jump_global
 from pipeline.query.kinds import Direction, JumpKind, QueryParameterError, TextSource
 from schemas.base import BoundingBox, Point
 from schemas.payloads import ObjectDetection, OcrText, TranscriptSegment
-from tests.factories import clear_tables, make_envelope, make_run, make_video
+from tests.support.factories import clear_tables, make_envelope, make_run, make_video
 
 LABELS = ("person", "dog", "car")
 WORDS = ("budget", "meeting", "river", "apple", "zebra")

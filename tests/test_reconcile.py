@@ -8,7 +8,7 @@ from pipeline.db.engine import Database
 from pipeline.db.models import Run, RunStatus
 from pipeline.db.repositories import RunRepository
 from pipeline.db.types import utcnow
-from tests.factories import make_run, make_video
+from tests.support.factories import make_run, make_video
 
 
 def running_run(db: Database, *, silent_for_s: float, attempts: int) -> str:

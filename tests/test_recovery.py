@@ -15,9 +15,10 @@ from pipeline.coordinator.owner import ProcessOwner
 from pipeline.db.engine import Database
 from pipeline.db.models import RunStatus
 from pipeline.db.repositories import RunRepository
-from tests.cli import Eioku
-from tests.distributed import TcpProxy
-from tests.embedded import (
+from support.synthetic import alternating_shots, write_video
+from tests.support.cli import Eioku
+from tests.support.distributed import TcpProxy
+from tests.support.embedded import (
     PLUGIN,
     analyze_args,
     process_env,
@@ -25,9 +26,8 @@ from tests.embedded import (
     start_eioku,
     wait_for_progress,
 )
-from tests.factories import clear_tables, make_run, make_video
-from tests.media.synthetic import alternating_shots, write_video
-from tests.stored import artifact_count
+from tests.support.factories import clear_tables, make_run, make_video
+from tests.support.stored import artifact_count
 
 # Far longer than any test: a run taken over before this was taken over at once.
 NEVER_STALE = "600"

@@ -16,11 +16,11 @@ from sqlalchemy import select
 from pipeline.coordinator.export_lock import exporting
 from pipeline.db.engine import Database
 from pipeline.db.models import Run
-from tests.cli import Eioku
-from tests.distributed import REPO
-from tests.stored import analyzer_rows
+from tests.support.cli import Eioku
+from tests.support.distributed import REPO
+from tests.support.stored import analyzer_rows
 
-PLUGIN = "tests.analyzers:ScriptedAnalyzer"
+PLUGIN = "support.analyzers:ScriptedAnalyzer"
 
 
 @pytest.fixture

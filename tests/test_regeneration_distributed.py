@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from pipeline.db.engine import Database
 from pipeline.db.models import Run
-from tests.cli import Eioku
-from tests.distributed import Worker, wait_until
+from tests.support.cli import Eioku
+from tests.support.distributed import Worker, wait_until
 from tests.test_distributed import (  # noqa: F401 (fixtures)
     broker,
     eioku,

@@ -13,7 +13,7 @@ from pipeline.db.engine import Database
 from pipeline.db.models import Run, RunStatus
 from pipeline.db.repositories import IllegalTransitionError, RunRepository, StaleRunStateError
 from pipeline.db.repositories.runs import ALLOWED_TRANSITIONS, FINISHED_STATUSES
-from tests.factories import make_run, make_video
+from tests.support.factories import make_run, make_video
 
 PAIRS = list(itertools.product(RunStatus, RunStatus))
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)

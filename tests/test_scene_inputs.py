@@ -25,8 +25,8 @@ from pipeline.db.repositories import (
     SelectionPolicyManager,
 )
 from pipeline.db.repositories.cache import CacheRepository
-from tests.cli import Eioku
-from tests.media.synthetic import alternating_shots, write_stills_video, write_video
+from support.synthetic import alternating_shots, write_stills_video, write_video
+from tests.support.cli import Eioku
 from tests.test_skip_unchanged import picture, same_faces
 from workers.analyzers import face_detection
 

@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.analysis.contract import AnalysisInputError
-from pipeline.media.probe import probe, probe_source
-from tests.media.synthetic import Shot, alternating_shots, cut_frames, write_video
+from pipeline.media.probe import probe
+from support.sources import probe_source
+from support.synthetic import Shot, alternating_shots, cut_frames, write_video
 from workers.analyzers import scenes as scenes_module
 from workers.analyzers.scenes import ScenesAnalyzer
 

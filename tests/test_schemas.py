@@ -20,8 +20,8 @@ from schemas import (
 )
 from schemas.base import Payload
 from schemas.payloads import FrameKind, ObjectDetection, Scene
-from tests.factories import make_envelope
-from tests.strategies import STRATEGY_FACTORIES, payloads, payloads_of
+from tests.support.factories import make_envelope
+from tests.support.strategies import STRATEGY_FACTORIES, payloads, payloads_of
 
 REGISTERED = default_registry.registered()
 MODEL_IDS = [model.ARTIFACT_TYPE for model in PAYLOAD_MODELS]

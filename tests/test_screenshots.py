@@ -1,5 +1,5 @@
 """`eioku analyze -a frames`, `eioku screenshots`, `jump --kind frame` and
-`GET /v1/videos/{id}/selections` end to end, and the overlay itself."""
+`GET /v1/videos/{id}/frame-selection` end to end, and the overlay itself."""
 
 import json
 from pathlib import Path
@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from pipeline.db.engine import Database
-from pipeline.selection.files import COMPFRAMES_FILE, SELECTION_FILE
-from pipeline.selection.index import FrameLabel
-from pipeline.selection.screenshots import Overlay, draw_overlay, overlay_lines
-from tests.api_helpers import api_client
-from tests.cli import Eioku
-from tests.media.synthetic import Shot, write_video
+from pipeline.frame_selection.files import COMPFRAMES_FILE, SELECTION_FILE
+from pipeline.frame_selection.index import FrameLabel
+from pipeline.frame_selection.screenshots import Overlay, draw_overlay, overlay_lines
+from support.synthetic import Shot, write_video
+from tests.support.api import api_client
+from tests.support.cli import Eioku
 
 pytestmark = pytest.mark.slow
 
@@ -106,7 +106,7 @@ def test_the_frames_analyzer_records_artifacts_files_jumps_and_the_api(
     assert "loaded (no analysis)" in shots.stderr  # the analyzer's file is reused
 
     with api_client(db, tmp_path / "home") as client:
-        answer = client.get(f"/v1/videos/{video_id}/selections")
+        answer = client.get(f"/v1/videos/{video_id}/frame-selection")
         assert answer.status_code == 200
         body = answer.json()
         assert body["cache_key"] == json.loads((folder / SELECTION_FILE).read_text())["cache_key"]
@@ -114,7 +114,7 @@ def test_the_frames_analyzer_records_artifacts_files_jumps_and_the_api(
         assert first["origin"] == "record"
         assert first["frame_url"] == f"/v1/videos/{video_id}/frames/{first['frame_index']}.jpg"
         assert client.get(first["frame_url"]).status_code in (200, 403)
-        assert client.get("/v1/videos/nope/selections").json()["error"]["code"] == (
+        assert client.get("/v1/videos/nope/frame-selection").json()["error"]["code"] == (
             "video_not_found"
         )
 

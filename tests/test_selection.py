@@ -16,10 +16,10 @@ from pipeline.db.repositories import (
     SelectionPolicy,
     SelectionPolicyManager,
 )
-from pipeline.db.repositories.selection import stored_policy_run_statement
+from pipeline.db.repositories.run_selection import stored_policy_run_statement
 from schemas.base import BoundingBox
 from schemas.payloads import ObjectDetection, Scene
-from tests.factories import clear_tables, make_envelope, make_run, make_video
+from tests.support.factories import clear_tables, make_envelope, make_run, make_video
 
 PROFILES = ("fast", "balanced", "high_quality")
 QUALITY_ORDER = ("high_quality", "balanced", "fast")  # best first

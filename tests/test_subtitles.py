@@ -15,7 +15,7 @@ from pipeline.cli.subtitles import (
     to_srt,
     to_webvtt,
 )
-from tests.subtitle_cues import parse_cues
+from tests.support.subtitle_cues import parse_cues
 
 
 @pytest.mark.parametrize(

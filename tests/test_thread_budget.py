@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.db.engine import Database
-from tests.distributed import REPO, RedisServer, Worker, wait_until
+from tests.support.distributed import REPO, RedisServer, Worker, wait_until
 from workers.thread_budget import PIN_CORES_ENV, THREADS_ENV, core_share, thread_budget
 
 BUDGET_LINE = re.compile(r"pid (\d+) thread budget: budget (\d+), torch (\d+), opencv (\d+)")

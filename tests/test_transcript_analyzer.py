@@ -25,12 +25,12 @@ from pipeline.coordinator.submission import AnalysisRequest
 from pipeline.db.engine import Database
 from pipeline.db.models import Artifact, Video
 from pipeline.db.projections import transcript_fts
-from pipeline.media.probe import probe_source
 from pipeline.settings import load_settings
 from schemas.payloads.transcript import TranscriptSegment
-from tests.cli import CliResult, Eioku
-from tests.factories import clear_tables
-from tests.media.synthetic import Shot, write_video
+from support.sources import probe_source
+from support.synthetic import Shot, write_video
+from tests.support.cli import CliResult, Eioku
+from tests.support.factories import clear_tables
 from workers.analyzers.transcript import Timeline, TranscriptAnalyzer
 from workers.analyzers.whisper_models import (
     MANIFEST_FILE,

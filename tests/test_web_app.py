@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.web.served import (
+from tests.support.served import (
     Served,
     WatchedPage,
     analyzed_home,

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.web.served import Served, analyzed_home, chromium, screenshot, served, watched_page
+from tests.support.served import Served, analyzed_home, chromium, screenshot, served, watched_page
 
 # a setting of the `fast` profile changed after the analysis: the scenes result is stale
 STALE_PROFILE = "[profiles.fast.scenes]\nthreshold = 20\n"

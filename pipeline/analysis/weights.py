@@ -1,15 +1,15 @@
 """The sha256 of a model's weights file, remembered per (path, size, mtime) in a small JSON
 cache under EIOKU_HOME, so planning a cached run neither re-reads large weights nor
 imports the model library. Each file hashed is noted for an analyze stamp being worked out
-(pipeline/stamps/consulted.py)."""
+(pipeline/analysis/consulted.py)."""
 
 import json
 from pathlib import Path
 
+from pipeline.analysis.consulted import note_consulted
 from pipeline.files import atomic_write_bytes
 from pipeline.media.fingerprint import hash_file
 from pipeline.settings import load_settings
-from pipeline.stamps.consulted import note_consulted
 
 
 def weights_cache_file() -> Path:

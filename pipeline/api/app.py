@@ -15,13 +15,13 @@ from pipeline.api.metrics import LatencyMiddleware, build_registry
 from pipeline.api.routers import (
     artifacts,
     cache,
+    frame_selection,
     frames,
     media,
     navigation,
     offsets,
     ops,
     runs,
-    selections,
     videos,
     web,
 )
@@ -39,7 +39,7 @@ API_ROUTERS = (
     frames.router,
     media.router,
     offsets.router,
-    selections.router,
+    frame_selection.router,
     cache.router,
 )
 

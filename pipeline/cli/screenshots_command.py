@@ -1,6 +1,6 @@
 """`eioku screenshots`: the selected frames of a reference and its encodes as PNGs with a
 "Frame Selection Type" overlay, selecting the frames first unless a valid selection is
-stored (the load path of pipeline/selection/service.py)."""
+stored (the load path of pipeline/frame_selection/service.py)."""
 
 from pathlib import Path
 from typing import Annotated
@@ -12,10 +12,10 @@ from pipeline.cli import render
 from pipeline.cli.common import analysis_request
 from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.frames_commands import registered_video
+from pipeline.frame_selection.config import SelectionConfig
+from pipeline.frame_selection.screenshots import Overlay
+from pipeline.frame_selection.service import CacheMode
 from pipeline.media.errors import MediaError
-from pipeline.selection.config import SelectionConfig
-from pipeline.selection.screenshots import Overlay
-from pipeline.selection.service import CacheMode
 from pipeline.settings import load_settings
 
 SCREENSHOTS_FOLDER = "screenshots"
@@ -63,10 +63,10 @@ def screenshots(
     ] = None,
 ) -> None:
     """Render the selected frames of REF (and of each --tgt at the same frame indices)."""
+    from pipeline.frame_selection.index import load_index
+    from pipeline.frame_selection.screenshots import Clip, render_screenshots
+    from pipeline.frame_selection.service import SelectionError, ensure_selection
     from pipeline.media.frame_index_store import video_output_folder
-    from pipeline.selection.index import load_index
-    from pipeline.selection.screenshots import Clip, render_screenshots
-    from pipeline.selection.service import SelectionError, ensure_selection
 
     if no_cache and freeze:
         raise fail("--no-selection-cache and --freeze-selection-cache exclude each other")
@@ -97,7 +97,7 @@ def screenshots(
 
 
 def _user_frames(frames: str | None, frames_file: Path | None) -> list[int]:
-    from pipeline.selection.files import parse_compframes
+    from pipeline.frame_selection.files import parse_compframes
 
     chosen: list[int] = []
     if frames:

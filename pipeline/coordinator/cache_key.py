@@ -2,24 +2,11 @@
 everything that decides an analyzer's output. Same key, same artifacts; a succeeded run
 with the key is reused."""
 
-import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from pipeline.analysis.contract import ModelIdentity
-
-
-def canonical_json(value: Any) -> str:
-    """JSON with sorted keys and no insignificant whitespace: equal data, equal text.
-    NaN and infinities are refused (ValueError): they are not JSON."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+from pipeline.canonical import canonical_json, sha256_hex
 
 
 def config_hash(config: Mapping[str, Any]) -> str:

@@ -91,7 +91,22 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
 
 
 def ensure_schema(engine: Engine, *, migrate: bool) -> None:
-    """Migrate when allowed (embedded SQLite); otherwise insist the schema is at head."""
+    """Migrate when allowed (embedded SQLite); otherwise insist the schema is at head. The
+    embedded database is first read under the migration lock too: a process that reads a
+    fresh file while another creates its tables can be told "database is locked"."""
+    if not migrate:
+        if _first_contact(engine) != head_revision():
+            raise SchemaOutOfDateError(
+                f"database schema is not at revision {head_revision()}: run `eioku db upgrade`"
+            )
+        return
+    with _migration_lock(engine):
+        if _first_contact(engine) != head_revision():
+            upgrade(engine)
+
+
+def _first_contact(engine: Engine) -> str | None:
+    """The schema's revision, or UnusableDatabaseError for a file that is no database."""
     try:
         current = current_revision(engine)
     except DatabaseError as exc:  # the first contact with the database
@@ -99,13 +114,4 @@ def ensure_schema(engine: Engine, *, migrate: bool) -> None:
             raise
         location = database_location(engine.url.render_as_string(hide_password=True))
         raise UnusableDatabaseError(f"cannot use the database {location}: {exc.orig}") from None
-    if current == head_revision():
-        return
-    if migrate:
-        with _migration_lock(engine):
-            if current_revision(engine) != head_revision():  # unless the lock's holder did
-                upgrade(engine)
-        return
-    raise SchemaOutOfDateError(
-        f"database schema is not at revision {head_revision()}: run `eioku db upgrade`"
-    )
+    return current

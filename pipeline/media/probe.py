@@ -7,7 +7,6 @@ from fractions import Fraction
 import av
 import av.error
 
-from pipeline.analysis.contract import MediaSource
 from pipeline.media.display import geometry_of
 from pipeline.media.errors import MediaError
 
@@ -102,19 +101,3 @@ def declared_duration_ms(container: av.container.InputContainer, stream: av.stre
     if container.format.name.startswith("matroska") and container.start_time:
         duration_ms -= round(container.start_time * 1000 / av.time_base)
     return max(duration_ms, 0)
-
-
-def probe_source(path: str, video_id: str = "adhoc") -> MediaSource:
-    """What an analyzer needs to know about a file, for running one outside a run
-    (benchmarks, tests, debugging)."""
-    info = probe(path)
-    return MediaSource(
-        video_id=video_id,
-        path=path,
-        duration_ms=info.duration_ms,
-        fps=info.fps,
-        width=info.width,
-        height=info.height,
-        frame_count=info.frame_count,
-        has_audio=info.has_audio,
-    )

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from pipeline.db.engine import connection_of
 from pipeline.db.models import SelectionMode
 from pipeline.db.projections import ocr_fts, transcript_fts
-from pipeline.db.repositories.selection import (
+from pipeline.db.repositories.run_selection import (
     SelectionPolicy,
     SelectionPolicyManager,
     policy_run_statement,

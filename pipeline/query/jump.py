@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from pipeline.db.engine import connection_of
 from pipeline.db.models import Artifact, SelectionMode
 from pipeline.db.projections import face_clusters, object_labels, place_labels
-from pipeline.db.repositories.selection import (
+from pipeline.db.repositories.run_selection import (
     SelectionPolicy,
     SelectionPolicyManager,
     policy_run_statement,

@@ -8,11 +8,11 @@ from collections.abc import Mapping, Sequence
 from contextlib import closing
 from pathlib import Path
 
+from pipeline.analysis.consulted import all_unchanged
 from pipeline.coordinator.reports import FileReport
 from pipeline.media.errors import MediaError
 from pipeline.media.fingerprint import stat_media_file
 from pipeline.settings import Settings
-from pipeline.stamps.consulted import all_unchanged
 from pipeline.stamps.inputs import TypedRequest, stamp_key
 
 SQLITE_SCHEMES = ("sqlite", "sqlite+pysqlite")

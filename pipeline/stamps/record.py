@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.analysis.consulted import recording_consulted
 from pipeline.coordinator.cached_plan import cached_report
 from pipeline.coordinator.submission import AnalysisRequest
 from pipeline.db.engine import Database
@@ -19,7 +20,6 @@ from pipeline.db.migrate import head_revision
 from pipeline.media.errors import MediaError
 from pipeline.media.fingerprint import stat_media_file
 from pipeline.settings import Settings
-from pipeline.stamps.consulted import recording_consulted
 from pipeline.stamps.inputs import TypedRequest, stamp_key
 
 log = logging.getLogger(__name__)

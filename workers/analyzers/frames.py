@@ -1,5 +1,5 @@
 """`frames`: the representative frames of a video for encode comparisons (Dark, Bright,
-Motion, User, Random; pipeline/selection/). The selection goes through the load path of
+Motion, User, Random; pipeline/frame_selection/). The selection goes through the load path of
 the video's output folder, so a valid ``generated.selection.v1.json`` there is used as is
 (nothing decoded) and a stale or missing one is rewritten with ``generated.compframes``;
 each chosen frame is also one ``frame.selection`` artifact."""
@@ -14,7 +14,7 @@ from pipeline.analysis.contract import (
     ProgressCallback,
     refuse_without_video,
 )
-from pipeline.selection.config import ENGINE_TAG, SelectionConfig
+from pipeline.frame_selection.config import ENGINE_TAG, SelectionConfig
 from schemas.payloads import FrameSelection
 from schemas.selection_file import SelectionRecord
 from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, distribution_version
@@ -23,7 +23,7 @@ ANALYZER_VERSION = "1"
 
 
 class FramesConfig(SelectionConfig, AnalyzerConfig):
-    """The selection settings (pipeline/selection/config.py)."""
+    """The selection settings (pipeline/frame_selection/config.py)."""
 
 
 class FramesAnalyzer(BaseAnalyzer[FramesConfig, None]):
@@ -49,8 +49,8 @@ class FramesAnalyzer(BaseAnalyzer[FramesConfig, None]):
     def analyze(
         self, source: MediaSource, config: FramesConfig, progress: ProgressCallback
     ) -> Iterator[FrameSelection]:
+        from pipeline.frame_selection.service import SelectionError, ensure_selection
         from pipeline.media.frame_index_store import video_output_folder
-        from pipeline.selection.service import SelectionError, ensure_selection
         from pipeline.settings import load_settings
 
         refuse_without_video(source)
@@ -65,7 +65,7 @@ class FramesAnalyzer(BaseAnalyzer[FramesConfig, None]):
 
 
 def _payload(record: SelectionRecord) -> FrameSelection:
-    from pipeline.selection.files import timecode_ms
+    from pipeline.frame_selection.files import timecode_ms
 
     return FrameSelection(
         frame_index=record.frame_index,

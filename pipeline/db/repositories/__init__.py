@@ -2,16 +2,16 @@
 
 from pipeline.db.repositories.artifacts import ArtifactBatchError, ArtifactRepository
 from pipeline.db.repositories.history import HistoryRepository
+from pipeline.db.repositories.run_selection import (
+    InvalidSelectionPolicyError,
+    SelectionPolicy,
+    SelectionPolicyManager,
+)
 from pipeline.db.repositories.runs import (
     IllegalTransitionError,
     RunNotFoundError,
     RunRepository,
     StaleRunStateError,
-)
-from pipeline.db.repositories.selection import (
-    InvalidSelectionPolicyError,
-    SelectionPolicy,
-    SelectionPolicyManager,
 )
 from pipeline.db.repositories.videos import VideoNotFoundError, VideoRepository
 

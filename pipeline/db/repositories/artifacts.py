@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from pipeline.db.bulk import bulk_insert
 from pipeline.db.models import Artifact, ArtifactEmbedding, Run, RunStatus, SelectionMode
 from pipeline.db.projections import ALL_PROJECTIONS, projection_rows
-from pipeline.db.repositories.selection import SelectionPolicy, SelectionPolicyManager
+from pipeline.db.repositories.run_selection import SelectionPolicy, SelectionPolicyManager
 from schemas import (
     ENVELOPE_FIELDS,
     ArtifactEnvelope,

@@ -7,7 +7,7 @@ from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from pipeline.coordinator.cache_key import canonical_json, sha256_hex
+from pipeline.canonical import canonical_json, sha256_hex
 from pipeline.db.models import Intent
 from pipeline.db.types import utcnow
 

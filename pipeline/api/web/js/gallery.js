@@ -1,5 +1,5 @@
 // The frame-selection gallery: each selected frame with "Frame Selection Type: <Type>";
-// targets beside their reference where the selections endpoint lists them.
+// targets beside their reference where the frame-selection endpoint lists them.
 import { api } from "./api.js";
 import { clock, h } from "./dom.js";
 
@@ -13,7 +13,7 @@ function figure(src, caption, alt) {
 
 // target frames by the reference frame they match, when the server can say
 async function targetsOf(videoId) {
-  const data = await api(`/v1/videos/${encodeURIComponent(videoId)}/selections`).catch(() => null);
+  const data = await api(`/v1/videos/${encodeURIComponent(videoId)}/frame-selection`).catch(() => null);
   const targets = new Map();
   for (const entry of data?.selections ?? []) {
     for (const target of entry.targets ?? []) {

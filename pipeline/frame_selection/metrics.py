@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from pipeline.selection.choose import SampleMetrics
+from pipeline.frame_selection.choose import SampleMetrics
 
 if TYPE_CHECKING:
     from pipeline.media.frames import SampledFrame

@@ -7,8 +7,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal, NamedTuple, TypeVar
 
-from pipeline.selection.fast_load import MalformedSelectionError, StoredRecord, decode_selection
-from pipeline.selection.files import (
+from pipeline.frame_selection.fast_load import (
+    MalformedSelectionError,
+    StoredRecord,
+    decode_selection,
+)
+from pipeline.frame_selection.files import (
     CompframesHint,
     listed_frames,
     parse_compframes,

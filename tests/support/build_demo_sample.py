@@ -3,7 +3,7 @@ with cuts at frames 50, 90, 150, 185 and 250 — plain colour fields, a photo of
 (tests/data/zidane.jpg) from 3.6 s to 6 s, a caption card reading ASK NOT from 7.4 s to
 10 s — and the JFK inaugural clip (public domain, tests/data/jfk.flac) as its sound track.
 
-    .venv/bin/python -m tests.media.build_demo_sample
+    .venv/bin/python -m tests.support.build_demo_sample
 """
 
 import argparse
@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.demo import SAMPLE_VIDEO
-from tests.media.matrix import DATA, ZIDANE_CROP, caption_card, fit_into, rgb_image
-from tests.media.synthetic import alternating_shots, shot_frame, write_stills_video
+from support.synthetic import alternating_shots, shot_frame, write_stills_video
+from tests.support.media_matrix import DATA, ZIDANE_CROP, caption_card, fit_into, rgb_image
 
 SIZE = (320, 180)
 SHOT_LENGTHS = (50, 40, 60, 35, 65, 50)  # frames at 25 fps: 12 s in all

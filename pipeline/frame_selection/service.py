@@ -8,17 +8,17 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.selection.choose import Choice, choose_frames, selection_window
-from pipeline.selection.clips import clip_input, selection_cache_key
-from pipeline.selection.config import ENGINE_TAG, SelectionConfig
-from pipeline.selection.files import (
+from pipeline.frame_selection.choose import Choice, choose_frames, selection_window
+from pipeline.frame_selection.clips import clip_input, selection_cache_key
+from pipeline.frame_selection.config import ENGINE_TAG, SelectionConfig
+from pipeline.frame_selection.files import (
     read_selection_file,
     timecode,
     utc_now,
     write_compframes,
     write_selection_file,
 )
-from pipeline.selection.metrics import measure
+from pipeline.frame_selection.metrics import measure
 from schemas.payloads.frames import FrameKind
 from schemas.selection_file import (
     SELECTION_FILE_VERSION,

@@ -14,9 +14,9 @@ from sqlalchemy import select
 
 from pipeline.db.engine import Database
 from pipeline.db.models import Run
-from tests.distributed import REPO, free_port, wait_until
+from tests.support.distributed import REPO, free_port, wait_until
 
-PLUGIN = "tests.analyzers:ScriptedAnalyzer"
+PLUGIN = "support.analyzers:ScriptedAnalyzer"
 
 
 def process_env(home: Path, database_url: str | None, **extra: str) -> dict[str, str]:

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from pipeline.api.dependencies import Context, PathVideo
 from pipeline.api.routers import API_PREFIX
-from pipeline.selection.index import Origin, load_index
+from pipeline.frame_selection.index import Origin, load_index
 
 router = APIRouter(prefix=API_PREFIX, tags=["frames"])
 
@@ -26,15 +26,15 @@ class SelectedFrameOut(BaseModel):
     frame_url: str = Field(description="the frame as JPEG")
 
 
-class SelectionsOut(BaseModel):
+class FrameSelectionOut(BaseModel):
     video_id: str
     cache_key: str | None = Field(description="the selection file's key; null without one")
     created_utc: str | None
     selections: list[SelectedFrameOut] = Field(description="in frame order")
 
 
-@router.get("/videos/{video_id}/selections", response_model=SelectionsOut)
-def get_selections(video: PathVideo, context: Context) -> SelectionsOut:
+@router.get("/videos/{video_id}/frame-selection", response_model=FrameSelectionOut)
+def get_frame_selection(video: PathVideo, context: Context) -> FrameSelectionOut:
     """The frames selected for comparison (`eioku analyze -a frames`, `eioku
     screenshots`) and why; an empty list when none were selected yet."""
     from pipeline.media.frame_index_store import video_output_folder
@@ -56,7 +56,7 @@ def get_selections(video: PathVideo, context: Context) -> SelectionsOut:
                 frame_url=f"{API_PREFIX}/videos/{video.video_id}/frames/{frame_index}.jpg",
             )
         )
-    return SelectionsOut(
+    return FrameSelectionOut(
         video_id=video.video_id,
         cache_key=index.cache_key,
         created_utc=index.created_utc,

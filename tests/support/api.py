@@ -26,7 +26,7 @@ from schemas.payloads import (
     Scene,
     TranscriptSegment,
 )
-from tests.factories import make_envelope, make_run, make_video
+from tests.support.factories import make_envelope, make_run, make_video
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 BOX = BoundingBox(x=1, y=2, width=30, height=40)

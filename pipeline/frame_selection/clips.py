@@ -5,8 +5,8 @@ import hashlib
 import json
 from pathlib import Path
 
+from pipeline.frame_selection.config import SelectionConfig
 from pipeline.media.fingerprint import hash_file, stat_media_file
-from pipeline.selection.config import SelectionConfig
 from schemas.selection_file import ClipInput, ClipRole
 
 

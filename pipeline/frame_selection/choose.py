@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.selection.config import SelectionConfig
+from pipeline.frame_selection.config import SelectionConfig
 from schemas.payloads.frames import FrameKind
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.distributed import REPO
-from tests.embedded import eioku_serve
+from tests.support.distributed import REPO
+from tests.support.embedded import eioku_serve
 
 DEMO_SAMPLE = REPO / "pipeline" / "demo" / "sample.mp4"
 DEMO_ANALYZERS = "scenes,transcript,faces,ocr"

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.files import atomic_write_bytes
-from pipeline.selection.files import timecode
-from pipeline.selection.index import FrameLabel, SelectionIndex
+from pipeline.frame_selection.files import timecode
+from pipeline.frame_selection.index import FrameLabel, SelectionIndex
 
 if TYPE_CHECKING:
     import numpy as np
