@@ -8,9 +8,9 @@ Run from the project root:
 It creates a throw-away database (dropped at the end, also on error), migrates it, adds one
 video and one run, and then times, on the same ``object.detection`` envelopes:
 
-  (a) ``ArtifactRepository(session).batch_create(envelopes)`` in one transaction; this also
-      validates every payload (while the rows stream into COPY) and writes one
-      ``object_labels`` projection row per artifact;
+  (a) ``ArtifactRepository(session, vocabulary=...).batch_create(envelopes)`` in one
+      transaction; this also validates every payload (while the rows stream into COPY)
+      and writes one ``artifact_facets`` projection row per artifact;
   (b) the naive baseline: ``session.add(Artifact(...))`` + ``session.commit()`` per row,
       artifacts only (no validation, no projection rows).
 
@@ -36,10 +36,11 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from bench.support import DEFAULT_ADMIN_URL, temporary_database
+from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.db.engine import Database, create_db_engine
 from pipeline.db.migrate import upgrade
 from pipeline.db.models import Artifact, Run, Video
-from pipeline.db.projections import object_labels
+from pipeline.db.projections import artifact_facets
 from pipeline.db.repositories.artifacts import ArtifactRepository
 from schemas import ArtifactEnvelope
 from schemas.payloads.objects import ObjectDetection
@@ -156,9 +157,10 @@ def build_envelopes(count: int, video_id: str, run_id: str) -> list[ArtifactEnve
 
 
 def time_batch_create(db: Database, envelopes: Sequence[ArtifactEnvelope]) -> Result:
+    vocabulary = AnalyzerCatalog().vocabulary()
     started = time.perf_counter()
     with db.transaction() as session:
-        ArtifactRepository(session).batch_create(envelopes)
+        ArtifactRepository(session, vocabulary=vocabulary).batch_create(envelopes)
     return Result("batch_create (1 transaction)", len(envelopes), time.perf_counter() - started)
 
 
@@ -192,10 +194,10 @@ def count_rows(session: Session, table: object) -> int:
 
 def verify_counts(db: Database, artifacts: int, labels: int) -> None:
     with db.sessions() as session:
-        found = (count_rows(session, Artifact), count_rows(session, object_labels))
+        found = (count_rows(session, Artifact), count_rows(session, artifact_facets))
     if found != (artifacts, labels):
         raise SystemExit(
-            f"row count mismatch: artifacts/object_labels = {found}, expected {(artifacts, labels)}"
+            f"row count mismatch: artifacts/facets = {found}, expected {(artifacts, labels)}"
         )
 
 
@@ -225,7 +227,7 @@ def run_benchmark(url: str, rows: int, baseline_rows: int) -> list[Result]:
 
 NOTE = (
     f"artifact type {ARTIFACT_TYPE}: batch_create also validates each payload and writes one "
-    "object_labels projection row per artifact; the baseline writes artifact rows only. "
+    "artifact_facets projection row per artifact; the baseline writes artifact rows only. "
     "Envelope building is not timed."
 )
 

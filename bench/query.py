@@ -64,6 +64,7 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from bench.support import DEFAULT_ADMIN_URL, kept_database, mark_loaded, temporary_database
+from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.db.bulk import bulk_insert
 from pipeline.db.engine import Database
 from pipeline.db.migrate import upgrade
@@ -72,7 +73,7 @@ from pipeline.db.projections import projection_rows
 from pipeline.db.repositories import ArtifactRepository, SelectionPolicyManager
 from pipeline.query.find import find_text
 from pipeline.query.jump import JumpFilters, jump
-from pipeline.query.kinds import Direction, JumpKind, TextSource
+from pipeline.query.kinds import Direction
 from pipeline.settings import load_settings
 
 DURATION_MS = 3_600_000
@@ -83,6 +84,7 @@ LABELS = ("person", "car", "dog", "bicycle", "chair", "bottle", "cup", "laptop")
 SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "zi", "pe", "su", "da", "gu")
 WORDS_PER_SEGMENT = 10
 VOCABULARY_SIZE = 500
+DECLARED = AnalyzerCatalog().vocabulary()  # the artifact types' projections and jump kinds
 FIND_LIMIT = 50
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -268,10 +270,15 @@ def load(db: Database, rows: Iterator[dict], total: int, chunk: int) -> float:
 
 
 def _insert(db: Database, rows: list[dict]) -> None:
+    projected: dict[Any, list[dict]] = {}
+    for row in rows:
+        projection = DECLARED.projection(row["artifact_type"])
+        for table, projection_row in projection_rows(row, projection) if projection else []:
+            projected.setdefault(table, []).append(projection_row)
     with db.transaction() as session:
         bulk_insert(session, Artifact.__table__, rows)
-        for table, projection in projection_rows(rows).items():
-            bulk_insert(session, table, projection)
+        for table, table_rows in projected.items():
+            bulk_insert(session, table, table_rows)
 
 
 def vacuum_analyze(db: Database) -> None:
@@ -314,7 +321,7 @@ class Direct:
                 connection,
                 SelectionPolicyManager(session),
                 request.video_id,
-                JumpKind.OBJECT,
+                DECLARED.kind("object"),
                 Direction.NEXT,
                 request.from_ms,
                 JumpFilters(label=request.label),
@@ -328,8 +335,8 @@ class Direct:
                 SelectionPolicyManager(session),
                 request.video_id,
                 request.word,
+                [DECLARED.kind("transcript")],
                 from_ms=request.from_ms,
-                source=TextSource.TRANSCRIPT,
                 limit=FIND_LIMIT,
             )
         return [match.artifact_id for match in matches]
@@ -594,8 +601,8 @@ def main_statement(statements: list[Captured], table: str) -> Captured:
 def explain_queries(db: Database, jump_request: JumpRequest, find_request: FindRequest) -> None:
     direct = Direct(db)
     for title, table, run in (
-        ("jump (object, label, next)", "object_labels", lambda: direct.jump(jump_request)),
-        ("find (transcript word)", "transcript_fts", lambda: direct.find(find_request)),
+        ("jump (object, label, next)", "artifact_facets", lambda: direct.jump(jump_request)),
+        ("find (transcript word)", "artifact_text", lambda: direct.find(find_request)),
     ):
         with captured_sql(db) as statements:
             run()
@@ -608,7 +615,7 @@ def explain_queries(db: Database, jump_request: JumpRequest, find_request: FindR
         parameters = ", ".join(f"{key}={value!s}" for key, value in captured.parameters.items())
         print(f"-- SQL ({parameters}):\n{captured.statement}\n-- plan:")
         print(plan)
-        if table == "transcript_fts":
+        if table == "artifact_text":
             verbose = explain(db, captured, "ANALYZE, VERBOSE, COSTS OFF")
             print(headline_work(verbose, table))
 

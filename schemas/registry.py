@@ -55,6 +55,3 @@ class SchemaRegistry:
 
     def registered(self) -> list[tuple[str, int]]:
         return sorted(self._models)
-
-
-default_registry = SchemaRegistry()

@@ -16,6 +16,7 @@ from pipeline.analysis.contract import (
 )
 from schemas.payloads import Scene
 from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer
+from workers.analyzers.scenes import ScenesAnalyzer
 
 
 class ScriptedConfig(AnalyzerConfig):
@@ -34,7 +35,7 @@ class ScriptedAnalyzer(BaseAnalyzer[ScriptedConfig, str]):
     """Splits the video into ``scenes`` equal scenes, reporting progress after each."""
 
     name = "scripted"
-    artifact_type = Scene.ARTIFACT_TYPE
+    produces = ScenesAnalyzer.produces  # the same type, declared the same
     config_type = ScriptedConfig
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {"fast": {}, "high_quality": {}}
 

@@ -10,20 +10,11 @@ from sqlalchemy.orm import Session
 
 from pipeline.db.engine import Database
 from pipeline.db.models import Artifact, RunStatus
-from pipeline.db.projections import (
-    ALL_PROJECTIONS,
-    face_clusters,
-    object_labels,
-    ocr_fts,
-    place_labels,
-    scene_ranges,
-    transcript_fts,
-)
+from pipeline.db.projections import PROJECTION_TABLES, artifact_facets, artifact_text
 from pipeline.db.repositories import ArtifactBatchError, ArtifactRepository
 from schemas import ArtifactEnvelope
 from schemas.base import BoundingBox, Payload, Point
 from schemas.payloads import (
-    PAYLOAD_MODELS,
     FaceDetection,
     FrameKind,
     FrameSelection,
@@ -33,11 +24,28 @@ from schemas.payloads import (
     PlacePrediction,
     Scene,
     TranscriptSegment,
-    VideoMetadata,
 )
-from tests.support.factories import clear_tables, make_envelope, make_run, make_video
+from tests.support.factories import (
+    INSTALLED,
+    clear_tables,
+    make_envelope,
+    make_run,
+    make_video,
+    write_artifacts,
+)
 from tests.support.stored import artifact_count
-from tests.support.strategies import payloads, payloads_of
+from tests.support.strategies import installed_models, payloads, payloads_of
+
+PAYLOAD_MODELS = installed_models()
+# the built-in types with a facet row (a label, person or confidence) and with text
+FACETED = {
+    "object.detection",
+    "face.detection",
+    "place.classification",
+    "transcript.segment",
+    "ocr.text",
+}
+WITH_TEXT = {"transcript.segment", "ocr.text"}
 
 DB_PROPERTY = settings(
     max_examples=30,
@@ -86,16 +94,6 @@ def one_of_each_type() -> list[Payload]:
         ),
         ocr(100, 900, "EXIT only"),
         FrameSelection(frame_index=3, timestamp_ms=120, kind=FrameKind.BRIGHT, score=0.4),
-        VideoMetadata(
-            duration_ms=60000,
-            fps=25.0,
-            width=1280,
-            height=720,
-            frame_count=1500,
-            container="mp4",
-            video_codec="h264",
-            size_bytes=1000,
-        ),
     ]
     assert {type(p) for p in payloads} == set(PAYLOAD_MODELS)
     return payloads
@@ -110,7 +108,7 @@ def setup_video_and_run(db: Database, **run_fields: Any) -> tuple[str, str]:
 
 def insert(db: Database, envelopes: list[ArtifactEnvelope]) -> int:
     with db.transaction() as session:
-        return ArtifactRepository(session).batch_create(envelopes)
+        return write_artifacts(session, envelopes)
 
 
 def count(db: Database, table: Any) -> int:
@@ -143,21 +141,21 @@ def test_batch_with_one_invalid_item_writes_nothing_and_names_it(db: Database) -
     envelopes[537] = good.model_copy(update={"payload": {**good.payload, "confidence": 1.5}})
 
     with pytest.raises(ArtifactBatchError) as caught, db.transaction() as session:
-        ArtifactRepository(session).batch_create(envelopes)
+        write_artifacts(session, envelopes)
 
     assert caught.value.index == 537
     assert caught.value.field == "confidence"
     assert caught.value.artifact_type == "object.detection"
     assert count(db, Artifact) == 0
-    for table in ALL_PROJECTIONS:
+    for table in PROJECTION_TABLES:
         assert count(db, table) == 0, table.name
 
     # the same batch with the item fixed goes in whole
     envelopes[537] = good
     assert insert(db, envelopes) == 1000
     assert count(db, Artifact) == 1000
-    assert count(db, object_labels) == 126  # 125 in the cycle + the one at 537
-    assert count(db, scene_ranges) == 124
+    assert count(db, artifact_facets) == sum(e.artifact_type in FACETED for e in envelopes)
+    assert count(db, artifact_text) == sum(e.artifact_type in WITH_TEXT for e in envelopes)
 
 
 def test_an_invalid_batch_leaves_the_callers_transaction_usable(db: Database) -> None:
@@ -167,14 +165,14 @@ def test_an_invalid_batch_leaves_the_callers_transaction_usable(db: Database) ->
     invalid = envelopes[2900].model_copy(update={"payload": {**envelopes[2900].payload, "x": 1}})
 
     with db.transaction() as session:
-        repository = ArtifactRepository(session)
+        repository = ArtifactRepository(session, vocabulary=INSTALLED)
         with pytest.raises(ArtifactBatchError) as caught:
             repository.batch_create([*envelopes[:2900], invalid])
         assert (caught.value.index, caught.value.field) == (2900, "x")
         assert repository.batch_create(envelopes[:10]) == 10
 
     assert count(db, Artifact) == 10
-    assert count(db, object_labels) == 10
+    assert count(db, artifact_facets) == 10
 
 
 def test_batch_rejects_an_unknown_type_and_a_span_that_differs_from_the_payload(
@@ -192,7 +190,7 @@ def test_batch_rejects_an_unknown_type_and_a_span_that_differs_from_the_payload(
         (1, newer, "artifact_type"),
     ]:
         with pytest.raises(ArtifactBatchError) as caught, db.transaction() as session:
-            ArtifactRepository(session).batch_create([good, bad])
+            write_artifacts(session, [good, bad])
         assert (caught.value.index, caught.value.field) == (index, field)
     assert count(db, Artifact) == 0
     assert insert(db, []) == 0
@@ -201,7 +199,7 @@ def test_batch_rejects_an_unknown_type_and_a_span_that_differs_from_the_payload(
 # --- projections -----------------------------------------------------------------------
 
 
-def test_batch_create_writes_one_projection_row_per_projected_artifact(db: Database) -> None:
+def test_batch_create_writes_the_declared_projection_rows(db: Database) -> None:
     asset, run = setup_video_and_run(db)
     envelopes = {type(p): make_envelope(p, asset_id=asset, run_id=run) for p in one_of_each_type()}
     unclustered = make_envelope(
@@ -209,57 +207,59 @@ def test_batch_create_writes_one_projection_row_per_projected_artifact(db: Datab
         asset_id=asset,
         run_id=run,
     )
-    assert insert(db, [*envelopes.values(), unclustered]) == 9
+    assert insert(db, [*envelopes.values(), unclustered]) == 8
 
     common = {"asset_id": asset, "run_id": run}
-    objects = rows(db, object_labels)
-    assert objects == {
-        envelopes[ObjectDetection].artifact_id: {
-            "artifact_id": envelopes[ObjectDetection].artifact_id,
-            "start_ms": 480,
-            "label": "dog",
-            "confidence": 0.75,
+    columns = ("start_ms", "end_ms", "label", "person", "confidence")
+    facets = rows(db, artifact_facets)
+    expected = {
+        # model: (start, end, label, person, confidence)
+        ObjectDetection: (480, 480, "dog", None, 0.75),
+        FaceDetection: (480, 480, None, 7, 0.9),
+        PlaceClassification: (0, 0, "office", None, 0.6),  # the top prediction
+        TranscriptSegment: (0, 1500, None, None, 0.8),
+        OcrText: (100, 900, None, None, 0.7),
+    }
+    assert facets == {
+        envelopes[model].artifact_id: {
+            "artifact_id": envelopes[model].artifact_id,
+            **dict(zip(columns, values, strict=True)),
+            **common,
+        }
+        for model, values in expected.items()
+    } | {
+        unclustered.artifact_id: {
+            "artifact_id": unclustered.artifact_id,
+            "start_ms": 2000,
+            "end_ms": 2000,
+            "label": None,
+            "person": None,
+            "confidence": 0.5,
             **common,
         }
     }
-    faces = rows(db, face_clusters)
-    assert {k: (v["cluster_id"], v["start_ms"]) for k, v in faces.items()} == {
-        envelopes[FaceDetection].artifact_id: (7, 480),
-        unclustered.artifact_id: (None, 2000),
+    texts = rows(db, artifact_text)
+    assert {
+        key: (row["text"], int(row["start_ms"]), int(row["end_ms"])) for key, row in texts.items()
+    } == {
+        envelopes[TranscriptSegment].artifact_id: ("the budget meeting", 0, 1500),
+        envelopes[OcrText].artifact_id: ("EXIT only", 100, 900),
     }
-    assert all(v["asset_id"] == asset and v["run_id"] == run for v in faces.values())
-    scenes = rows(db, scene_ranges)
-    assert scenes == {
-        envelopes[Scene].artifact_id: {
-            "artifact_id": envelopes[Scene].artifact_id,
-            "start_ms": 0,
-            "end_ms": 4000,
-            "scene_index": 0,
-            **common,
-        }
-    }
-    places = rows(db, place_labels)
-    assert places == {
-        envelopes[PlaceClassification].artifact_id: {
-            "artifact_id": envelopes[PlaceClassification].artifact_id,
-            "start_ms": 0,
-            "label": "office",
-            "confidence": 0.6,
-            **common,
-        }
-    }
-    for table, model, span, words in [
-        (transcript_fts, TranscriptSegment, (0, 1500), "the budget meeting"),
-        (ocr_fts, OcrText, (100, 900), "EXIT only"),
-    ]:
-        found = rows(db, table)
-        artifact_id = envelopes[model].artifact_id
-        assert list(found) == [artifact_id]
-        row = found[artifact_id]
-        assert (row["asset_id"], row["run_id"], row["text"]) == (asset, run, words)
-        assert (int(row["start_ms"]), int(row["end_ms"])) == span
-    total = sum(count(db, table) for table in ALL_PROJECTIONS)
-    assert total == 7  # frame.selection and video.metadata have no projection
+    assert all((row["asset_id"], row["run_id"]) == (asset, run) for row in texts.values())
+    # scenes and frame selections project nothing
+
+
+def test_a_projected_value_no_table_holds_is_an_invalid_item(db: Database) -> None:
+    asset, run = setup_video_and_run(db)
+    long_label = make_envelope(detection(100, label="x" * 257), asset_id=asset, run_id=run)
+    with pytest.raises(ArtifactBatchError) as caught, db.transaction() as session:
+        write_artifacts(
+            session, [make_envelope(detection(50), asset_id=asset, run_id=run), long_label]
+        )
+    assert (caught.value.index, caught.value.field) == (1, "payload.label")
+    assert count(db, Artifact) == 0
+    longest = make_envelope(detection(100, label="x" * 256), asset_id=asset, run_id=run)
+    assert insert(db, [longest]) == 1
 
 
 def test_delete_by_run_removes_projection_rows(db: Database) -> None:
@@ -269,56 +269,61 @@ def test_delete_by_run_removes_projection_rows(db: Database) -> None:
     mine = [make_envelope(p, asset_id=asset, run_id=run) for p in one_of_each_type()]
     theirs = [make_envelope(p, asset_id=asset, run_id=other_run) for p in one_of_each_type()]
     insert(db, mine + theirs)
-    assert sum(count(db, table) for table in ALL_PROJECTIONS) == 12
+    assert sum(count(db, table) for table in PROJECTION_TABLES) == 14  # 5 facets + 2 texts each
 
     with db.transaction() as session:
-        assert ArtifactRepository(session).delete_by_run(run) == 8
+        assert ArtifactRepository(session).delete_by_run(run) == 7
         assert artifact_count(session, run) == 0
-        assert artifact_count(session, other_run) == 8
-    for table in ALL_PROJECTIONS:
+        assert artifact_count(session, other_run) == 7
+    for table in PROJECTION_TABLES:
         assert {r["run_id"] for r in rows(db, table).values()} == {other_run}, table.name
     with db.transaction() as session:
         assert ArtifactRepository(session).delete_by_run(run) == 0
-        assert ArtifactRepository(session).delete_by_run(other_run) == 8
-    for table in [Artifact, *ALL_PROJECTIONS]:
+        assert ArtifactRepository(session).delete_by_run(other_run) == 7
+    for table in [Artifact, *PROJECTION_TABLES]:
         assert count(db, table) == 0
 
 
 # --- text search on the FTS projections -------------------------------------------------
 
 
-def search(session: Session, table: str, word: str) -> set[str]:
+def search(session: Session, run_id: str, word: str) -> set[str]:
+    """The artifacts of one run whose projected text has the word."""
     if session.get_bind().dialect.name == "postgresql":
-        query = f"SELECT artifact_id FROM {table} WHERE tsv @@ plainto_tsquery('simple', :q)"
-        return set(session.scalars(text(query), {"q": word}))
-    query = f"SELECT artifact_id FROM {table} WHERE {table} MATCH :q"
-    return set(session.scalars(text(query), {"q": f'"{word}"'}))
+        query = (
+            "SELECT artifact_id FROM artifact_text"
+            " WHERE tsv @@ plainto_tsquery('simple', :q) AND run_id = :run"
+        )
+        return set(session.scalars(text(query), {"q": word, "run": run_id}))
+    query = "SELECT artifact_id FROM artifact_text WHERE artifact_text MATCH :q AND run_id = :run"
+    return set(session.scalars(text(query), {"q": f'"{word}"', "run": run_id}))
 
 
 def test_full_text_search_finds_the_segment_on_each_dialect(db: Database) -> None:
     asset, run = setup_video_and_run(db)
     with db.transaction() as session:
         budget_run = make_run(session, asset, status=RunStatus.SUCCEEDED).run_id
+        ocr_run = make_run(session, asset, status=RunStatus.SUCCEEDED).run_id
     budget = make_envelope(
         segment(0, 900, "Review the Budget, then lunch"), asset_id=asset, run_id=budget_run
     )
     weather = make_envelope(segment(900, 1800, "weather report"), asset_id=asset, run_id=run)
-    sign = make_envelope(ocr(0, 500, "BUDGET 2024"), asset_id=asset, run_id=run)
-    exit_sign = make_envelope(ocr(500, 900, "EXIT"), asset_id=asset, run_id=run)
+    sign = make_envelope(ocr(0, 500, "BUDGET 2024"), asset_id=asset, run_id=ocr_run)
+    exit_sign = make_envelope(ocr(500, 900, "EXIT"), asset_id=asset, run_id=ocr_run)
     insert(db, [budget, weather, sign, exit_sign])
 
     with db.sessions() as session:
-        assert search(session, "transcript_fts", "budget") == {budget.artifact_id}
-        assert search(session, "transcript_fts", "weather") == {weather.artifact_id}
-        assert search(session, "transcript_fts", "forecast") == set()
-        assert search(session, "ocr_fts", "budget") == {sign.artifact_id}
-        assert search(session, "ocr_fts", "exit") == {exit_sign.artifact_id}
+        assert search(session, budget_run, "budget") == {budget.artifact_id}
+        assert search(session, run, "weather") == {weather.artifact_id}
+        assert search(session, run, "forecast") == set()
+        assert search(session, ocr_run, "budget") == {sign.artifact_id}
+        assert search(session, ocr_run, "exit") == {exit_sign.artifact_id}
 
     with db.transaction() as session:
         ArtifactRepository(session).delete_by_run(budget_run)
     with db.sessions() as session:
-        assert search(session, "transcript_fts", "budget") == set()
-        assert search(session, "ocr_fts", "budget") == {sign.artifact_id}
+        assert search(session, budget_run, "budget") == set()
+        assert search(session, ocr_run, "budget") == {sign.artifact_id}
 
 
 # --- queries equal a brute-force filter --------------------------------------------------
@@ -361,7 +366,7 @@ def insert_one_run_per_type(
         noise_envelopes = [
             make_envelope(p, asset_id=other, run_id=other_runs[p.ARTIFACT_TYPE]) for p in noise
         ]
-        ArtifactRepository(session).batch_create(envelopes + noise_envelopes)
+        write_artifacts(session, envelopes + noise_envelopes)
     return asset, envelopes
 
 

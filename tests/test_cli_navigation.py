@@ -15,7 +15,7 @@ from pipeline.db.repositories import ArtifactRepository
 from schemas.base import BoundingBox, Payload, Point
 from schemas.payloads import FaceDetection, ObjectDetection, OcrText, Scene, TranscriptSegment
 from tests.support.cli import Eioku
-from tests.support.factories import make_envelope, make_run, make_video
+from tests.support.factories import INSTALLED, make_envelope, make_run, make_video
 from tests.support.subtitle_cues import parse_cues
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
@@ -94,7 +94,7 @@ def seeded(db: Database) -> Seeded:
     ids: dict[str, str] = {}
     with db.transaction() as session:
         video_id = make_video(session).video_id
-        repository = ArtifactRepository(session)
+        repository = ArtifactRepository(session, vocabulary=INSTALLED)
 
         def run_of(artifact_type: str, profile: str, finished: int) -> Run:
             return make_run(

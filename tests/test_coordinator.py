@@ -24,7 +24,7 @@ from pipeline.db.types import utcnow
 from pipeline.settings import load_settings
 from support.analyzers import ScriptedAnalyzer
 from support.synthetic import alternating_shots, write_video
-from tests.support.factories import make_envelope
+from tests.support.factories import make_envelope, write_artifacts
 from tests.support.stored import artifact_count, stored_embeddings
 
 
@@ -181,7 +181,7 @@ def test_a_half_done_run_replaces_its_own_artifacts(
                 lambda fraction: None,
             )
         ][:2]
-        ArtifactRepository(session).batch_create(leftovers)
+        write_artifacts(session, leftovers)
         runs.transition(run, RunStatus.QUEUED)  # its worker was lost
     assert count_artifacts(db, run_id) == 2
     outcome = execute_run(db, catalog, run_id)

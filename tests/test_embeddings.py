@@ -7,7 +7,7 @@ from pipeline.db.models import RunStatus
 from pipeline.db.repositories import ArtifactRepository
 from schemas.base import BoundingBox
 from schemas.payloads import FaceDetection
-from tests.support.factories import make_envelope, make_run, make_video
+from tests.support.factories import make_envelope, make_run, make_video, write_artifacts
 from tests.support.stored import stored_embeddings
 
 
@@ -27,7 +27,7 @@ def test_embeddings_round_trip_as_float32_and_go_with_their_run(db: Database) ->
             envelopes[0].artifact_id: [0.25 * i for i in range(128)],
             envelopes[2].artifact_id: [-1.0] * 128,
         }
-        ArtifactRepository(session).batch_create(envelopes, vectors)
+        write_artifacts(session, envelopes, vectors)
     with db.sessions() as session:
         stored = stored_embeddings(session, [e.artifact_id for e in envelopes])
         assert stored == vectors  # these values are exact in float32
@@ -45,4 +45,4 @@ def test_an_embedding_for_an_artifact_outside_the_batch_is_refused(db: Database)
         run = make_run(session, video.video_id)
         envelope = make_envelope(face(0), asset_id=video.video_id, run_id=run.run_id)
         with pytest.raises(ValueError, match="not in the batch"):
-            ArtifactRepository(session).batch_create([envelope], {"someone-else": [1.0]})
+            write_artifacts(session, [envelope], {"someone-else": [1.0]})

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from pipeline.analysis.contract import ArtifactOutput
 from pipeline.db.engine import Database
-from pipeline.db.projections import face_clusters
+from pipeline.db.projections import artifact_facets
 from pipeline.db.repositories import ArtifactRepository
 from pipeline.media.frames import SampledFrame
 from support.sources import probe_source
@@ -343,7 +343,7 @@ def test_models_dir_selects_other_weights_and_missing_files_are_a_setting_error(
 # --- through the CLI, on SQLite and PostgreSQL ------------------------------------------------
 
 
-def test_cli_stores_embeddings_beside_artifacts_and_fills_face_clusters(
+def test_cli_stores_embeddings_beside_artifacts_and_projects_persons(
     db: Database, people_video: Path, tmp_path: Path
 ) -> None:
     eioku = Eioku(db, tmp_path / "home")
@@ -358,7 +358,7 @@ def test_cli_stores_embeddings_beside_artifacts_and_fills_face_clusters(
         artifacts = repository.get_by_asset(report["video_id"], artifact_type="face.detection")
         embeddings = stored_embeddings(session, [a.artifact_id for a in artifacts])
         projected = {
-            row.artifact_id: row.cluster_id for row in session.execute(select(face_clusters)).all()
+            row.artifact_id: row.person for row in session.execute(select(artifact_facets)).all()
         }
     assert len(artifacts) == run["artifact_count"] >= 5
     assert set(embeddings) == {artifact.artifact_id for artifact in artifacts}

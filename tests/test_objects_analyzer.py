@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from pipeline.analysis.models import WeightsReference
 from pipeline.coordinator.cache_key import cache_key
 from pipeline.db.engine import Database
-from pipeline.db.projections import object_labels
+from pipeline.db.projections import artifact_facets
 from support.sources import probe_source
 from support.synthetic import write_stills_video
 from tests.support.cli import Eioku
@@ -145,7 +145,7 @@ def test_tracker_leaves_unsure_detections_untracked_and_starts_new_tracks() -> N
 # --- the untrained smoke model, end to end -----------------------------------------------
 
 
-def test_smoke_objects_through_the_cli_fill_object_labels_and_jump(
+def test_smoke_objects_through_the_cli_fill_their_labels_and_jump(
     db: Database, square_video: Path, tmp_path: Path
 ) -> None:
     eioku = Eioku(db, tmp_path / "home")
@@ -169,7 +169,11 @@ def test_smoke_objects_through_the_cli_fill_object_labels_and_jump(
         assert 0 <= bbox["y"] and bbox["y"] + bbox["height"] <= HEIGHT
     assert len({item["payload"]["track_id"] for item in listed}) == 1
     with db.engine.connect() as connection:
-        labels = connection.scalar(select(func.count()).select_from(object_labels))
+        labels = connection.scalar(
+            select(func.count())
+            .select_from(artifact_facets)
+            .where(artifact_facets.c.label.isnot(None))
+        )
     assert labels == len(listed)
     label = listed[0]["payload"]["label"]
     jumped = eioku(

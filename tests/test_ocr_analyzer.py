@@ -184,13 +184,13 @@ def test_undecodable_frames_mid_video_are_skipped_and_reported(
 def find_ocr_text(db: Database, run_id: str, query: str) -> list[tuple[str, int, int]]:
     if db.engine.dialect.name == "postgresql":
         sql = (
-            "SELECT text, start_ms, end_ms FROM ocr_fts WHERE run_id = :run"
+            "SELECT text, start_ms, end_ms FROM artifact_text WHERE run_id = :run"
             " AND tsv @@ plainto_tsquery('simple', :query) ORDER BY start_ms"
         )
     else:
         sql = (
-            "SELECT text, start_ms, end_ms FROM ocr_fts WHERE run_id = :run"
-            " AND ocr_fts MATCH :query ORDER BY start_ms"
+            "SELECT text, start_ms, end_ms FROM artifact_text WHERE run_id = :run"
+            " AND artifact_text MATCH :query ORDER BY start_ms"
         )
     with db.engine.connect() as connection:
         rows = connection.execute(text(sql), {"run": run_id, "query": query})

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from pipeline.analysis.models import ModelUnavailableError, WeightsReference
 from pipeline.db.engine import Database
-from pipeline.db.projections import place_labels
+from pipeline.db.projections import artifact_facets
 from support.sources import probe_source
 from support.synthetic import alternating_shots, write_video
 from tests.support.cli import Eioku
@@ -78,7 +78,8 @@ def test_smoke_profile_classifies_each_interval_keyframe(
         confidences = [p["confidence"] for p in predictions]
         assert confidences == sorted(confidences, reverse=True)
     with db.engine.connect() as connection:
-        assert connection.scalar(select(func.count()).select_from(place_labels)) == len(items)
+        labelled = select(func.count()).where(artifact_facets.c.label.isnot(None))
+        assert connection.scalar(labelled) == len(items)
     top = items[0]["payload"]["predictions"][0]["label"]
     jumped = eioku("jump", str(shots_video), "--kind", "place", "--label", top, "--json").json()
     assert jumped["jump_to"]["start_ms"] == min(

@@ -9,15 +9,23 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline.analysis.declarations import Produces
 from pipeline.db.engine import Database
 from pipeline.db.models import RunStatus
-from pipeline.db.repositories import ArtifactRepository, SelectionPolicyManager
+from pipeline.db.repositories import SelectionPolicyManager
 from pipeline.query.find import MAX_TERMS, find_text, sanitized
 from pipeline.query.jump import JumpFilters, jump, jump_global
-from pipeline.query.kinds import Direction, JumpKind, QueryParameterError, TextSource
+from pipeline.query.kinds import ALL_SOURCES, Direction, QueryParameterError
 from schemas.base import BoundingBox, Point
 from schemas.payloads import ObjectDetection, OcrText, TranscriptSegment
-from tests.support.factories import clear_tables, make_envelope, make_run, make_video
+from tests.support.factories import (
+    INSTALLED,
+    clear_tables,
+    make_envelope,
+    make_run,
+    make_video,
+    write_artifacts,
+)
 
 LABELS = ("person", "dog", "car")
 WORDS = ("budget", "meeting", "river", "apple", "zebra")
@@ -36,7 +44,7 @@ class Stored:
     end_ms: int
     label: str = ""
     text: str = ""
-    source: TextSource = TextSource.TRANSCRIPT
+    source: str = "transcript"
 
 
 def detection(start: int, label: str) -> ObjectDetection:
@@ -58,7 +66,7 @@ def store(db: Database, video_id: str, artifact_type: str, payloads: list, *, pr
             make_envelope(p, asset_id=video_id, run_id=run.run_id, model_profile=profile)
             for p in payloads
         ]
-        ArtifactRepository(session).batch_create(envelopes)
+        write_artifacts(session, envelopes)
     return [e.artifact_id for e in envelopes]
 
 
@@ -111,7 +119,7 @@ def test_jump_equals_brute_force(
     stored = [Stored(i, video, t, t, lab) for i, (t, lab) in zip(ids, selected, strict=True)]
     candidates = [s for s in stored if label is None or s.label == label]
     with db.sessions() as session:
-        found = jump(session, SelectionPolicyManager(session), video, JumpKind.OBJECT,
+        found = jump(session, SelectionPolicyManager(session), video, OBJECT,
                      direction, from_ms, JumpFilters(label=label))  # fmt: skip
     expected = brute_jump(candidates, direction, from_ms)
     if expected is None:
@@ -127,11 +135,11 @@ def test_pressing_next_again_advances_and_prev_walks_back(db: Database) -> None:
     with db.sessions() as session:
         manager = SelectionPolicyManager(session)
         starts, position = [], -1
-        while target := jump(session, manager, video, JumpKind.OBJECT, Direction.NEXT, position):
+        while target := jump(session, manager, video, OBJECT, Direction.NEXT, position):
             starts.append(target.start_ms)
             position = target.start_ms
         assert starts == [100, 300, 700]
-        back = jump(session, manager, video, JumpKind.OBJECT, Direction.PREV, 300)
+        back = jump(session, manager, video, OBJECT, Direction.PREV, 300)
         assert back is not None and back.start_ms == 100 and len(back.artifact_ids) == 2
         assert back.artifact_ids == sorted(back.artifact_ids)
 
@@ -143,6 +151,14 @@ def segment(start: int, text: str) -> TranscriptSegment:
 
 def ocr(start: int, text: str) -> OcrText:
     return OcrText(start_ms=start, end_ms=start + 900, text=text, confidence=0.8, polygon=SQUARE)
+
+
+OBJECT, SCENE, TRANSCRIPT = (INSTALLED.kind(name) for name in ("object", "scene", "transcript"))
+
+
+def sources_for(source: str) -> list[Produces]:
+    names = INSTALLED.text_kinds if source == ALL_SOURCES else [source]
+    return [INSTALLED.kind(name) for name in names]
 
 
 texts = st.lists(
@@ -159,7 +175,7 @@ texts = st.lists(
     st.sampled_from(WORDS),
     st.none() | st.integers(0, 5000),
     st.sampled_from(list(Direction)),
-    st.sampled_from(list(TextSource)),
+    st.sampled_from(["transcript", "ocr", ALL_SOURCES]),
 )
 def test_find_order_and_merge_equal_brute_force(
     db: Database,
@@ -168,7 +184,7 @@ def test_find_order_and_merge_equal_brute_force(
     word: str,
     from_ms: int | None,
     direction: Direction,
-    source: TextSource,
+    source: str,
 ) -> None:
     clear_tables(db)
     video = new_video(db)
@@ -180,19 +196,19 @@ def test_find_order_and_merge_equal_brute_force(
         Stored(i, video, t, 0, text=" ".join(w))
         for i, (t, w) in zip(spoken_ids, spoken, strict=True)
     ]
-    stored += [Stored(i, video, t, 0, text=" ".join(w), source=TextSource.OCR)
+    stored += [Stored(i, video, t, 0, text=" ".join(w), source="ocr")
                for i, (t, w) in zip(shown_ids, shown, strict=True)]  # fmt: skip
     expected = [
         s for s in stored
         if word in s.text.split()
-        and (source is TextSource.ALL or s.source is source)
+        and (source == ALL_SOURCES or s.source == source)
         and (from_ms is None or beyond(s.start_ms, from_ms, direction))
     ]  # fmt: skip
     expected.sort(key=lambda s: (s.start_ms, s.artifact_id), reverse=direction is Direction.PREV)
     with db.sessions() as session:
         manager = SelectionPolicyManager(session)
-        found = find_text(session, manager, video, word, direction=direction, from_ms=from_ms,
-                          source=source, limit=100)  # fmt: skip
+        found = find_text(session, manager, video, word, sources_for(source),
+                          direction=direction, from_ms=from_ms, limit=100)  # fmt: skip
     assert [m.artifact_id for m in found] == [s.artifact_id for s in expected]
     for match in found:
         assert f"<mark>{word}</mark>" in match.snippet.lower()
@@ -210,7 +226,7 @@ def test_any_search_string_gives_results_or_nothing(db: Database, q: str) -> Non
     video = new_video(db)
     store(db, video, "transcript.segment", [segment(0, "budget river meeting")])
     with db.sessions() as session:
-        found = find_text(session, SelectionPolicyManager(session), video, q)
+        found = find_text(session, SelectionPolicyManager(session), video, q, sources_for("all"))
     assert isinstance(found, list)
     assert all(match.video_id == video for match in found)
 
@@ -222,9 +238,9 @@ def test_global_jump_walks_videos_in_order(db: Database) -> None:
         store(db, video, "object.detection", labelled)
     with db.sessions() as session:
         manager = SelectionPolicyManager(session)
-        forward = jump_global(session, manager, JumpKind.OBJECT, Direction.NEXT, videos[0], 50,
+        forward = jump_global(session, manager, OBJECT, Direction.NEXT, videos[0], 50,
                               JumpFilters(label="dog"), limit=10)  # fmt: skip
-        backward = jump_global(session, manager, JumpKind.OBJECT, Direction.PREV, videos[2], 50,
+        backward = jump_global(session, manager, OBJECT, Direction.PREV, videos[2], 50,
                                JumpFilters(label="dog"), limit=2)  # fmt: skip
     assert [(t.video_id, t.start_ms) for t in forward] == [
         (videos[0], 900), (videos[1], 50), (videos[1], 900), (videos[2], 50), (videos[2], 900),
@@ -237,7 +253,7 @@ def test_global_text_jump(db: Database) -> None:
     store(db, first, "transcript.segment", [segment(100, "river budget"), segment(800, "apple")])
     store(db, second, "transcript.segment", [segment(300, "the budget again")])
     with db.sessions() as session:
-        found = jump_global(session, SelectionPolicyManager(session), JumpKind.TRANSCRIPT,
+        found = jump_global(session, SelectionPolicyManager(session), TRANSCRIPT,
                             Direction.NEXT, None, 0, query="budget")  # fmt: skip
     assert [(t.video_id, t.start_ms) for t in found] == [(first, 100), (second, 300)]
 
@@ -245,13 +261,13 @@ def test_global_text_jump(db: Database) -> None:
 @pytest.mark.parametrize(
     ("kind", "filters", "field"),
     [
-        (JumpKind.SCENE, JumpFilters(label="dog"), "label"),
-        (JumpKind.OBJECT, JumpFilters(face_cluster_id=1), "face_cluster_id"),
-        (JumpKind.SCENE, JumpFilters(min_confidence=0.5), "min_confidence"),
+        (SCENE, JumpFilters(label="dog"), "label"),
+        (OBJECT, JumpFilters(face_cluster_id=1), "face_cluster_id"),
+        (SCENE, JumpFilters(min_confidence=0.5), "min_confidence"),
     ],
 )
 def test_filters_that_do_not_apply_are_refused(
-    db: Database, kind: JumpKind, filters: JumpFilters, field: str
+    db: Database, kind: Produces, filters: JumpFilters, field: str
 ) -> None:
     with db.sessions() as session, pytest.raises(QueryParameterError) as raised:
         jump(session, SelectionPolicyManager(session), "v", kind, Direction.NEXT, 0, filters)
@@ -270,6 +286,6 @@ def test_a_blank_global_text_query_finds_nothing(db: Database, q: str) -> None:
     video = new_video(db)
     store(db, video, "transcript.segment", [segment(0, "budget")])
     with db.sessions() as session:
-        found = jump_global(session, SelectionPolicyManager(session), JumpKind.TRANSCRIPT,
+        found = jump_global(session, SelectionPolicyManager(session), TRANSCRIPT,
                             Direction.NEXT, None, 0, query=q)  # fmt: skip
     assert found == []

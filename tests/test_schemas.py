@@ -11,19 +11,19 @@ from pydantic import ValidationError
 
 from schemas import (
     ENVELOPE_FIELDS,
-    PAYLOAD_MODELS,
     ArtifactEnvelope,
     PayloadValidationError,
     SchemaNotFoundError,
     SchemaRegistry,
-    default_registry,
 )
 from schemas.base import Payload
 from schemas.payloads import FrameKind, ObjectDetection, Scene
-from tests.support.factories import make_envelope
-from tests.support.strategies import STRATEGY_FACTORIES, payloads, payloads_of
+from tests.support.factories import INSTALLED, make_envelope
+from tests.support.strategies import STRATEGY_FACTORIES, installed_models, payloads, payloads_of
 
-REGISTERED = default_registry.registered()
+REGISTRY = INSTALLED.registry
+REGISTERED = REGISTRY.registered()
+PAYLOAD_MODELS = installed_models()
 MODEL_IDS = [model.ARTIFACT_TYPE for model in PAYLOAD_MODELS]
 
 
@@ -38,7 +38,6 @@ def test_every_payload_model_is_registered_and_has_a_strategy() -> None:
         "place.classification",
         "ocr.text",
         "frame.selection",
-        "video.metadata",
     }
 
 
@@ -50,7 +49,7 @@ def test_get_schema_returns_the_model_registered_for_type_and_version(
     key: tuple[str, int],
 ) -> None:
     artifact_type, version = key
-    model = default_registry.get_schema(artifact_type, version)
+    model = REGISTRY.get_schema(artifact_type, version)
     assert model in PAYLOAD_MODELS
     assert model.ARTIFACT_TYPE == artifact_type
     assert model.SCHEMA_VERSION == version
@@ -66,11 +65,11 @@ def test_get_schema_of_an_unregistered_key_raises_schema_not_found(
     if (artifact_type, version) in REGISTERED:
         version += 1000
     with pytest.raises(SchemaNotFoundError) as caught:
-        default_registry.get_schema(artifact_type, version)
+        REGISTRY.get_schema(artifact_type, version)
     assert caught.value.artifact_type == artifact_type
     assert caught.value.version == version
     with pytest.raises(SchemaNotFoundError):
-        default_registry.validate(artifact_type, version, {})
+        REGISTRY.validate(artifact_type, version, {})
 
 
 def test_registering_a_second_model_under_a_taken_key_is_refused() -> None:
@@ -93,7 +92,7 @@ def test_payload_round_trips_through_json(model: type[Payload], data: st.DataObj
     assert type(payload) is model
     assert model.model_validate_json(payload.model_dump_json()) == payload
     as_json = payload.model_dump(mode="json")
-    assert default_registry.validate(model.ARTIFACT_TYPE, model.SCHEMA_VERSION, as_json) == payload
+    assert REGISTRY.validate(model.ARTIFACT_TYPE, model.SCHEMA_VERSION, as_json) == payload
 
 
 # --- envelope --------------------------------------------------------------------------
@@ -132,7 +131,7 @@ def test_envelope_from_any_payload_is_complete(payload: Payload) -> None:
     assert envelope.created_at.utcoffset() is not None
     assert envelope.created_at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
     assert (
-        default_registry.validate(envelope.artifact_type, envelope.schema_version, envelope.payload)
+        REGISTRY.validate(envelope.artifact_type, envelope.schema_version, envelope.payload)
         == payload
     )
 
@@ -221,17 +220,6 @@ VALID: dict[str, dict[str, Any]] = {
         "polygon": [{"x": 0.0, "y": 0.0}, {"x": 10.0, "y": 0.0}, {"x": 10.0, "y": 5.0}],
     },
     "frame.selection": {"frame_index": 3, "timestamp_ms": 120, "kind": "Dark", "score": 0.1},
-    "video.metadata": {
-        "duration_ms": 60000,
-        "fps": 25.0,
-        "width": 1280,
-        "height": 720,
-        "frame_count": 1500,
-        "container": "mp4",
-        "video_codec": "h264",
-        "audio_codec": None,
-        "size_bytes": 1000,
-    },
 }
 
 MISSING = object()
@@ -285,7 +273,6 @@ REJECTED: list[tuple[str, str, Any, str]] = [
     # values PostgreSQL could not store: non-finite numbers, NUL characters, huge integers
     ("object.detection", "bbox.x", float("inf"), "bbox.x"),
     ("object.detection", "confidence", float("nan"), "confidence"),
-    ("video.metadata", "fps", float("inf"), "fps"),
     ("transcript.segment", "text", "a\x00b", "text"),
     ("transcript.segment", "words.0.word", "\x00", "words.0.word"),
     ("ocr.text", "text", "EX\x00IT", "text"),
@@ -309,9 +296,6 @@ REJECTED: list[tuple[str, str, Any, str]] = [
     ("object.detection", "label", "", "label"),
     ("object.detection", "class_id", -1, "class_id"),
     ("face.detection", "cluster_id", -1, "cluster_id"),
-    ("video.metadata", "fps", 0.0, "fps"),
-    ("video.metadata", "width", 0, "width"),
-    ("video.metadata", "duration_ms", 1.5, "duration_ms"),
 ]
 
 
@@ -323,13 +307,13 @@ REJECTED: list[tuple[str, str, Any, str]] = [
 def test_invalid_payload_is_rejected_with_the_failing_field(
     artifact_type: str, path: str, value: Any, field: str
 ) -> None:
-    assert default_registry.validate(artifact_type, 1, VALID[artifact_type])  # base is valid
-    model = default_registry.get_schema(artifact_type, 1)
+    assert REGISTRY.validate(artifact_type, 1, VALID[artifact_type])  # base is valid
+    model = REGISTRY.get_schema(artifact_type, 1)
     bad = _changed(artifact_type, path, value)
     with pytest.raises(ValidationError):
         model(**bad)
     with pytest.raises(PayloadValidationError) as caught:
-        default_registry.validate(artifact_type, 1, bad)
+        REGISTRY.validate(artifact_type, 1, bad)
     assert caught.value.artifact_type == artifact_type
     assert caught.value.message
     assert caught.value.field == field
@@ -338,7 +322,7 @@ def test_invalid_payload_is_rejected_with_the_failing_field(
 
 @pytest.mark.parametrize("kind", list(FrameKind))
 def test_frame_selection_accepts_exactly_the_five_kinds(kind: FrameKind) -> None:
-    payload = default_registry.validate(
+    payload = REGISTRY.validate(
         "frame.selection", 1, {**VALID["frame.selection"], "kind": kind.value}
     )
     assert payload.kind is kind  # type: ignore[attr-defined]
@@ -346,6 +330,6 @@ def test_frame_selection_accepts_exactly_the_five_kinds(kind: FrameKind) -> None
 
 
 def test_payloads_are_immutable() -> None:
-    payload = default_registry.validate("scene", 1, VALID["scene"])
+    payload = REGISTRY.validate("scene", 1, VALID["scene"])
     with pytest.raises(ValidationError):
         payload.start_ms = 5  # type: ignore[attr-defined]

@@ -19,7 +19,13 @@ from pipeline.db.repositories import (
 from pipeline.db.repositories.run_selection import stored_policy_run_statement
 from schemas.base import BoundingBox
 from schemas.payloads import ObjectDetection, Scene
-from tests.support.factories import clear_tables, make_envelope, make_run, make_video
+from tests.support.factories import (
+    clear_tables,
+    make_envelope,
+    make_run,
+    make_video,
+    write_artifacts,
+)
 
 PROFILES = ("fast", "balanced", "high_quality")
 QUALITY_ORDER = ("high_quality", "balanced", "fast")  # best first
@@ -104,7 +110,7 @@ def insert_runs(db: Database, specs: list[tuple[str, RunStatus, int]]) -> tuple[
             runs.append(RunSpec(run.run_id, profile, status, run.finished_at, envelope.artifact_id))
         other = make_run(session, asset, artifact_type="object.detection", status="succeeded")
         envelopes.append(make_envelope(DETECTION, asset_id=asset, run_id=other.run_id))
-        ArtifactRepository(session).batch_create(envelopes)
+        write_artifacts(session, envelopes)
     return asset, runs
 
 

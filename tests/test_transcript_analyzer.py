@@ -24,7 +24,7 @@ from pipeline.coordinator.embedded import analyze_file
 from pipeline.coordinator.submission import AnalysisRequest
 from pipeline.db.engine import Database
 from pipeline.db.models import Artifact, Video
-from pipeline.db.projections import transcript_fts
+from pipeline.db.projections import artifact_text
 from pipeline.settings import load_settings
 from schemas.payloads.transcript import TranscriptSegment
 from support.sources import probe_source
@@ -199,7 +199,7 @@ def test_model_loaded_once_per_process_across_runs(
             select(Artifact).where(Artifact.asset_id == video.video_id)
         ).all()
         indexed = session.execute(
-            select(transcript_fts.c.text).where(transcript_fts.c.asset_id == video.video_id)
+            select(artifact_text.c.text).where(artifact_text.c.asset_id == video.video_id)
         ).scalars()
         assert PHRASE in words_only(" ".join(indexed))
     assert {artifact.model_id for artifact in artifacts} == {

@@ -98,7 +98,7 @@ def test_each_lane_shows_as_many_items_as_the_api_returns(
         assert starts == {artifact["span_start_ms"] for artifact in expected}
         counts[lane] = len(expected)
     assert counts["scene"] == 6 and counts["transcript"] > 0 and counts["face"] > 0
-    assert page.locator('[data-lane="face"] .face-thumb').count() >= 1  # one per person
+    assert page.locator('[data-lane="face"] .row-thumb').count() >= 1  # one per person
     assert page.locator("video#player").count() == 1
     screenshot(page, "video-page")
     page.set_viewport_size({"width": 700, "height": 900})

@@ -10,7 +10,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from pipeline.analysis.contract import Analyzer
+from pipeline.analysis.declarations import Produces
 from pipeline.analysis.profiles import ProfileBook, ProfilesFile
+from pipeline.analysis.vocabulary import Vocabulary
 from pipeline.settings import Settings
 
 ENTRY_POINT_GROUP = "eioku.analyzers"
@@ -28,6 +30,7 @@ class AnalyzerCatalog:
     ) -> None:
         self._entry_points = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
         self._loaded: dict[str, Analyzer] = {}
+        self._vocabulary: Vocabulary | None = None
         self._profiles = profiles or ProfileBook()
         for plugin in plugins:
             self.register(_instantiate(plugin))
@@ -55,6 +58,41 @@ class AnalyzerCatalog:
 
     def register(self, analyzer: Analyzer) -> None:
         self._loaded[analyzer.name] = analyzer
+        self._vocabulary = None
+
+    def analyzer_class(self, name: str) -> Any:
+        """The analyzer's class (or a registered instance): its declarations, without
+        instantiating it."""
+        if name in self._loaded:
+            return self._loaded[name]
+        entry_point = self._entry_points.get(name)
+        if entry_point is None:
+            raise UnknownAnalyzerError(name, self.names())
+        return entry_point.load()
+
+    def profiles_of(self, name: str) -> list[str]:
+        """The analyzer's own profiles and those of the profiles file built on them."""
+        own = set(self.analyzer_class(name).profiles)
+        book = self.profiles
+        extra = {profile for profile in book.definitions if book.resolve(name, profile)[0] in own}
+        return sorted(own | extra)
+
+    def declarations(self) -> dict[str, Produces]:
+        """What every analyzer produces, by analyzer name (those that write no artifacts
+        left out). Reads the classes' declarations: no analyzer is instantiated and no
+        model library imported."""
+        declared: dict[str, Produces] = {}
+        for name in self.names():
+            produces = self.analyzer_class(name).produces
+            if produces is not None:
+                declared[name] = produces
+        return declared
+
+    def vocabulary(self) -> Vocabulary:
+        """The artifact types, jump kinds and schemas of every analyzer, built once."""
+        if self._vocabulary is None:
+            self._vocabulary = Vocabulary(self.declarations())
+        return self._vocabulary
 
     def get(self, name: str) -> Analyzer:
         if name not in self._loaded:

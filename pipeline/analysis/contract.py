@@ -7,6 +7,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
+from pipeline.analysis.declarations import Produces
 from schemas.base import Payload
 
 ProgressCallback = Callable[[float], None]
@@ -115,6 +116,8 @@ class UnknownProfileError(ValueError):
 @runtime_checkable
 class Analyzer(Protocol):
     name: str
+    produces: Produces | None
+    """What it writes (pipeline/analysis/declarations.py); None: no artifacts."""
     artifact_type: str
 
     @property

@@ -13,6 +13,7 @@ from pipeline.api.context import ApiContext
 from pipeline.api.errors import ERROR_RESPONSES, install_error_handlers
 from pipeline.api.metrics import LatencyMiddleware, build_registry
 from pipeline.api.routers import (
+    analyzers,
     artifacts,
     cache,
     frame_selection,
@@ -32,6 +33,7 @@ from pipeline.settings import Settings
 log = logging.getLogger(__name__)
 
 API_ROUTERS = (
+    analyzers.router,
     videos.router,
     artifacts.router,
     navigation.router,

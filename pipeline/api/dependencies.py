@@ -13,6 +13,7 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from pipeline.analysis.vocabulary import Vocabulary
 from pipeline.api.context import ApiContext
 from pipeline.api.errors import ApiError, not_found
 from pipeline.db.models import Video
@@ -38,6 +39,14 @@ async def get_ready_context(context: Context) -> ApiContext:
 
 
 ReadyContext = Annotated[ApiContext, Depends(get_ready_context)]
+
+
+async def get_vocabulary(context: Context) -> Vocabulary:
+    """The artifact types and jump kinds the analyzers declare."""
+    return context.catalog.vocabulary()
+
+
+Declared = Annotated[Vocabulary, Depends(get_vocabulary)]
 
 
 def get_session(context: ReadyContext) -> Iterator[Session]:

@@ -6,7 +6,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.db.models import RunStatus, SelectionMode
-from pipeline.query.kinds import TextSource
 from schemas import ArtifactEnvelope
 
 NO_NUL = r"^[^\x00]*$"
@@ -103,7 +102,7 @@ class GlobalJumpResponse(BaseModel):
 class TextMatchOut(BaseModel):
     video_id: str
     artifact_id: str
-    source: TextSource
+    source: str = Field(description="the kind of artifact the text is from: transcript, ocr, ...")
     jump_to: TimeSpan
     text: str
     snippet: str = Field(description="the text around the hit, hit wrapped in <mark>…</mark>")

@@ -6,12 +6,12 @@ from fastapi import Depends, Query
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from pipeline.analysis.vocabulary import Vocabulary
 from pipeline.api.dependencies import DbSession, PathVideo
 from pipeline.api.errors import invalid, not_found
 from pipeline.api.models import NO_NUL
 from pipeline.db.models import SelectionMode
 from pipeline.db.repositories import RunRepository, SelectionPolicy
-from schemas import default_registry
 from schemas.base import MAX_INT32, MAX_JSON_SAFE_INT
 
 
@@ -31,10 +31,12 @@ def confidence_query() -> Any:
     return Query(ge=0.0, le=1.0, description="lowest confidence kept")
 
 
-def known_artifact_type(artifact_type: str | None, field: str) -> str | None:
+def known_artifact_type(
+    vocabulary: Vocabulary, artifact_type: str | None, field: str
+) -> str | None:
     if artifact_type is None:
         return None
-    known = sorted({name for name, _version in default_registry.registered()})
+    known = vocabulary.artifact_types
     if artifact_type not in known:
         raise invalid(field, f"unknown artifact type (known: {', '.join(known)})")
     return artifact_type

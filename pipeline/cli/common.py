@@ -4,6 +4,8 @@ and validation of an analysis request."""
 from sqlalchemy.orm import Session
 
 from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.analysis.declarations import Produces
+from pipeline.analysis.vocabulary import UnknownKindError
 from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.options import parse_overrides, split_names
 from pipeline.coordinator.registration import find_video
@@ -13,6 +15,7 @@ from pipeline.db.engine import Database
 from pipeline.db.migrate import SchemaOutOfDateError
 from pipeline.db.models import Video
 from pipeline.db.repositories import SelectionPolicyManager, VideoNotFoundError
+from pipeline.query.kinds import ALL_SOURCES
 from pipeline.settings import Settings, load_settings
 
 
@@ -25,6 +28,25 @@ def open_db(settings: Settings) -> Database:
 
 def policy_manager(settings: Settings, session: Session) -> SelectionPolicyManager:
     return SelectionPolicyManager(session, profile_order=settings.profile_order)
+
+
+def declared_kind(catalog: AnalyzerCatalog, kind: str) -> Produces:
+    """The declaration behind a jump kind, or a usage error naming the known ones."""
+    try:
+        return catalog.vocabulary().kind(kind)
+    except UnknownKindError as exc:
+        raise fail(f"--kind: {exc}") from None
+
+
+def text_sources(catalog: AnalyzerCatalog, source: str) -> list[Produces]:
+    """The kinds whose text `find` searches: one, or every one for ``all``."""
+    vocabulary = catalog.vocabulary()
+    if source == ALL_SOURCES:
+        return [vocabulary.kind(name) for name in vocabulary.text_kinds]
+    try:
+        return [vocabulary.text_kind(source)]
+    except UnknownKindError as exc:
+        raise fail(f"--source: {exc}") from None
 
 
 def video_or_fail(session: Session, reference: str) -> Video:

@@ -12,8 +12,16 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.orm import Session
 
+from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.analysis.declarations import Produces
 from pipeline.cli import render
-from pipeline.cli.common import open_db, policy_manager, video_or_fail
+from pipeline.cli.common import (
+    declared_kind,
+    open_db,
+    policy_manager,
+    text_sources,
+    video_or_fail,
+)
 from pipeline.cli.flags import EXIT_FAILED, JsonFlag, fail
 from pipeline.cli.options import parse_timestamp_ms
 from pipeline.cli.subtitles import Cue, to_srt, to_webvtt
@@ -23,7 +31,7 @@ from pipeline.db.repositories import ArtifactRepository, HistoryRepository, Sele
 from pipeline.files import atomic_output
 from pipeline.query.find import MARK_END, MARK_START, TextMatch, find_text
 from pipeline.query.jump import JumpFilters, JumpTarget, jump
-from pipeline.query.kinds import Direction, JumpKind, QueryParameterError, TextSource
+from pipeline.query.kinds import ALL_SOURCES, Direction, QueryParameterError
 from pipeline.settings import Settings, load_settings
 from schemas.base import MAX_INT32, MAX_JSON_SAFE_INT
 from schemas.payloads import TranscriptSegment
@@ -61,7 +69,12 @@ def _policy(profile: str | None) -> SelectionPolicy | None:
 
 def jump_command(
     video: VideoArgument,
-    kind: Annotated[JumpKind, typer.Option("--kind", "-k", help="What to jump to.")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind", "-k", help="What to jump to: scene, transcript, ocr, face, object, ..."
+        ),
+    ],
     label: Annotated[
         str | None, typer.Option("--label", "-l", help="Object or place label, e.g. person.")
     ] = None,
@@ -79,6 +92,7 @@ def jump_command(
 ) -> None:
     """Jump to the next (or previous) artifact of a kind; exit 1 when there is none."""
     settings = load_settings()
+    declared = declared_kind(AnalyzerCatalog.from_settings(settings), kind)
     from_ms = _position(from_, direction)
     filters = JumpFilters(label=label, face_cluster_id=face_cluster, min_confidence=min_confidence)
     with open_db(settings).sessions() as session:
@@ -88,7 +102,7 @@ def jump_command(
                 session,
                 policy_manager(settings, session),
                 found.video_id,
-                kind,
+                declared,
                 direction,
                 from_ms,
                 filters,
@@ -102,7 +116,7 @@ def jump_command(
             render.format_ms(from_ms) if from_ else f"the {'start' if from_ms < 0 else 'end'}"
         )
         raise fail(
-            f"no {_describe(kind, filters)} {where} {position} in video {found.video_id}",
+            f"no {_describe(declared, filters)} {where} {position} in video {found.video_id}",
             EXIT_FAILED,
         )
     if as_json:
@@ -110,12 +124,11 @@ def jump_command(
     else:
         render.out.print(
             f"{render.format_ms(target.start_ms)} - {render.format_ms(target.end_ms)}  "
-            f"{kind.value}  {len(target.artifact_ids)} artifact(s): "
-            + " ".join(target.artifact_ids)
+            f"{kind}  {len(target.artifact_ids)} artifact(s): " + " ".join(target.artifact_ids)
         )
 
 
-def _describe(kind: JumpKind, filters: JumpFilters) -> str:
+def _describe(kind: Produces, filters: JumpFilters) -> str:
     details = [
         f"{name}={value}"
         for name, value in (
@@ -125,7 +138,7 @@ def _describe(kind: JumpKind, filters: JumpFilters) -> str:
         )
         if value is not None
     ]
-    return kind.value + (f" ({', '.join(details)})" if details else "")
+    return str(kind.jump) + (f" ({', '.join(details)})" if details else "")
 
 
 def _jump_dict(target: JumpTarget) -> dict[str, Any]:
@@ -140,8 +153,11 @@ def find_command(
     video: VideoArgument,
     text: Annotated[str, typer.Argument(help="Words to find (all of them, in any order).")],
     source: Annotated[
-        TextSource, typer.Option("--source", "-s", help="Transcript, on-screen text or both.")
-    ] = TextSource.ALL,
+        str,
+        typer.Option(
+            "--source", "-s", help="transcript, ocr (any kind carrying text) or all of them."
+        ),
+    ] = ALL_SOURCES,
     direction: DirectionOption = Direction.NEXT,
     from_: FromOption = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 50,
@@ -150,6 +166,7 @@ def find_command(
 ) -> None:
     """Find where text is said or shown, in time order from --from."""
     settings = load_settings()
+    sources = text_sources(AnalyzerCatalog.from_settings(settings), source)
     from_ms = parse_timestamp_ms(from_)
     with open_db(settings).sessions() as session:
         found = video_or_fail(session, video)
@@ -158,9 +175,9 @@ def find_command(
             policy_manager(settings, session),
             found.video_id,
             text,
+            sources,
             direction=direction,
             from_ms=from_ms,
-            source=source,
             limit=limit,
             policy=_policy(profile),
         )
@@ -174,7 +191,7 @@ def _match_dict(match: TextMatch) -> dict[str, Any]:
     return {
         "video_id": match.video_id,
         "artifact_id": match.artifact_id,
-        "source": match.source.value,
+        "source": match.source,
         "jump_to": {"start_ms": match.start_ms, "end_ms": match.end_ms},
         "text": match.text,
         "snippet": match.snippet,
@@ -205,7 +222,7 @@ def _print_matches(matches: list[TextMatch]) -> None:
         table.add_row(
             render.format_ms(match.start_ms),
             render.format_ms(match.end_ms),
-            match.source.value,
+            match.source,
             highlighted(match.snippet),
         )
     render.out.print(table)

@@ -34,6 +34,7 @@ from pipeline.analysis.contract import (
     MediaSource,
     RunCancelledError,
 )
+from pipeline.analysis.vocabulary import Vocabulary
 from pipeline.coordinator.envelopes import envelope_for
 from pipeline.coordinator.faults import is_transient
 from pipeline.coordinator.heartbeat import RunHeartbeat
@@ -130,7 +131,7 @@ def execute_run(
             db, run, RunStatus.FAILED, "analyzer_error", message, began
         )
     try:
-        return _commit_artifacts(db, run, collected, began)
+        return _commit_artifacts(db, catalog.vocabulary(), run, collected, began)
     except ArtifactBatchError as exc:  # the transaction rolled back: nothing was written
         log.error("run %s: analyzer %s produced an invalid artifact: %s", run_id, run.analyzer, exc)
         return _finish_without_artifacts(
@@ -235,14 +236,14 @@ def _current_attempt(runs: RunRepository, claimed: Run) -> Run | None:
 
 
 def _commit_artifacts(
-    db: Database, claimed: Run, collected: CollectedArtifacts, began: float
+    db: Database, vocabulary: Vocabulary, claimed: Run, collected: CollectedArtifacts, began: float
 ) -> RunOutcome:
     with db.transaction() as session:
         runs = RunRepository(session)
         run = _current_attempt(runs, claimed)
         if run is None:
             return RunOutcome.of(runs.require(claimed.run_id))
-        artifacts = ArtifactRepository(session)
+        artifacts = ArtifactRepository(session, vocabulary=vocabulary)
         artifacts.delete_by_run(run.run_id)
         count = artifacts.batch_create(collected.envelopes, collected.embeddings)
         action = _history_action(runs, run)

@@ -1,13 +1,18 @@
-"""Projection tables: query-friendly copies of artifact fields, written in the same
-transaction as their artifacts (labels, clusters, scene ranges, searchable text).
+"""Projection tables: query-friendly copies of payload fields, written in the same
+transaction as their artifacts and deleted with them. Which fields an artifact type
+projects is its analyzer's declaration (``Projection``); the tables are generic, so a new
+artifact type needs no migration (docs/ARCHITECTURE.md, "Projections"):
 
-The two text tables are dialect-specific (PostgreSQL: table + generated tsvector + GIN on
-(run_id, tsv); SQLite: FTS5 virtual table), so they live in their own MetaData that migrations never
-create from; the Table objects here describe only the columns we insert and read.
+- ``artifact_facets``: a label, a person and a confidence per artifact (jump by label,
+  person and minimum confidence), for the types that project any of them;
+- ``artifact_text``: the searchable text (find, jump with a query). Dialect-specific
+  (PostgreSQL: a table with a generated tsvector and one GIN on (run_id, tsv); SQLite: an
+  FTS5 virtual table), so it lives in its own MetaData that migrations never create from;
+  the Table object here describes only the columns we insert and read.
 """
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import math
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -23,134 +28,113 @@ from sqlalchemy import (
     Text,
 )
 
+from pipeline.analysis.declarations import Projection
 from pipeline.db.models import Base
-from schemas.payloads import (
-    FaceDetection,
-    ObjectDetection,
-    OcrText,
-    PlaceClassification,
-    Scene,
-    TranscriptSegment,
-)
+from schemas.base import MAX_INT32
 
-_CASCADE = {"ondelete": "CASCADE"}
+MAX_LABEL_CHARS = 256
+"""Longer labels are refused when projected: the same limit on both databases, and far
+inside PostgreSQL's limit on an index entry."""
 
-
-def _projection_table(name: str, *columns: Column[Any], index: tuple[str, ...]) -> Table:
-    return Table(
-        name,
-        Base.metadata,
-        Column(
-            "artifact_id",
-            String(32),
-            ForeignKey("artifacts.artifact_id", **_CASCADE),
-            primary_key=True,
-        ),
-        Column("asset_id", String(32), nullable=False),
-        Column("run_id", String(32), nullable=False),
-        Column("start_ms", BigInteger, nullable=False),
-        *columns,
-        Index(f"ix_{name}_lookup", *index),
-    )
-
-
-object_labels = _projection_table(
-    "object_labels",
-    Column("label", String(128), nullable=False),
-    Column("confidence", Float, nullable=False),
-    index=("asset_id", "label", "start_ms"),
-)
-face_clusters = _projection_table(
-    "face_clusters",
-    Column("cluster_id", Integer, nullable=True),
-    index=("asset_id", "cluster_id", "start_ms"),
-)
-scene_ranges = _projection_table(
-    "scene_ranges",
-    Column("scene_index", Integer, nullable=False),
+artifact_facets = Table(
+    "artifact_facets",
+    Base.metadata,
+    Column(
+        "artifact_id",
+        String(32),
+        ForeignKey("artifacts.artifact_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("asset_id", String(32), nullable=False),
+    Column("run_id", String(32), nullable=False),
+    Column("start_ms", BigInteger, nullable=False),
     Column("end_ms", BigInteger, nullable=False),
-    index=("asset_id", "start_ms"),
+    Column("label", Text, nullable=True),
+    Column("person", Integer, nullable=True),
+    Column("confidence", Float, nullable=True),
 )
-place_labels = _projection_table(
-    "place_labels",
-    Column("label", String(128), nullable=False),
-    Column("confidence", Float, nullable=False),
-    index=("asset_id", "label", "start_ms"),
+# Partial: a type that projects no label (or no person) costs its rows no entry there.
+Index(
+    "ix_artifact_facets_label",
+    artifact_facets.c.asset_id,
+    artifact_facets.c.label,
+    artifact_facets.c.start_ms,
+    postgresql_where=artifact_facets.c.label.isnot(None),
+    sqlite_where=artifact_facets.c.label.isnot(None),
+)
+Index(
+    "ix_artifact_facets_person",
+    artifact_facets.c.asset_id,
+    artifact_facets.c.person,
+    artifact_facets.c.start_ms,
+    postgresql_where=artifact_facets.c.person.isnot(None),
+    sqlite_where=artifact_facets.c.person.isnot(None),
 )
 
 text_metadata = MetaData()
-
-
-def _text_table(name: str) -> Table:
-    return Table(
-        name,
-        text_metadata,
-        Column("artifact_id", String(32), primary_key=True),
-        Column("asset_id", String(32)),
-        Column("run_id", String(32)),
-        Column("start_ms", BigInteger),
-        Column("end_ms", BigInteger),
-        Column("text", Text),
-    )
-
-
-transcript_fts = _text_table("transcript_fts")
-ocr_fts = _text_table("ocr_fts")
-
-ALL_PROJECTIONS: tuple[Table, ...] = (
-    object_labels,
-    face_clusters,
-    scene_ranges,
-    place_labels,
-    transcript_fts,
-    ocr_fts,
+artifact_text = Table(
+    "artifact_text",
+    text_metadata,
+    Column("artifact_id", String(32), primary_key=True),
+    Column("asset_id", String(32)),
+    Column("run_id", String(32)),
+    Column("start_ms", BigInteger),
+    Column("end_ms", BigInteger),
+    Column("text", Text),
 )
 
-
-@dataclass(frozen=True)
-class Projection:
-    table: Table
-    fields: Callable[[Mapping[str, Any]], dict[str, Any]]
+PROJECTION_TABLES: tuple[Table, ...] = (artifact_facets, artifact_text)
 
 
-def _top_place(payload: Mapping[str, Any]) -> dict[str, Any]:
-    best = payload["predictions"][0]
-    return {"label": best["label"], "confidence": best["confidence"]}
+class ProjectionError(ValueError):
+    """A projected field has a value the projection tables cannot hold; ``field`` is
+    the payload path."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
 
 
-PROJECTIONS: dict[str, Projection] = {
-    ObjectDetection.ARTIFACT_TYPE: Projection(
-        object_labels, lambda p: {"label": p["label"], "confidence": p["confidence"]}
-    ),
-    FaceDetection.ARTIFACT_TYPE: Projection(
-        face_clusters, lambda p: {"cluster_id": p.get("cluster_id")}
-    ),
-    Scene.ARTIFACT_TYPE: Projection(
-        scene_ranges, lambda p: {"scene_index": p["scene_index"], "end_ms": p["end_ms"]}
-    ),
-    PlaceClassification.ARTIFACT_TYPE: Projection(place_labels, _top_place),
-    TranscriptSegment.ARTIFACT_TYPE: Projection(
-        transcript_fts, lambda p: {"end_ms": p["end_ms"], "text": p["text"]}
-    ),
-    OcrText.ARTIFACT_TYPE: Projection(
-        ocr_fts, lambda p: {"end_ms": p["end_ms"], "text": p["text"]}
-    ),
-}
-
-
-def projection_rows(artifacts: list[Mapping[str, Any]]) -> dict[Table, list[dict[str, Any]]]:
-    """Group the projection rows of a batch of artifact rows by target table."""
-    rows: dict[Table, list[dict[str, Any]]] = {}
-    for artifact in artifacts:
-        projection = PROJECTIONS.get(artifact["artifact_type"])
-        if projection is None:
-            continue
-        row = {
-            "artifact_id": artifact["artifact_id"],
-            "asset_id": artifact["asset_id"],
-            "run_id": artifact["run_id"],
-            "start_ms": artifact["span_start_ms"],
-            **projection.fields(artifact["payload"]),
-        }
-        rows.setdefault(projection.table, []).append(row)
+def projection_rows(
+    artifact: Mapping[str, Any], projection: Projection
+) -> list[tuple[Table, dict[str, Any]]]:
+    """The facet and text rows of one artifact row under its type's declared projection
+    (ProjectionError for a value no table holds)."""
+    payload = artifact["payload"]
+    common = {
+        "artifact_id": artifact["artifact_id"],
+        "asset_id": artifact["asset_id"],
+        "run_id": artifact["run_id"],
+        "start_ms": artifact["span_start_ms"],
+        "end_ms": artifact["span_end_ms"],
+    }
+    rows: list[tuple[Table, dict[str, Any]]] = []
+    if projection.has_facets:
+        rows.append((artifact_facets, {**common, **checked_facets(projection, payload)}))
+    text = projection.text_of(payload)
+    if text is not None:
+        if not isinstance(text, str):
+            raise ProjectionError(str(projection.text), "the projected text is not a string")
+        rows.append((artifact_text, {**common, "text": text}))
     return rows
+
+
+def checked_facets(projection: Projection, payload: Mapping[str, Any]) -> dict[str, Any]:
+    facets = projection.facets(payload)
+    label, person, confidence = facets["label"], facets["person"], facets["confidence"]
+    if label is not None and (not isinstance(label, str) or len(label) > MAX_LABEL_CHARS):
+        raise ProjectionError(
+            str(projection.label), f"a label is a string of at most {MAX_LABEL_CHARS} characters"
+        )
+    if person is not None and (
+        isinstance(person, bool) or not isinstance(person, int) or not 0 <= person <= MAX_INT32
+    ):
+        raise ProjectionError(str(projection.person), "a person is a whole number >= 0")
+    if confidence is not None and (
+        isinstance(confidence, bool)
+        or not isinstance(confidence, int | float)
+        or not math.isfinite(confidence)
+    ):
+        raise ProjectionError(str(projection.confidence), "a confidence is a finite number")
+    return facets

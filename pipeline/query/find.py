@@ -4,8 +4,9 @@ the snippet, which PostgreSQL evaluates after the sort and limit: for the return
 only (docs/ARCHITECTURE.md, "Request path"). SQLite: FTS5 MATCH with every
 word of the user's string quoted, ``snippet()`` for the highlight. Any string the user
 types (quotes, operators, SQL, unicode, NUL, 10 kB) gives results or nothing, never an
-error. Matches are merged across sources in time order."""
+error. Matches are merged across sources (the kinds whose artifacts project text) in time order."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -24,17 +25,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from pipeline.analysis.declarations import Produces
 from pipeline.db.engine import connection_of
 from pipeline.db.models import SelectionMode
-from pipeline.db.projections import ocr_fts, transcript_fts
+from pipeline.db.projections import artifact_text
 from pipeline.db.repositories.run_selection import (
     SelectionPolicy,
     SelectionPolicyManager,
     policy_run_statement,
 )
-from pipeline.query.kinds import ARTIFACT_TYPE_OF_SOURCE, Direction, TextSource
+from pipeline.query.kinds import Direction
 
-TEXT_TABLES = {TextSource.TRANSCRIPT: transcript_fts, TextSource.OCR: ocr_fts}
 MARK_START, MARK_END = "<mark>", "</mark>"
 SNIPPET_WORDS = 24
 TS_CONFIG = "simple"  # the text search configuration the migration indexed with
@@ -44,15 +45,11 @@ TS_CONFIG = "simple"  # the text search configuration the migration indexed with
 class TextMatch:
     video_id: str
     artifact_id: str
-    source: TextSource
+    source: str  # the jump kind of the artifact type the text is from
     start_ms: int
     end_ms: int
     text: str
     snippet: str
-
-
-def text_table(source: TextSource) -> Table:
-    return TEXT_TABLES[source]
 
 
 MAX_TERMS = 32  # beyond this, ts_headline's cost explodes and no search gets better
@@ -103,16 +100,17 @@ def find_text(
     manager: SelectionPolicyManager,
     video_id: str,
     q: str,
+    sources: Sequence[Produces],
     *,
     direction: Direction = Direction.NEXT,
     from_ms: int | None = None,
-    source: TextSource = TextSource.ALL,
     limit: int = 50,
     policy: SelectionPolicy | None = None,
 ) -> list[TextMatch]:
+    """Matches in the artifacts of ``sources`` (types that project text), one statement
+    per source."""
     if not has_terms(q):
         return []
-    sources = [TextSource.TRANSCRIPT, TextSource.OCR] if source is TextSource.ALL else [source]
     matches = [
         match
         for one in sources
@@ -129,7 +127,7 @@ def _find_in(
     reader: Session | Connection,
     manager: SelectionPolicyManager,
     video_id: str,
-    source: TextSource,
+    source: Produces,
     q: str,
     direction: Direction,
     from_ms: int | None,
@@ -139,7 +137,7 @@ def _find_in(
     connection = connection_of(reader)
     dialect = connection.dialect.name
     statement = _search_statement(
-        source,
+        source.artifact_type,
         dialect,
         direction,
         from_ms is not None,
@@ -154,14 +152,14 @@ def _find_in(
         "limit": limit,
     }
     return [
-        TextMatch(video_id, artifact_id, source, int(start), int(end), text, snippet)
+        TextMatch(video_id, artifact_id, str(source.jump), int(start), int(end), text, snippet)
         for artifact_id, start, end, text, snippet in connection.execute(statement, values)
     ]
 
 
 @lru_cache(maxsize=256)
 def _search_statement(
-    source: TextSource,
+    artifact_type: str,
     dialect: str,
     direction: Direction,
     bounded: bool,
@@ -172,11 +170,11 @@ def _search_statement(
     """The search of one source, its values left as bound parameters (video_id, terms,
     from_ms, limit): built once per shape, not per request, which spares each request the
     statement's construction and its SQLAlchemy cache key (~0.5 ms of CPU)."""
-    table = text_table(source)
+    table = artifact_text
     video_id = bindparam("video_id", type_=String)
     terms = bindparam("terms", type_=String)
     selected = policy_run_statement(
-        video_id, ARTIFACT_TYPE_OF_SOURCE[source], policy, default_mode, profile_order
+        video_id, artifact_type, policy, default_mode, profile_order
     ).scalar_subquery()
     query = select(
         table.c.artifact_id, table.c.start_ms, table.c.end_ms, table.c.text,

@@ -2,9 +2,12 @@
 after ``from_ms``, prev = the greatest start strictly before it, so jumping again from the
 returned start moves on. Every artifact starting at that instant is returned, by id.
 
-Filters on labels and face clusters go through their projection tables (indexed by
-asset, label/cluster, start); everything else through ``artifacts`` (indexed by asset,
-type, start). The selection policy picks one run per (video, type) inside the SQL."""
+What a kind moves through and which filters apply are the declaration of the artifact
+type behind it (``Produces``). Filters on labels and persons go through the facet table
+(indexed by asset, label/person, start), a minimum confidence alone through ``artifacts``
+(indexed by asset, type, start) joined to it, a text query through the text table;
+everything else through ``artifacts``. The selection policy picks one run per (video,
+type) inside the SQL."""
 
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -12,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
-    BindParameter,
     ColumnElement,
     Connection,
     Float,
@@ -26,25 +28,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from pipeline.analysis.declarations import Filter, Produces
 from pipeline.db.engine import connection_of
 from pipeline.db.models import Artifact, SelectionMode
-from pipeline.db.projections import face_clusters, object_labels, place_labels
+from pipeline.db.projections import artifact_facets, artifact_text
 from pipeline.db.repositories.run_selection import (
     SelectionPolicy,
     SelectionPolicyManager,
     policy_run_statement,
 )
-from pipeline.query.find import has_terms, search_terms, text_match, text_table
-from pipeline.query.kinds import (
-    ARTIFACT_TYPE_OF_KIND,
-    Direction,
-    JumpKind,
-    QueryParameterError,
-    TextSource,
-)
-
-LABEL_TABLES = {JumpKind.OBJECT: object_labels, JumpKind.PLACE: place_labels}
-TEXT_SOURCE_OF_KIND = {JumpKind.TRANSCRIPT: TextSource.TRANSCRIPT, JumpKind.OCR: TextSource.OCR}
+from pipeline.query.find import has_terms, search_terms, text_match
+from pipeline.query.kinds import Direction, QueryParameterError
 
 
 @dataclass(frozen=True)
@@ -105,13 +99,14 @@ def jump(
     reader: Session | Connection,
     manager: SelectionPolicyManager,
     video_id: str,
-    kind: JumpKind,
+    kind: Produces,
     direction: Direction,
     from_ms: int,
     filters: JumpFilters = JumpFilters(),
     policy: SelectionPolicy | None = None,
 ) -> JumpTarget | None:
-    _check(kind, filters, None)
+    """``kind``: the declaration of the artifact type the jump kind moves through."""
+    check_filters(kind, filters, None)
     statement = _jump_statement(
         kind, filters.shape(), direction, policy, manager.default_mode, manager.profile_order
     )
@@ -124,7 +119,7 @@ def jump(
 
 @lru_cache(maxsize=256)
 def _jump_statement(
-    kind: JumpKind,
+    kind: Produces,
     shape: FilterShape,
     direction: Direction,
     policy: SelectionPolicy | None,
@@ -137,7 +132,7 @@ def _jump_statement(
     scope = candidate_scope(kind, shape)
     video_id = bindparam("video_id", type_=String)
     selected = policy_run_statement(
-        video_id, ARTIFACT_TYPE_OF_KIND[kind], policy, default_mode, profile_order
+        video_id, kind.artifact_type, policy, default_mode, profile_order
     ).scalar_subquery()
     conditions = [scope.asset_id == video_id, scope.run_id == selected, *scope.conditions]
     from_ms = bindparam("from_ms", type_=BigInteger)
@@ -156,7 +151,7 @@ def _jump_statement(
 def jump_global(
     reader: Session | Connection,
     manager: SelectionPolicyManager,
-    kind: JumpKind,
+    kind: Produces,
     direction: Direction,
     from_video_id: str | None,
     from_ms: int,
@@ -167,7 +162,7 @@ def jump_global(
 ) -> list[JumpTarget]:
     """The next (or previous) ``limit`` instants across all videos, in (video id, start)
     order, each video's artifacts chosen by ``policy`` (default: the default policy)."""
-    _check(kind, filters, query)
+    check_filters(kind, filters, query)
     if query is not None and not has_terms(query):
         return []
     connection = connection_of(reader)
@@ -176,9 +171,8 @@ def jump_global(
     values = filters.values()
     if query is not None:
         values["terms"] = search_terms(query, dialect)
-    artifact_type = ARTIFACT_TYPE_OF_KIND[kind]
     selected = manager.selected_run_query(
-        scope.asset_id, artifact_type, policy or manager.get_default_policy()
+        scope.asset_id, kind.artifact_type, policy or manager.get_default_policy()
     ).scalar_subquery()
     conditions = [scope.run_id == selected, *scope.conditions]
     position = tuple_(scope.asset_id, scope.start)
@@ -217,59 +211,59 @@ def _target_at(
     return JumpTarget(rows[0][0], start, max(row[2] for row in rows), [row[1] for row in rows])
 
 
-def candidate_scope(kind: JumpKind, shape: FilterShape, dialect: str = "postgresql") -> Scope:
+def candidate_scope(kind: Produces, shape: FilterShape, dialect: str = "postgresql") -> Scope:
     """The candidates of ``kind`` under the filters of ``shape``, compared with the bound
     parameters ``label``, ``face_cluster_id``, ``min_confidence`` and (text) ``terms``."""
     if shape.text:
-        table = text_table(TEXT_SOURCE_OF_KIND[kind])
+        table = artifact_text
         return Scope(
             table, table.c.artifact_id, table.c.asset_id, table.c.run_id, table.c.start_ms,
             table.c.end_ms, [text_match(table, bindparam("terms", type_=String), dialect)],
         )  # fmt: skip
-    if kind in LABEL_TABLES and (shape.label or shape.min_confidence):
-        table = LABEL_TABLES[kind]
-        conditions = []
+    facets = artifact_facets
+    confidence = (
+        [facets.c.confidence >= bindparam("min_confidence", type_=Float)]
+        if shape.min_confidence
+        else []
+    )
+    if shape.label or shape.face_cluster_id:
+        conditions = list(confidence)
         if shape.label:
-            conditions.append(table.c.label == bindparam("label", type_=String))
-        if shape.min_confidence:
-            conditions.append(table.c.confidence >= _min_confidence())
+            conditions.append(facets.c.label == bindparam("label", type_=String))
+        if shape.face_cluster_id:
+            conditions.append(facets.c.person == bindparam("face_cluster_id", type_=Integer))
         return Scope(
-            table, table.c.artifact_id, table.c.asset_id, table.c.run_id, table.c.start_ms,
-            table.c.start_ms, conditions,
+            facets, facets.c.artifact_id, facets.c.asset_id, facets.c.run_id, facets.c.start_ms,
+            facets.c.end_ms, conditions,
         )  # fmt: skip
-    if kind is JumpKind.FACE and shape.face_cluster_id:
-        table = face_clusters
-        source = table.join(Artifact, Artifact.artifact_id == table.c.artifact_id)
-        conditions = [table.c.cluster_id == bindparam("face_cluster_id", type_=Integer)]
-        conditions += _payload_confidence(shape)
-        return Scope(
-            source, table.c.artifact_id, table.c.asset_id, table.c.run_id, table.c.start_ms,
-            table.c.start_ms, conditions,
-        )  # fmt: skip
-    conditions = [Artifact.artifact_type == ARTIFACT_TYPE_OF_KIND[kind]]
-    conditions += _payload_confidence(shape)
+    conditions = [Artifact.artifact_type == kind.artifact_type, *confidence]
+    source: FromClause = Artifact.__table__
+    if shape.min_confidence:
+        source = source.join(facets, facets.c.artifact_id == Artifact.artifact_id)
     return Scope(
-        Artifact.__table__, Artifact.artifact_id, Artifact.asset_id, Artifact.run_id,
+        source, Artifact.artifact_id, Artifact.asset_id, Artifact.run_id,
         Artifact.span_start_ms, Artifact.span_end_ms, conditions,
     )  # fmt: skip
 
 
-def _min_confidence() -> BindParameter[float]:
-    return bindparam("min_confidence", type_=Float)
+FILTER_FIELDS = {
+    Filter.LABEL: ("label", "label"),
+    Filter.PERSON: ("face_cluster_id", "person"),
+    Filter.CONFIDENCE: ("min_confidence", "confidence"),
+}
 
 
-def _payload_confidence(shape: FilterShape) -> list[ColumnElement[bool]]:
-    if not shape.min_confidence:
-        return []
-    return [Artifact.payload["confidence"].as_float() >= _min_confidence()]
-
-
-def _check(kind: JumpKind, filters: JumpFilters, query: str | None) -> None:
-    if filters.label is not None and kind not in LABEL_TABLES:
-        raise QueryParameterError("label", "applies to kind object or place")
-    if filters.face_cluster_id is not None and kind is not JumpKind.FACE:
-        raise QueryParameterError("face_cluster_id", "applies to kind face")
-    if filters.min_confidence is not None and kind in (JumpKind.SCENE, JumpKind.FRAME):
-        raise QueryParameterError("min_confidence", f"{kind.value} artifacts have no confidence")
-    if query is not None and kind not in TEXT_SOURCE_OF_KIND:
-        raise QueryParameterError("query", "applies to kind transcript or ocr")
+def check_filters(kind: Produces, filters: JumpFilters, query: str | None) -> None:
+    """QueryParameterError for a filter the kind's artifacts do not project."""
+    given = {
+        Filter.LABEL: filters.label,
+        Filter.PERSON: filters.face_cluster_id,
+        Filter.CONFIDENCE: filters.min_confidence,
+    }
+    projected = kind.projects.filters
+    for name, value in given.items():
+        if value is not None and name not in projected:
+            field, noun = FILTER_FIELDS[name]
+            raise QueryParameterError(field, f"{kind.jump} artifacts have no {noun}")
+    if query is not None and Filter.TEXT not in projected:
+        raise QueryParameterError("query", f"{kind.jump} artifacts have no text")

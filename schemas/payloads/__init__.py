@@ -1,28 +1,16 @@
-"""v1 payload models, one module per artifact type."""
+"""v1 payload models of the built-in analyzers, one module per artifact type. Which
+models are registered is the analyzers' declarations' business
+(pipeline/analysis/declarations.py), not this package's."""
 
-from schemas.base import Payload
 from schemas.payloads.faces import FaceDetection
 from schemas.payloads.frames import FrameKind, FrameSelection
-from schemas.payloads.metadata import VideoMetadata
 from schemas.payloads.objects import ObjectDetection
 from schemas.payloads.ocr import OcrText
 from schemas.payloads.places import PlaceClassification, PlacePrediction
 from schemas.payloads.scene import Scene
 from schemas.payloads.transcript import TranscriptSegment, Word
 
-PAYLOAD_MODELS: tuple[type[Payload], ...] = (
-    TranscriptSegment,
-    Scene,
-    ObjectDetection,
-    FaceDetection,
-    PlaceClassification,
-    OcrText,
-    FrameSelection,
-    VideoMetadata,
-)
-
 __all__ = [
-    "PAYLOAD_MODELS",
     "FaceDetection",
     "FrameKind",
     "FrameSelection",
@@ -32,6 +20,5 @@ __all__ = [
     "PlacePrediction",
     "Scene",
     "TranscriptSegment",
-    "VideoMetadata",
     "Word",
 ]

@@ -14,7 +14,6 @@ from fastapi.testclient import TestClient
 from pipeline.api import create_app
 from pipeline.db.engine import Database
 from pipeline.db.models import RunStatus
-from pipeline.db.repositories import ArtifactRepository
 from pipeline.settings import Settings
 from schemas.base import BoundingBox, Payload, Point
 from schemas.payloads import (
@@ -26,7 +25,7 @@ from schemas.payloads import (
     Scene,
     TranscriptSegment,
 )
-from tests.support.factories import make_envelope, make_run, make_video
+from tests.support.factories import make_envelope, make_run, make_video, write_artifacts
 
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 BOX = BoundingBox(x=1, y=2, width=30, height=40)
@@ -123,7 +122,7 @@ def add_run(
             make_envelope(p, asset_id=seeded.video_id, run_id=run.run_id, model_profile=profile)
             for p in payloads
         ]
-        ArtifactRepository(session).batch_create(envelopes)
+        write_artifacts(session, envelopes)
     key = f"{artifact_type}/{profile}"
     seeded.runs[key] = run.run_id
     seeded.artifacts[key] = [envelope.artifact_id for envelope in envelopes]

@@ -7,11 +7,26 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.analysis.vocabulary import Vocabulary
 from pipeline.db.engine import Database
 from pipeline.db.models import Base, Run, RunStatus, Video
 from pipeline.db.projections import text_metadata
+from pipeline.db.repositories import ArtifactRepository
 from schemas import ArtifactEnvelope
 from schemas.base import Payload
+
+INSTALLED: Vocabulary = AnalyzerCatalog().vocabulary()
+"""The artifact types of the installed analyzers: their schemas and projections."""
+
+
+def write_artifacts(
+    session: Session,
+    envelopes: list[ArtifactEnvelope],
+    embeddings: dict[str, list[float]] | None = None,
+) -> int:
+    """``batch_create`` with the installed analyzers' vocabulary."""
+    return ArtifactRepository(session, vocabulary=INSTALLED).batch_create(envelopes, embeddings)
 
 
 def new_id() -> str:

@@ -1,4 +1,4 @@
-"""Hypothesis strategies producing valid instances of every v1 payload model."""
+"""Hypothesis strategies producing valid instances of every payload model."""
 
 from typing import Any
 
@@ -6,7 +6,6 @@ from hypothesis import strategies as st
 
 from schemas.base import BoundingBox, Payload, Point
 from schemas.payloads import (
-    PAYLOAD_MODELS,
     FaceDetection,
     FrameKind,
     FrameSelection,
@@ -16,9 +15,9 @@ from schemas.payloads import (
     PlacePrediction,
     Scene,
     TranscriptSegment,
-    VideoMetadata,
     Word,
 )
+from tests.support.factories import INSTALLED
 
 MAX_MS = 10**9
 """Default upper bound for times: large, but every value fits the BIGINT columns."""
@@ -140,21 +139,6 @@ def frame_selections(max_ms: int = MAX_MS) -> st.SearchStrategy[FrameSelection]:
     )
 
 
-def video_metadata(max_ms: int = MAX_MS) -> st.SearchStrategy[VideoMetadata]:
-    return st.builds(
-        VideoMetadata,
-        duration_ms=milliseconds(max_ms),
-        fps=st.floats(0.001, 1000.0, allow_nan=False, allow_infinity=False),
-        width=st.integers(1, 10_000),
-        height=st.integers(1, 10_000),
-        frame_count=st.integers(0, 10**9),
-        container=text,
-        video_codec=text,
-        audio_codec=st.none() | text,
-        size_bytes=st.integers(0, 10**13),
-    )
-
-
 STRATEGY_FACTORIES: dict[type[Payload], Any] = {
     TranscriptSegment: transcript_segments,
     Scene: scenes,
@@ -163,7 +147,6 @@ STRATEGY_FACTORIES: dict[type[Payload], Any] = {
     PlaceClassification: place_classifications,
     OcrText: ocr_texts,
     FrameSelection: frame_selections,
-    VideoMetadata: video_metadata,
 }
 
 
@@ -173,5 +156,11 @@ def payloads_of(model: type[Payload], max_ms: int = MAX_MS) -> st.SearchStrategy
 
 
 def payloads(max_ms: int = MAX_MS) -> st.SearchStrategy[Payload]:
-    """Valid instances of any registered payload model."""
-    return st.one_of([payloads_of(model, max_ms) for model in PAYLOAD_MODELS])
+    """Valid instances of any payload model of the installed analyzers."""
+    return st.one_of([payloads_of(model, max_ms) for model in installed_models()])
+
+
+def installed_models() -> list[type[Payload]]:
+    """Every payload model the installed analyzers declare, each schema version's."""
+    registry = INSTALLED.registry
+    return [registry.get_schema(name, version) for name, version in registry.registered()]

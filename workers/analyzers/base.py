@@ -20,6 +20,7 @@ from pipeline.analysis.contract import (
     ProgressCallback,
     UnknownProfileError,
 )
+from pipeline.analysis.declarations import Produces
 from schemas.base import Payload
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,17 @@ ModelT = TypeVar("ModelT")
 
 class BaseAnalyzer(ABC, Generic[ConfigT, ModelT]):
     name: ClassVar[str]
+    produces: ClassVar[Produces | None] = None
     artifact_type: ClassVar[str]
+    """The produced type, or the run's kind for an analyzer that writes no artifacts."""
     config_type: ClassVar[type[AnalyzerConfig]]
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        produces = cls.__dict__.get("produces")
+        if produces is not None:
+            cls.artifact_type = produces.artifact_type
 
     def __init__(self) -> None:
         self._models: dict[Hashable, ModelT] = {}

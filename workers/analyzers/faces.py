@@ -19,6 +19,7 @@ from pipeline.analysis.contract import (
     ModelIdentity,
     ProgressCallback,
 )
+from pipeline.analysis.declarations import Lane, Produces, Projection, Rows
 from pipeline.analysis.models import ModelStatus
 from schemas.base import BoundingBox, Point
 from schemas.payloads import FaceDetection
@@ -87,7 +88,18 @@ class FacesConfig(SkipUnchangedConfig):
 
 class FacesAnalyzer(SkipsUnchangedFrames, RegisteredModelAnalyzer[FacesConfig, FaceModels]):
     name = "faces"
-    artifact_type = FaceDetection.ARTIFACT_TYPE
+    produces = Produces(
+        FaceDetection,
+        jump="face",
+        projects=Projection(person="cluster_id", confidence="confidence"),
+        lane=Lane(
+            "Faces",
+            order=40,
+            rows=Rows.PERSON,
+            item="Person {cluster_id} ({confidence|percent})",
+            thumbnail="bbox",
+        ),
+    )
     config_type = FacesConfig
     model_setting = "models_dir"
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {

@@ -14,6 +14,7 @@ from pipeline.analysis.contract import (
     ProgressCallback,
     refuse_without_video,
 )
+from pipeline.analysis.declarations import Lane, Produces
 from pipeline.frame_selection.config import ENGINE_TAG, SelectionConfig
 from schemas.payloads import FrameSelection
 from schemas.selection_file import SelectionRecord
@@ -28,7 +29,11 @@ class FramesConfig(SelectionConfig, AnalyzerConfig):
 
 class FramesAnalyzer(BaseAnalyzer[FramesConfig, None]):
     name = "frames"
-    artifact_type = FrameSelection.ARTIFACT_TYPE
+    produces = Produces(
+        FrameSelection,
+        jump="frame",
+        lane=Lane("Selected frames", order=70, item="Frame Selection Type: {kind}"),
+    )
     config_type = FramesConfig
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
         "fast": {"step": 4},

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import Field
 
 from pipeline.analysis.contract import MediaSource, ModelIdentity, ProgressCallback
+from pipeline.analysis.declarations import Lane, Produces, Projection, Rows
 from pipeline.analysis.models import (
     SMOKE_PROFILE,
 )
@@ -80,7 +81,18 @@ _SMOKE = {
 
 class ObjectsAnalyzer(SkipsUnchangedFrames, WeightsFileAnalyzer[ObjectsConfig, Any]):
     name = "objects"
-    artifact_type = ObjectDetection.ARTIFACT_TYPE
+    produces = Produces(
+        ObjectDetection,
+        jump="object",
+        projects=Projection(label="label", confidence="confidence"),
+        lane=Lane(
+            "Objects",
+            order=50,
+            rows=Rows.LABEL,
+            item="{label} #{track_id} ({confidence|percent})",
+            track="track_id",
+        ),
+    )
     config_type = ObjectsConfig
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
         "fast": SKIP_BY_DEFAULT,

@@ -17,6 +17,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, field_validator
 
 from pipeline.analysis.contract import MediaSource, ModelIdentity, ProgressCallback
+from pipeline.analysis.declarations import Lane, Produces, Projection
 from pipeline.analysis.models import ModelStatus, Resolution
 from pipeline.analysis.weights import weights_sha256
 from pipeline.media.frames import SampledFrame
@@ -90,7 +91,12 @@ class OcrConfig(SkipUnchangedConfig):
 
 class OcrAnalyzer(SkipsUnchangedFrames, RegisteredModelAnalyzer[OcrConfig, Any]):
     name = "ocr"
-    artifact_type = OcrText.ARTIFACT_TYPE
+    produces = Produces(
+        OcrText,
+        jump="ocr",
+        projects=Projection(text="text", confidence="confidence"),
+        lane=Lane("On-screen text", order=30, inline_text=True),
+    )
     config_type = OcrConfig
     model_setting = "model_dir"
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {

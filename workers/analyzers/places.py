@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, Field, field_validator
 
 from pipeline.analysis.contract import MediaSource, ModelIdentity, ProgressCallback, SceneSpan
+from pipeline.analysis.declarations import Lane, Produces, Projection, Rows
 from pipeline.analysis.models import (
     SMOKE_PROFILE,
     ModelFetchError,
@@ -61,7 +62,17 @@ class PlacesConfig(WeightsFileConfig):
 
 class PlacesAnalyzer(WeightsFileAnalyzer[PlacesConfig, Any]):
     name = "places"
-    artifact_type = PlaceClassification.ARTIFACT_TYPE
+    produces = Produces(
+        PlaceClassification,
+        jump="place",
+        projects=Projection(label="predictions.0.label", confidence="predictions.0.confidence"),
+        lane=Lane(
+            "Places",
+            order=60,
+            rows=Rows.LABEL,
+            item="{predictions.0.label} {predictions.0.confidence|percent}",
+        ),
+    )
     config_type = PlacesConfig
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
         "fast": {},

@@ -21,6 +21,7 @@ from pipeline.analysis.contract import (
     refuse_truncated,
     refuse_without_video,
 )
+from pipeline.analysis.declarations import Lane, Produces
 from schemas.payloads import Scene
 from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, distribution_version
 
@@ -43,7 +44,11 @@ class ScenesConfig(AnalyzerConfig):
 
 class ScenesAnalyzer(BaseAnalyzer[ScenesConfig, None]):
     name = "scenes"
-    artifact_type = Scene.ARTIFACT_TYPE
+    produces = Produces(
+        Scene,
+        jump="scene",
+        lane=Lane("Scenes", order=10, item="Scene {scene_index|ordinal}", inline_text=True),
+    )
     config_type = ScenesConfig
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
         "fast": {},

@@ -25,6 +25,7 @@ from pipeline.analysis.contract import (
     ModelIdentity,
     ProgressCallback,
 )
+from pipeline.analysis.declarations import Lane, Produces, Projection
 from pipeline.analysis.models import ModelFetchError, ModelStatus, Resolution, model_env_var
 from pipeline.analysis.weights import weights_sha256
 from pipeline.media.audio import (
@@ -102,7 +103,12 @@ class TranscriptConfig(AnalyzerConfig):
 
 class TranscriptAnalyzer(RegisteredModelAnalyzer[TranscriptConfig, "WhisperModel"]):
     name = "transcript"
-    artifact_type = TranscriptSegment.ARTIFACT_TYPE
+    produces = Produces(
+        TranscriptSegment,
+        jump="transcript",
+        projects=Projection(text="text", confidence="confidence"),
+        lane=Lane("Transcript", order=20, inline_text=True),
+    )
     config_type = TranscriptConfig
     model_setting = "model"
     # the model of each profile comes from the registry (pipeline.analysis.models)

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from pipeline.api.cursor import decode_cursor, encode_cursor
-from pipeline.api.dependencies import DbSession, PathVideo, PolicyManager
+from pipeline.api.dependencies import DbSession, Declared, PathVideo, PolicyManager
 from pipeline.api.models import ArtifactPage
 from pipeline.api.params import SelectionOverride, known_artifact_type, time_ms
 from pipeline.api.routers import API_PREFIX
@@ -23,6 +23,7 @@ def list_artifacts(
     session: DbSession,
     manager: PolicyManager,
     policy: SelectionOverride,
+    vocabulary: Declared,
     artifact_type: Annotated[
         str | None, Query(alias="type", max_length=64, description="e.g. scene")
     ] = None,
@@ -34,7 +35,7 @@ def list_artifacts(
     """Artifacts whose start lies in [from_ms, to_ms], ordered by (start, artifact id).
     `run_id` gives exactly that run's artifacts, `profile` the latest run of a profile,
     `selection` a policy mode; by default each type's stored policy decides."""
-    known_artifact_type(artifact_type, "type")
+    known_artifact_type(vocabulary, artifact_type, "type")
     pinned = policy is not None and policy.mode is SelectionMode.PINNED
     page = ArtifactRepository(session, manager).page_by_asset(
         video.video_id,

@@ -7,7 +7,11 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from pipeline.analysis.declarations import Produces
+from pipeline.analysis.vocabulary import UnknownKindError
+from pipeline.api.context import ApiContext
 from pipeline.api.dependencies import (
+    Context,
     DbSession,
     PolicyManager,
     ReadyContext,
@@ -19,6 +23,7 @@ from pipeline.api.dependencies import (
 )
 from pipeline.api.errors import invalid, not_found
 from pipeline.api.models import (
+    NO_NUL,
     FindResponse,
     GlobalJumpResponse,
     JumpResult,
@@ -36,19 +41,20 @@ from pipeline.api.params import (
 from pipeline.api.routers import API_PREFIX
 from pipeline.db.repositories import SelectionPolicy
 from pipeline.query.find import TextMatch, find_text, sanitized
-from pipeline.query.jump import (
-    TEXT_SOURCE_OF_KIND,
-    JumpFilters,
-    JumpTarget,
-    jump,
-    jump_global,
-)
-from pipeline.query.kinds import Direction, JumpKind, TextSource
+from pipeline.query.jump import JumpFilters, JumpTarget, check_filters, jump, jump_global
+from pipeline.query.kinds import ALL_SOURCES, Direction
 from schemas.base import MAX_JSON_SAFE_INT
 
 router = APIRouter(prefix=API_PREFIX, tags=["navigation"])
 
-KindParam = Annotated[JumpKind, Query(description="what to jump to")]
+KindParam = Annotated[
+    str,
+    Query(
+        max_length=64,
+        pattern=NO_NUL,
+        description="what to jump to: a jump kind of GET /v1/analyzers (scene, object, ...)",
+    ),
+]
 DirectionParam = Annotated[
     Direction, Query(description="next: smallest start > from_ms; prev: greatest start < from_ms")
 ]
@@ -105,6 +111,7 @@ async def jump_in_video(
     if start is None:
         start = -1 if direction is Direction.NEXT else MAX_JSON_SAFE_INT + 1
     filters = JumpFilters(label, face_cluster_id, min_confidence)
+    declared = jump_kind(context, kind)
     if not plausible_id(video_id):
         raise video_not_found(video_id)
 
@@ -112,7 +119,9 @@ async def jump_in_video(
         with context.db.reading() as connection, Session(bind=connection) as session:
             policy = _checked_selection(session, video_id, requested)
             manager = policy_manager(context, session)
-            target = jump(connection, manager, video_id, kind, direction, start, filters, policy)
+            target = jump(
+                connection, manager, video_id, declared, direction, start, filters, policy
+            )
             if target is None:
                 find_video(session, video_id)
             return target
@@ -133,11 +142,18 @@ async def find_in_video(
         Direction.NEXT
     ),
     from_ms: Annotated[int | None, time_ms("only matches after (next) / before (prev)")] = None,
-    source: Annotated[TextSource, Query(description="transcript, ocr or both")] = TextSource.ALL,
+    source: Annotated[
+        str,
+        Query(
+            max_length=64,
+            pattern=NO_NUL,
+            description="a kind whose artifacts carry text (transcript, ocr, ...) or all",
+        ),
+    ] = ALL_SOURCES,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> FindResponse:
     """Text matches in the transcript and/or on-screen text, merged in time order."""
-
+    sources = text_sources(context, source)
     if not plausible_id(video_id):
         raise video_not_found(video_id)
 
@@ -148,9 +164,9 @@ async def find_in_video(
                 policy_manager(context, session),
                 video_id,
                 q,
+                sources,
                 direction=direction,
                 from_ms=from_ms,
-                source=source,
                 limit=limit,
                 policy=_checked_selection(session, video_id, requested),
             )
@@ -163,6 +179,7 @@ async def find_in_video(
 
 @router.get("/jump/global", response_model=GlobalJumpResponse)
 def jump_across_videos(
+    context: Context,
     session: DbSession,
     manager: PolicyManager,
     kind: KindParam,
@@ -181,21 +198,32 @@ def jump_across_videos(
 ) -> GlobalJumpResponse:
     """The next (or previous) instants across all videos in (video id, start) order, each
     video read through its default selection policy."""
+    declared = jump_kind(context, kind)
+    filters = JumpFilters(label, face_cluster_id, min_confidence)
+    check_filters(declared, filters, query)
     if from_video_id is not None:
         find_video(session, from_video_id, "from_video_id")
-    if query is not None and kind not in TEXT_SOURCE_OF_KIND:
-        raise invalid("query", "applies to kind transcript or ocr")
     if query is not None and not sanitized(query).split():
         return GlobalJumpResponse(results=[])  # no words: nothing can match
     targets = jump_global(
-        session,
-        manager,
-        kind,
-        direction,
-        from_video_id,
-        from_ms,
-        JumpFilters(label, face_cluster_id, min_confidence),
-        query=query,
-        limit=limit,
+        session, manager, declared, direction, from_video_id, from_ms, filters, query, limit
     )
     return GlobalJumpResponse(results=[_result(target) for target in targets])
+
+
+def jump_kind(context: ApiContext, kind: str) -> Produces:
+    """The declaration behind a jump kind (422 naming the known kinds)."""
+    try:
+        return context.catalog.vocabulary().kind(kind)
+    except UnknownKindError as exc:
+        raise invalid("kind", str(exc)) from None
+
+
+def text_sources(context: ApiContext, source: str) -> list[Produces]:
+    vocabulary = context.catalog.vocabulary()
+    if source == ALL_SOURCES:
+        return [vocabulary.kind(name) for name in vocabulary.text_kinds]
+    try:
+        return [vocabulary.text_kind(source)]
+    except UnknownKindError as exc:
+        raise invalid("source", str(exc)) from None

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from pipeline.api.dependencies import (
     DbSession,
+    Declared,
     PathVideo,
     PolicyManager,
     ReadyContext,
@@ -134,13 +135,14 @@ def list_profiles(
     video: PathVideo,
     session: DbSession,
     manager: PolicyManager,
+    vocabulary: Declared,
     artifact_type: Annotated[
         str | None, Query(max_length=64, description="one type; default: every type with runs")
     ] = None,
 ) -> ProfilesResponse:
     """Per artifact type: the profiles with succeeded runs, the stored selection policy and
     the run (and so the profile) it selects."""
-    known_artifact_type(artifact_type, "artifact_type")
+    known_artifact_type(vocabulary, artifact_type, "artifact_type")
     succeeded = RunRepository(session).find(
         video_id=video.video_id, status=RunStatus.SUCCEEDED, limit=100_000
     )
@@ -166,10 +168,11 @@ def put_selection(
     body: SelectionUpdate,
     session: DbSession,
     manager: PolicyManager,
+    vocabulary: Declared,
 ) -> SelectionOut:
     """Set which run's artifacts count for this video and type. Mode `pinned` needs a
     `run_id` of this video and type, mode `profile` a `profile` (422 otherwise)."""
-    known_artifact_type(artifact_type, "artifact_type")
+    known_artifact_type(vocabulary, artifact_type, "artifact_type")
     policy = _policy_of(body)
     if policy.pinned_run_id is not None:
         _check_pinnable(session, video, artifact_type, policy.pinned_run_id)

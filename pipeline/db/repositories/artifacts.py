@@ -4,12 +4,13 @@ from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import Table, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
+from pipeline.analysis.vocabulary import Vocabulary
 from pipeline.db.bulk import bulk_insert
 from pipeline.db.models import Artifact, ArtifactEmbedding, Run, RunStatus, SelectionMode
-from pipeline.db.projections import ALL_PROJECTIONS, projection_rows
+from pipeline.db.projections import PROJECTION_TABLES, ProjectionError, projection_rows
 from pipeline.db.repositories.run_selection import SelectionPolicy, SelectionPolicyManager
 from schemas import (
     ENVELOPE_FIELDS,
@@ -17,7 +18,6 @@ from schemas import (
     PayloadValidationError,
     SchemaNotFoundError,
 )
-from schemas.registry import SchemaRegistry, default_registry
 
 
 class ArtifactBatchError(ValueError):
@@ -57,15 +57,18 @@ def _to_envelope(row: Artifact) -> ArtifactEnvelope:
 
 
 class ArtifactRepository:
+    """Reads and deletes artifacts; writing needs the ``vocabulary`` of the artifact types
+    (their schemas and projections)."""
+
     def __init__(
         self,
         session: Session,
         selection: SelectionPolicyManager | None = None,
-        registry: SchemaRegistry = default_registry,
+        vocabulary: Vocabulary | None = None,
     ) -> None:
         self.session = session
         self.selection = selection or SelectionPolicyManager(session)
-        self.registry = registry
+        self.vocabulary = vocabulary
 
     def batch_create(
         self,
@@ -80,27 +83,44 @@ class ArtifactRepository:
         ArtifactBatchError names the item's index and field."""
         if not envelopes:
             return 0
+        if self.vocabulary is None:
+            raise TypeError("ArtifactRepository needs the vocabulary to write artifacts")
         vectors = _embedding_rows(envelopes, embeddings or {})
-        rows: list[dict[str, Any]] = []
+        projected: dict[Table, list[dict[str, Any]]] = {}
         with self.session.begin_nested():
-            bulk_insert(self.session, Artifact.__table__, self._validate_into(rows, envelopes))
-            for table, projection in projection_rows(rows).items():
+            rows = self._validate_into(projected, envelopes, self.vocabulary)
+            bulk_insert(self.session, Artifact.__table__, rows)
+            for table, projection in projected.items():
                 bulk_insert(self.session, table, projection)
             bulk_insert(self.session, ArtifactEmbedding.__table__, vectors)
-        return len(rows)
+        return len(envelopes)
 
     def _validate_into(
-        self, rows: list[dict[str, Any]], envelopes: Sequence[ArtifactEnvelope]
+        self,
+        projected: dict[Table, list[dict[str, Any]]],
+        envelopes: Sequence[ArtifactEnvelope],
+        vocabulary: Vocabulary,
     ) -> Iterator[dict[str, Any]]:
-        """Yield each envelope's validated row, also keeping it in ``rows``."""
+        """Yield each envelope's validated row, keeping its projection rows in
+        ``projected``."""
         for index, envelope in enumerate(envelopes):
-            row = self._validated_row(index, envelope)
-            rows.append(row)
+            row = self._validated_row(index, envelope, vocabulary)
+            projection = vocabulary.projection(envelope.artifact_type)
+            if projection is not None:
+                try:
+                    for table, projection_row in projection_rows(row, projection):
+                        projected.setdefault(table, []).append(projection_row)
+                except ProjectionError as exc:
+                    raise ArtifactBatchError(
+                        index, envelope.artifact_type, f"payload.{exc.field}", exc.message
+                    ) from exc
             yield row
 
-    def _validated_row(self, index: int, envelope: ArtifactEnvelope) -> dict[str, Any]:
+    def _validated_row(
+        self, index: int, envelope: ArtifactEnvelope, vocabulary: Vocabulary
+    ) -> dict[str, Any]:
         try:
-            payload = self.registry.validate(
+            payload = vocabulary.registry.validate(
                 envelope.artifact_type, envelope.schema_version, envelope.payload
             )
         except PayloadValidationError as exc:
@@ -183,7 +203,7 @@ class ArtifactRepository:
     def delete_by_run(self, run_id: str) -> int:
         """Delete a run's artifacts with their projection rows and embeddings."""
         ids = select(Artifact.artifact_id).where(Artifact.run_id == run_id)
-        for table in (*ALL_PROJECTIONS, ArtifactEmbedding.__table__):
+        for table in (*PROJECTION_TABLES, ArtifactEmbedding.__table__):
             # FTS5 tables cannot cascade, so every side table is cleared explicitly
             self.session.execute(delete(table).where(table.c.artifact_id.in_(ids)))
         result = self.session.execute(delete(Artifact).where(Artifact.run_id == run_id))

@@ -1,68 +1,92 @@
-// What each lane shows: which artifact type feeds it, which jump kind moves through it,
-// and how its artifacts split into rows (one per person, one per object label).
-export const LANES = [
-  { kind: "scene", type: "scene", title: "Scenes", jump: "scene" },
-  { kind: "transcript", type: "transcript.segment", title: "Transcript", jump: "transcript", confidence: true },
-  { kind: "ocr", type: "ocr.text", title: "On-screen text", jump: "ocr", confidence: true },
-  { kind: "face", type: "face.detection", title: "Faces", jump: "face", filter: "person", confidence: true },
-  { kind: "object", type: "object.detection", title: "Objects", jump: "object", filter: "label", confidence: true },
-  { kind: "place", type: "place.classification", title: "Places", jump: "place", filter: "label", confidence: true },
-  { kind: "frame", type: "frame.selection", title: "Selected frames", jump: "frame" },
-];
+// What each lane shows is the analyzers' declaration (GET /v1/analyzers): the artifact type
+// that feeds it, the jump kind that moves through it, how its items split into rows (one
+// per person, one per label), what an item says, and which payload fields hold its label,
+// person and confidence. Nothing here names an analyzer.
+import { api } from "./api.js";
+
+let declared = null;
+
+// the lanes, in their declared order; one per artifact type with a lane and a jump kind
+export function loadLanes() {
+  declared ??= api("/v1/analyzers").then(({ analyzers }) => {
+    const lanes = new Map();
+    for (const { produces } of analyzers) {
+      if (produces?.lane && produces.jump_kind && !lanes.has(produces.artifact_type)) {
+        lanes.set(produces.artifact_type, laneOf(produces));
+      }
+    }
+    return [...lanes.values()].sort((a, b) => a.order - b.order || a.title.localeCompare(b.title));
+  });
+  declared.catch(() => { declared = null; });
+  return declared;
+}
+
+function laneOf(produces) {
+  const lane = produces.lane;
+  return {
+    kind: produces.jump_kind,
+    type: produces.artifact_type,
+    jump: produces.jump_kind,
+    title: lane.title,
+    order: lane.order,
+    rows: lane.rows,
+    item: lane.item,
+    inlineText: lane.inline_text,
+    track: lane.track,
+    thumbnail: lane.thumbnail,
+    projects: produces.projects,
+    filter: lane.rows === "one" ? null : lane.rows,
+    confidence: produces.filters.includes("confidence"),
+  };
+}
+
+// the value at a dotted path of a payload ("predictions.0.label")
+export function valueAt(payload, path) {
+  if (!path) return undefined;
+  return path.split(".").reduce((value, part) => (value === null || value === undefined ? undefined : value[part]), payload);
+}
 
 // the row an artifact belongs to, and the jump filter that row stands for
 export function rowOf(lane, artifact) {
-  const payload = artifact.payload;
-  if (lane.kind === "face") {
-    const cluster = payload.cluster_id;
-    return cluster === null || cluster === undefined
+  if (lane.rows === "person") {
+    const person = valueAt(artifact.payload, lane.projects.person);
+    return person === null || person === undefined
       ? { key: "none", title: "Unknown person", filter: {} }
-      : { key: `p${cluster}`, title: `Person ${cluster}`, filter: { face_cluster_id: cluster } };
+      : { key: `p${person}`, title: `Person ${person}`, filter: { face_cluster_id: person } };
   }
-  if (lane.kind === "object") {
-    return { key: payload.label, title: payload.label, filter: { label: payload.label } };
-  }
-  if (lane.kind === "place") {
-    const label = payload.predictions[0].label;
-    return { key: label, title: label, filter: { label } };
+  if (lane.rows === "label") {
+    const label = valueAt(artifact.payload, lane.projects.label);
+    return { key: String(label), title: String(label), filter: { label } };
   }
   return { key: "all", title: "", filter: {} };
 }
 
+// an item's text: the lane's template ({path}, {path|percent}, {path|ordinal}), else the
+// projected text, else the label
 export function itemText(lane, artifact) {
   const payload = artifact.payload;
-  switch (lane.kind) {
-    case "scene":
-      return `Scene ${payload.scene_index + 1}`;
-    case "transcript":
-    case "ocr":
-      return payload.text;
-    case "face":
-      return `Person ${payload.cluster_id ?? "?"} (${Math.round(payload.confidence * 100)}%)`;
-    case "object":
-      return `${payload.label} #${payload.track_id ?? "?"} (${Math.round(payload.confidence * 100)}%)`;
-    case "place":
-      return payload.predictions.map((p) => `${p.label} ${Math.round(p.confidence * 100)}%`).join(", ");
-    case "frame":
-      return `Frame Selection Type: ${payload.kind}`;
-    default:
-      return artifact.artifact_type;
+  if (lane.item) {
+    return lane.item.replace(/\{([^}|]+)(?:\|(\w+))?\}/g, (_, path, format) => {
+      const value = valueAt(payload, path.trim());
+      if (value === null || value === undefined) return "?";
+      if (format === "percent") return `${Math.round(value * 100)}%`;
+      if (format === "ordinal") return String(value + 1);
+      return String(value);
+    });
   }
+  return String(valueAt(payload, lane.projects.text) ?? valueAt(payload, lane.projects.label) ?? artifact.artifact_type);
 }
 
 // does an artifact pass the filters a jump would apply (so a jump is only asked for when
 // one exists, and the API's strict next/prev answers it)
-export function passes(artifact, filter) {
+export function passes(lane, artifact, filter) {
   const payload = artifact.payload;
-  if (filter.face_cluster_id !== undefined && payload.cluster_id !== filter.face_cluster_id) {
+  if (filter.face_cluster_id !== undefined && valueAt(payload, lane.projects.person) !== filter.face_cluster_id) {
     return false;
   }
-  if (filter.label !== undefined) {
-    const label = payload.label ?? payload.predictions?.[0]?.label;
-    if (label !== filter.label) return false;
-  }
+  if (filter.label !== undefined && valueAt(payload, lane.projects.label) !== filter.label) return false;
   if (filter.min_confidence !== undefined) {
-    const confidence = payload.confidence ?? payload.predictions?.[0]?.confidence ?? 1;
+    const confidence = valueAt(payload, lane.projects.confidence) ?? 1;
     if (confidence < filter.min_confidence) return false;
   }
   return true;

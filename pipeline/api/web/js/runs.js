@@ -1,17 +1,17 @@
 // Runs: live progress (polled), status, errors, attempts, cancel; and a form submitting
-// a file from the allowed roots with analyzers and a profile.
+// a file from the allowed roots with analyzers and a profile, both as GET /v1/analyzers
+// lists them.
 import { api } from "./api.js";
 import { fileName, h, message, shortId } from "./dom.js";
 
-const ANALYZERS = ["scenes", "transcript", "faces", "ocr", "objects", "places", "frame_index"];
-const PROFILES = ["fast", "balanced", "high_quality", "smoke"];
 const POLL_MS = 1000;
 const ACTIVE = new Set(["queued", "running"]);
 
-function submitForm(report) {
+function submitForm(report, { analyzers, default_profile: defaultProfile }) {
   const path = h("input", { name: "path", required: true, placeholder: "/videos/clip.mp4", "aria-label": "file path" });
-  const boxes = ANALYZERS.map((name) => h("label", {}, h("input", { type: "checkbox", name: "analyzer", value: name, checked: name === "scenes" }), name));
-  const profile = h("select", { name: "profile", "aria-label": "profile" }, PROFILES.map((name) => h("option", { value: name }, name)));
+  const boxes = analyzers.map(({ name }, index) => h("label", {}, h("input", { type: "checkbox", name: "analyzer", value: name, checked: index === 0 }), name));
+  const profiles = [...new Set(analyzers.flatMap((analyzer) => analyzer.profiles))].sort();
+  const profile = h("select", { name: "profile", "aria-label": "profile" }, profiles.map((name) => h("option", { value: name, selected: name === defaultProfile }, name)));
   return h("form", { class: "submit", onsubmit: async (event) => {
     event.preventDefault();
     const analyzers = boxes.map((box) => box.querySelector("input")).filter((box) => box.checked).map((box) => box.value);
@@ -57,9 +57,10 @@ export async function runsPage(main) {
     await refresh().catch((error) => report.replaceChildren(message(error.message, "error")));
     if (!stopped) timer = setTimeout(poll, POLL_MS);
   }
+  const declared = await api("/v1/analyzers");
   main.append(
     h("h1", {}, "Runs"),
-    submitForm(report),
+    submitForm(report, declared),
     report,
     h("table", { class: "runs" },
       h("thead", {}, h("tr", {}, ["Run", "Video", "Analyzer", "Profile", "Status", "Progress", "Attempts", "Error", ""].map((name) => h("th", {}, name)))),

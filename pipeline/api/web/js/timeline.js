@@ -1,7 +1,7 @@
 // The timeline under the player: one lane per artifact kind, rows inside a lane, items
 // drawn to scale (position and width in % of the video's duration), a playhead, zoom.
 import { clock, h } from "./dom.js";
-import { itemText, rowOf } from "./lanes.js";
+import { itemText, rowOf, valueAt } from "./lanes.js";
 
 const MAX_ZOOM = 64;
 
@@ -103,7 +103,7 @@ export class Timeline {
   }
 
   filterSelect(lane, rows) {
-    const label = lane.filter === "person" ? "Every person" : "Every label";
+    const label = lane.rows === "person" ? "Every person" : "Every label";
     const options = [h("option", { value: "{}" }, label)];
     for (const row of rows.values()) {
       if (Object.keys(row.filter).length) options.push(h("option", { value: JSON.stringify(row.filter) }, row.title));
@@ -113,14 +113,14 @@ export class Timeline {
 
   row(lane, row) {
     const inner = h("div", { class: "track-inner" });
-    if (lane.kind === "object") {
-      for (const bar of trackBars(row.artifacts)) {
+    if (lane.track) {
+      for (const bar of trackBars(row.artifacts, lane.track)) {
         inner.append(h("div", { class: "bar", style: { left: this.percent(bar.start), width: this.percent(bar.end - bar.start) } }));
       }
     }
     for (const artifact of row.artifacts) inner.append(this.item(lane, artifact));
     const label = h("div", { class: "row-label", title: row.title });
-    if (lane.kind === "face" && row.artifacts.length) label.append(this.faceThumb(row.artifacts[0]));
+    if (lane.thumbnail && row.artifacts.length) label.append(this.thumbnail(row.artifacts[0], lane.thumbnail));
     label.append(h("span", {}, row.title));
     return h("div", { class: "row", dataset: { row: row.key } }, label, this.track(inner));
   }
@@ -140,20 +140,20 @@ export class Timeline {
         title: `${clock(start)}–${clock(end)} ${text}`,
         onclick: () => this.onSeek(start),
       },
-      lane.kind === "transcript" || lane.kind === "ocr" || lane.kind === "scene" ? h("span", {}, text) : null,
+      lane.inlineText ? h("span", {}, text) : null,
     );
   }
 
-  // the face cut out of its frame, as a CSS crop of the frame endpoint's JPEG
-  faceThumb(artifact) {
+  // the item's box cut out of its frame, as a CSS crop of the frame endpoint's JPEG
+  thumbnail(artifact, boxPath) {
     const payload = artifact.payload;
-    const box = payload.bbox;
+    const box = valueAt(payload, boxPath);
     const size = 36;
     const scale = size / Math.max(box.width, box.height, 1);
     return h("span", {
-      class: "face-thumb",
+      class: "row-thumb",
       role: "img",
-      "aria-label": "face",
+      "aria-label": "thumbnail",
       style: {
         backgroundImage: `url("/v1/videos/${encodeURIComponent(artifact.asset_id)}/frames/${payload.frame_index}.jpg")`,
         backgroundSize: `${this.video.width * scale}px ${this.video.height * scale}px`,
@@ -200,11 +200,11 @@ export class Timeline {
   }
 }
 
-// one bar per object track: from its first to its last detection
-function trackBars(artifacts) {
+// one bar per track: from its first to its last item
+function trackBars(artifacts, trackPath) {
   const tracks = new Map();
   for (const artifact of artifacts) {
-    const id = artifact.payload.track_id;
+    const id = valueAt(artifact.payload, trackPath);
     if (id === null || id === undefined) continue;
     const bar = tracks.get(id) ?? { start: artifact.span_start_ms, end: artifact.span_end_ms };
     bar.start = Math.min(bar.start, artifact.span_start_ms);

@@ -3,7 +3,7 @@
 import { allArtifacts, api, query } from "./api.js";
 import { clock, fileName, h, message, snippet } from "./dom.js";
 import { frameGallery } from "./gallery.js";
-import { LANES, passes } from "./lanes.js";
+import { loadLanes, passes } from "./lanes.js";
 import { Timeline } from "./timeline.js";
 
 const MODES = [
@@ -14,7 +14,7 @@ const MODES = [
 
 export async function videoPage(main, videoId) {
   const base = `/v1/videos/${encodeURIComponent(videoId)}`;
-  const [video, profiles] = await Promise.all([api(base), api(`${base}/profiles`)]);
+  const [video, profiles, LANES] = await Promise.all([api(base), api(`${base}/profiles`), loadLanes()]);
   const policies = new Map(profiles.artifact_types.map((entry) => [entry.artifact_type, entry]));
   document.title = `${fileName(video.path)} · Eioku`;
 
@@ -26,7 +26,7 @@ export async function videoPage(main, videoId) {
   const findForm = h("form", { class: "find", role: "search", onsubmit: (event) => { event.preventDefault(); find(); } },
     findInput, h("button", { type: "submit" }, "Find"));
   const laneArtifacts = new Map();
-  let activeLane = "scene";
+  let activeLane = LANES[0]?.kind;
   let lastUrlUpdate = 0;
 
   const seek = (ms) => {
@@ -41,7 +41,7 @@ export async function videoPage(main, videoId) {
     const from = nowMs();
     const items = laneArtifacts.get(lane.kind) ?? [];
     // strict next/prev, as the API answers it; asked for only when one exists
-    const candidates = items.filter((a) => passes(a, filter) && (direction === "next" ? a.span_start_ms > from : a.span_start_ms < from));
+    const candidates = items.filter((a) => passes(lane, a, filter) && (direction === "next" ? a.span_start_ms > from : a.span_start_ms < from));
     if (candidates.length === 0) {
       status.textContent = `no ${direction === "next" ? "next" : "previous"} ${lane.title.toLowerCase()} from ${clock(from)}`;
       return;
@@ -175,7 +175,7 @@ export async function videoPage(main, videoId) {
         player,
         caption,
         status,
-        h("p", { class: "keys" }, "Keys: n / p next / previous on the active lane (1–7 choose it), k play/pause, / find, + / − zoom."),
+        h("p", { class: "keys" }, `Keys: n / p next / previous on the active lane (1–${Math.min(LANES.length, 9)} choose it), k play/pause, / find, + / − zoom.`),
       ),
       h("aside", { class: "find-column" }, findForm, findResults),
     ),
