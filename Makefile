@@ -8,7 +8,7 @@ LOCK := requirements/lock.txt
 DEMO_HOME ?= .eioku-demo
 SAMPLE := pipeline/demo/sample.mp4
 
-.PHONY: install lock check-lock prepare test demo lint format bench up clean
+.PHONY: install lock check-lock prepare test demo lint format docs bench up clean
 
 # exactly the locked versions of every dependency, then Eioku itself (editable)
 install: $(VENV)/.installed
@@ -72,6 +72,10 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# the endpoint table of docs/http-api.md, from the app's OpenAPI document (tests/test_http_docs.py checks it)
+docs: install
+	$(BIN)/python -m tests.support.http_docs --write
+
 bench: install
 	$(BIN)/python -m bench.cache_hit
 	$(BIN)/python -m bench.batch_insert
@@ -81,7 +85,7 @@ bench: install
 	$(BIN)/python -m bench.frame_sampler
 	$(BIN)/python -m bench.frame_index
 
-# the distributed stack, where a Docker engine runs (see README, "Scaling out")
+# the distributed stack, where a Docker engine runs (see docs/operations.md, "Docker Compose")
 up:
 	docker compose -f compose/docker-compose.yml up -d
 

@@ -16,7 +16,8 @@ video and one run, and then times, on the same ``object.detection`` envelopes:
 
 Building the envelopes is not timed. The tables are emptied between (a) and (b). Both
 figures are measured rows per second (``--baseline-rows`` shortens the baseline without
-extrapolating anything); docs/ARCHITECTURE.md ("Bulk ingest") says where the time goes.
+extrapolating anything); docs/performance.md ("bench.batch_insert") says where the time
+goes.
 """
 
 from __future__ import annotations

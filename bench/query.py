@@ -376,7 +376,7 @@ class Http:
 class Served(Http):
     """The same requests over a socket to `eioku serve` (uvicorn), on one kept-alive
     connection of the standard library's `http.client`: the path a deployed client takes,
-    with a client that adds little of its own (httpx adds ~1 ms per request here)."""
+    with a client that adds little of its own (httpx adds more; docs/performance.md)."""
 
     name = "HTTP server (uvicorn)"
 

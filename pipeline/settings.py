@@ -1,4 +1,4 @@
-"""Settings read from the environment (documented in README.md, "Settings")."""
+"""Settings read from the environment (documented in docs/operations.md, "Settings")."""
 
 import math
 import os

@@ -1,5 +1,6 @@
 """Request and response models of the cache diff, regeneration, dismissal and history
-endpoints (README, "Profiles, intents and the cache diff": the stable JSON contract)."""
+endpoints (docs/http-api.md, "Cache diff, regeneration and history": the stable JSON
+contract)."""
 
 from datetime import datetime
 from typing import Literal

@@ -1,4 +1,4 @@
-"""`eioku`: analyze videos, run workers, read artifacts (README.md documents every command).
+"""`eioku`: analyze videos, run workers, read artifacts (docs/cli.md documents every command).
 
 Each command's module is imported only when that command runs, so `eioku --help` and a
 cached `eioku analyze` do not pay for the API stack, Celery or the query layer; the

@@ -263,8 +263,8 @@ def _finished(result: CachedResult) -> tuple[bool, datetime | None]:
 
 
 def diff_document(diff: VideoDiff) -> dict[str, Any]:
-    """The stable JSON shape of a video's cache diff (README, "Profiles, intents and the
-    cache diff")."""
+    """The stable JSON shape of a video's cache diff (docs/http-api.md, "Cache diff,
+    regeneration and history")."""
     return {
         "video_id": diff.video_id,
         "path": diff.path,

@@ -81,5 +81,5 @@ class Database:
 def connection_of(reader: Session | Connection) -> Connection:
     """The Core connection a statement runs on: a session's, or the connection itself.
     The hot reads (jump, find) execute there, which spares them SQLAlchemy's ORM
-    execution path (~0.2 ms a statement on the development machine)."""
+    execution path (docs/performance.md, "bench.query")."""
     return reader.connection() if isinstance(reader, Session) else reader

@@ -2,8 +2,8 @@
 
 Reading is fast for the canonical layout this module writes (and for compact JSON): the
 numbers are parsed by numpy in one pass and the rest of the text is checked against the
-layout; any other valid JSON takes the general (json module) path. 100k entries load in
-a few tens of milliseconds either way; the checks of ``offsets_problem`` always run.
+layout; any other valid JSON takes the general (json module) path (load times:
+docs/performance.md); the checks of ``offsets_problem`` always run.
 """
 
 import json

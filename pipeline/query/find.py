@@ -169,7 +169,7 @@ def _search_statement(
 ) -> Select[tuple[str, int, int, str, str]]:
     """The search of one source, its values left as bound parameters (video_id, terms,
     from_ms, limit): built once per shape, not per request, which spares each request the
-    statement's construction and its SQLAlchemy cache key (~0.5 ms of CPU)."""
+    statement's construction and its SQLAlchemy cache key (CPU: docs/performance.md)."""
     table = artifact_text
     video_id = bindparam("video_id", type_=String)
     terms = bindparam("terms", type_=String)
@@ -182,7 +182,7 @@ def _search_statement(
     ).where(
         text_match(table, terms, dialect),
         # no asset_id condition: the selected run is one of the video's. Stating it made
-        # PostgreSQL intersect with the (asset, start) index, ~0.6 ms per search at 1 M.
+        # PostgreSQL intersect with the (asset, start) index (docs/performance.md).
         table.c.run_id == selected,
     )  # fmt: skip
     from_ms = bindparam("from_ms", type_=BigInteger)

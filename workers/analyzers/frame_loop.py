@@ -1,6 +1,6 @@
-"""The one sampled-frame loop every frame analyzer runs (faces, ocr, and later objects,
-places and frame selection): open the sampler, refuse a truncated file, decode only the
-planned frames, report progress, and end with ``no_frames`` when nothing decoded.
+"""The one sampled-frame loop every frame analyzer runs (faces, ocr, objects, places):
+open the sampler, refuse a truncated file, decode only the planned frames, report
+progress, and end with ``no_frames`` when nothing decoded.
 Frames are as displayed and their ``to_source`` clamps to the frame (docs/ARCHITECTURE.md,
 "Frames")."""
 

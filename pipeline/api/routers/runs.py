@@ -91,6 +91,7 @@ def cancel(run_id: Annotated[str, Path(description="run id")], context: ReadyCon
 
 @router.get("/runs/{run_id}", response_model=RunOut)
 def get_run(run_id: Annotated[str, Path(description="run id")], session: DbSession) -> RunOut:
+    """One run: status, progress, attempts, worker, heartbeat, cache key and error."""
     run = RunRepository(session).get(run_id) if plausible_id(run_id) else None
     if run is None:
         raise not_found("run_not_found", f"no run with id {run_id!r}", "run_id")

@@ -22,6 +22,7 @@ def list_videos(session: DbSession) -> VideoList:
 
 @router.get("/videos/{video_id}", response_model=VideoOut)
 def get_video(video: PathVideo) -> VideoOut:
+    """One video: its path, content hash, duration, frame rate, size and codecs."""
     return VideoOut.model_validate(video)
 
 

@@ -150,7 +150,7 @@ export async function diagnosticsPage(main) {
     host,
     h("section", { id: "learn-more", class: "learn-more" },
       h("h2", {}, "Learn more"),
-      h("p", {}, "A descriptor is one analyzer's output for a video under a profile. It is Missing when a profile asks for it and nothing is cached, Stale when the profile or model changed since it was computed, Extraneous when it is cached but no longer asked for (Dismiss hides it; nothing is deleted), Current otherwise. Regenerate computes exactly the descriptors named; the others stay untouched. See the README section “Profiles, intents and the cache diff”.")),
+      h("p", {}, "A descriptor is one analyzer's output for a video under a profile. It is Missing when a profile asks for it and nothing is cached, Stale when the profile or model changed since it was computed, Extraneous when it is cached but no longer asked for (Dismiss hides it; nothing is deleted), Current otherwise. Regenerate computes exactly the descriptors named; the others stay untouched. See docs/cli.md, “Profiles, intents and the cache diff”.")),
   );
   await poll();
   return () => { stopped = true; clearTimeout(timer); };

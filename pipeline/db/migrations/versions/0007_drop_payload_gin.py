@@ -1,9 +1,9 @@
 """Drop the GIN index on ``artifacts.payload`` (PostgreSQL only; SQLite never had it).
 
 No query reads payloads through a GIN operator (containment, key existence, jsonpath):
-queries go through the projection tables and the btree indexes. The index cost about
-14 µs per inserted artifact, well over a third of the server's work in a bulk insert
-(see docs/ARCHITECTURE.md, "Bulk ingest").
+queries go through the projection tables and the btree indexes. The index was a large
+share of the server's work in a bulk insert (see docs/ARCHITECTURE.md, "Bulk ingest", and
+docs/performance.md).
 
 Revision ID: 0007
 """
