@@ -1,5 +1,6 @@
-"""`eioku jump`, `find` and `export` on SQLite and PostgreSQL, over seeded artifacts: two
-runs per type where it matters, so a result from the unselected run would show."""
+"""`eioku jump`, `find`, `artifacts` and `export` on SQLite and PostgreSQL, over seeded
+artifacts: two runs per type where it matters, so a result from the unselected run would
+show."""
 
 import json
 from dataclasses import dataclass
@@ -299,6 +300,31 @@ def test_highlighted_snippet_is_bold_text_not_markup() -> None:
         ("budget", "bold"),
         ("tight", "bold"),
     ]
+
+
+# --- artifacts --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("window", "starting", "overlapping"),
+    [
+        (("--from-ms", "2500", "--to-ms", "3000"), [], ["scene0"]),
+        (("--from-ms", "2.5s", "--to-ms", "00:00:09"), ["scene1"], ["scene0", "scene1"]),
+        (("--from-ms", "8000", "--to-ms", "8000"), ["scene1"], ["scene0", "scene1"]),
+        (("--from-ms", "19s"), [], ["scene1"]),
+    ],
+)
+def test_artifacts_starting_in_or_overlapping_a_window(
+    eioku: Eioku,
+    seeded: Seeded,
+    window: tuple[str, ...],
+    starting: list[str],
+    overlapping: list[str],
+) -> None:
+    for flags, expected in (((), starting), (("--overlap",), overlapping)):
+        result = eioku("artifacts", seeded.video_id, "-t", "scene", *window, *flags, "--json")
+        assert result.code == 0, result.stderr
+        assert [a["artifact_id"] for a in result.json()] == [seeded.ids[n] for n in expected]
 
 
 # --- export -----------------------------------------------------------------------------
