@@ -1,12 +1,15 @@
 """Loading a stored frame selection: read, validate and index 10,000 selections (the
-selection file and its compframes), then look frames up. Baselines measured in the same
-run: a bare ``json.loads`` of the same file, and lookups by scanning the list.
+selection file and its compframes), then look frames up; and the identity of a 256 MiB
+clip on the load path. Baselines measured in the same run: a bare ``json.loads`` of the
+same file, lookups by scanning the list, and the clip's identity with its sha1 read again.
 
-    .venv/bin/python -m bench.selection_load
+    .venv/bin/python -m bench.selection_load [--clip-mib 256]
 """
 
+import argparse
 import gc
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -14,6 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline.frame_selection.clips import clip_input
 from pipeline.frame_selection.config import ENGINE_TAG, SelectionConfig
 from pipeline.frame_selection.fast_load import StoredRecord, decode_selection
 from pipeline.frame_selection.files import (
@@ -51,10 +55,16 @@ def selection_of(count: int) -> SelectionFile:
         )
         for index in range(count)
     ]
-    clip = ClipInput(role="ref", path="/videos/clip.mp4", size=1, mtime=1.0, sha1="0" * 40)
+    clip = ClipInput(
+        role="ref",
+        path="/videos/clip.mp4",
+        size=1,
+        mtime="2026-01-01T00:00:00.000000000Z",
+        sha1="0" * 40,
+    )
     return SelectionFile(
         version="1",
-        created_utc="2026-01-01T00:00:00.000000Z",
+        created_utc="2026-01-01T00:00:00Z",
         cache_key="sha256:" + "0" * 64,
         inputs=SelectionInputs(clips=[clip], config_fingerprint=SelectionConfig().fingerprint()),
         selections=records,
@@ -79,9 +89,13 @@ def lookup_ns(action: Callable[[int], object], frames: list[int], count: int) ->
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clip-mib", type=int, default=256, help="size of the clip hashed")
+    arguments = parser.parse_args()
     random.seed(7)
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
+        clip_identity(folder / "clip.mp4", arguments.clip_mib)
         write_files(folder)
         gc.collect()  # time the load, not the collection of the objects written above
         raw = (folder / SELECTION_FILE).read_bytes()
@@ -106,6 +120,22 @@ def main() -> None:
             f"baseline linear scan of {SELECTIONS:,}: {scan:,.0f} ns per lookup "
             f"({scan / indexed:,.0f}x the indexed lookup)"
         )
+
+
+def clip_identity(path: Path, mebibytes: int) -> None:
+    """The clip's entry as the load path builds it: from a stored entry with the same
+    path, size and mtime (a stat), or with the sha1 read again (the whole file)."""
+    with open(path, "wb") as handle:
+        for _ in range(mebibytes):
+            handle.write(os.urandom(1 << 20))
+    known = [clip_input(path, "ref")]  # also brings the file into the page cache
+    reused = median_ms(lambda: clip_input(path, "ref", known))
+    hashed = median_ms(lambda: clip_input(path, "ref"), repeats=5)
+    print(
+        f"clip identity, {mebibytes} MiB: {reused:.3f} ms with the stored sha1; baseline "
+        f"sha1 read again {hashed:.0f} ms ({hashed / reused:,.0f}x)"
+    )
+    path.unlink()
 
 
 def write_files(folder: Path) -> None:

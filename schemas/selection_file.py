@@ -12,7 +12,10 @@ SELECTION_FILE_VERSION = "1"
 
 # ASCII digits: the rust regex engine behind pattern= reads \d as any Unicode digit
 Timecode = Annotated[str, Field(pattern=r"^[0-9]{2,}:[0-9]{2}:[0-9]{2}\.[0-9]{3}$")]
-UtcTimestamp = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$")]
+# ISO 8601 in UTC: created_utc to the second, a clip's mtime to the nanosecond
+UtcTimestamp = Annotated[
+    str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$")
+]
 CacheKey = Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
 ClipRole = Literal["ref", "tgt"]
 # text without NUL characters, checked by pydantic's own regex (no Python call per field:
@@ -24,7 +27,9 @@ class ClipInput(StrictModel):
     role: ClipRole
     path: PlainText
     size: Annotated[int, Field(ge=0)]
-    mtime: float
+    # a float (seconds since the epoch) in files written before the string form: read, so
+    # their records still label frames, but never written (their cache key never matches)
+    mtime: UtcTimestamp | Annotated[float, Field(strict=True, allow_inf_nan=False)]
     sha1: Annotated[str, Field(pattern=r"^[0-9a-f]{40}$")]
 
 

@@ -240,8 +240,54 @@ def test_artifacts_filters_and_query_selection(client: TestClient, seeded: Seede
 
 
 @pytest.mark.parametrize(
+    ("window", "starting", "overlapping"),
+    [
+        ({"from_ms": 2500, "to_ms": 3000}, [], [0]),
+        ({"from_ms": 5500, "to_ms": 9500}, [2], [1, 2]),
+        ({"from_ms": 5000, "to_ms": 5000}, [1], [0, 1]),  # both ends are included
+        ({"from_ms": 9500}, [], [2]),
+        ({"to_ms": 4000}, [0], [0]),
+    ],
+)
+def test_artifacts_starting_in_or_overlapping_a_window(
+    client: TestClient,
+    seeded: Seeded,
+    window: dict[str, int],
+    starting: list[int],
+    overlapping: list[int],
+) -> None:
+    url = f"/v1/videos/{seeded.video_id}/artifacts"
+    scenes = seeded.artifacts["scene/high_quality"]  # 0-5000, 5000-9000, 9000-12000
+    by_start = client.get(url, params={"type": "scene", **window})
+    assert artifact_ids(by_start) == [scenes[i] for i in starting]
+    by_overlap = client.get(url, params={"type": "scene", "overlap": "true", **window})
+    assert artifact_ids(by_overlap) == [scenes[i] for i in overlapping]
+
+
+def test_one_artifact_by_id_whichever_run_it_belongs_to(client: TestClient, seeded: Seeded) -> None:
+    url = f"/v1/videos/{seeded.video_id}/artifacts"
+    listed = client.get(url, params={"run_id": seeded.runs["scene/fast"]}).json()["artifacts"]
+    one = client.get(f"/v1/artifacts/{listed[2]['artifact_id']}")
+    assert one.status_code == 200, one.text
+    assert one.json() == listed[2]  # a run the default policy does not select
+
+
+@pytest.mark.parametrize(
+    "artifact_id",
+    ["0123456789abcdef", "%00", "x%00y", "a" * 300, "%27%3B%20drop%20table%20artifacts%3B--"],
+    ids=["unknown", "nul", "inner-nul", "long", "sql"],
+)
+def test_an_unknown_artifact_id_is_404_in_the_error_shape(
+    client: TestClient, seeded: Seeded, artifact_id: str
+) -> None:
+    response = client.get(f"/v1/artifacts/{artifact_id}")
+    assert_error(response, 404, "artifact_not_found", "artifact_id")
+
+
+@pytest.mark.parametrize(
     ("params", "field"),
     [
+        ({"overlap": "maybe"}, "overlap"),
         ({"selection": "profile"}, "profile"),
         ({"selection": "pinned"}, "run_id"),
         ({"selection": "latest", "profile": "fast"}, "profile"),
@@ -295,7 +341,13 @@ def test_keyset_pages_walk_to_the_unpaginated_list(
         finished_minutes=5,
     )
     url = f"/v1/videos/{seeded.video_id}/artifacts"
-    for params in ({}, {"type": "object.detection"}, {"from_ms": 300, "to_ms": 6000}):
+    windows: list[dict[str, Any]] = [
+        {},
+        {"type": "object.detection"},
+        {"from_ms": 300, "to_ms": 6000},
+        {"from_ms": 300, "to_ms": 6000, "overlap": "true"},
+    ]
+    for params in windows:
         everything = artifact_ids(client.get(url, params={**params, "limit": 1000}))
         assert len(everything) > 10
         for limit in (1, 7, len(everything)):
@@ -369,6 +421,7 @@ def test_openapi_documents_every_endpoint_with_the_error_model(client: TestClien
         "/v1/videos/{video_id}/profiles",
         "/v1/videos/{video_id}/runs",
         "/v1/runs/{run_id}",
+        "/v1/artifacts/{artifact_id}",
         "/v1/videos/{video_id}/selection/{artifact_type}",
         "/v1/videos/{video_id}/frames/{frame_index}.jpg",
         "/healthz",

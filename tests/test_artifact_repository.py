@@ -375,12 +375,25 @@ def in_time_order(envelopes: list[ArtifactEnvelope]) -> list[str]:
     return [e.artifact_id for e in ordered]
 
 
+def in_window(
+    envelope: ArtifactEnvelope, from_ms: int | None, to_ms: int | None, overlap: bool
+) -> bool:
+    """Brute force: the start in [from, to], or with ``overlap`` the span and the window
+    sharing at least one instant (both closed intervals)."""
+    low = -1 if from_ms is None else from_ms
+    high = SPAN_MS * 10 if to_ms is None else to_ms
+    if not overlap:
+        return low <= envelope.span_start_ms <= high
+    return max(envelope.span_start_ms, low) <= min(envelope.span_end_ms, high)
+
+
 @DB_PROPERTY
 @given(data=st.data())
 def test_get_by_asset_equals_brute_force_filter(db: Database, data: st.DataObject) -> None:
     asset, envelopes = insert_one_run_per_type(db, data)
     from_ms = data.draw(st.none() | QUERY_MS, label="from_ms")
     to_ms = data.draw(st.none() | QUERY_MS, label="to_ms")
+    overlap = data.draw(st.booleans(), label="overlap")
     artifact_type = data.draw(st.none() | st.sampled_from(TYPES_FOR_QUERIES), label="type")
     limit = data.draw(st.none() | st.integers(0, 30), label="limit")
 
@@ -389,8 +402,7 @@ def test_get_by_asset_equals_brute_force_filter(db: Database, data: st.DataObjec
             e
             for e in envelopes
             if (artifact_type is None or e.artifact_type == artifact_type.ARTIFACT_TYPE)
-            and (from_ms is None or e.span_start_ms >= from_ms)
-            and (to_ms is None or e.span_start_ms <= to_ms)
+            and in_window(e, from_ms, to_ms, overlap)
         ]
     )
     with db.sessions() as session:
@@ -399,9 +411,65 @@ def test_get_by_asset_equals_brute_force_filter(db: Database, data: st.DataObjec
             artifact_type=None if artifact_type is None else artifact_type.ARTIFACT_TYPE,
             from_ms=from_ms,
             to_ms=to_ms,
+            overlap=overlap,
             limit=limit,
         )
     assert [e.artifact_id for e in found] == (expected if limit is None else expected[:limit])
+
+
+@pytest.mark.parametrize(
+    ("from_ms", "to_ms", "starting", "overlapping"),
+    [
+        (2500, 3000, False, True),  # inside the scene: only overlap finds it
+        (1000, 2500, True, True),
+        (3600, 4000, False, True),  # the window starts where the scene ends
+        (0, 2000, True, True),  # the window ends where the scene starts
+        (3601, 9000, False, False),
+        (0, 1999, False, False),
+        (None, 2500, True, True),
+        (3000, None, False, True),
+        (None, None, True, True),
+    ],
+)
+def test_a_scene_and_a_window_by_start_and_by_overlap(
+    db: Database,
+    from_ms: int | None,
+    to_ms: int | None,
+    starting: bool,
+    overlapping: bool,
+) -> None:
+    asset, run = setup_video_and_run(db, artifact_type="scene")
+    scene = make_envelope(
+        Scene(start_ms=2000, end_ms=3600, scene_index=0, start_frame=50, end_frame=90),
+        asset_id=asset,
+        run_id=run,
+    )
+    insert(db, [scene])
+    with db.sessions() as session:
+        repository = ArtifactRepository(session)
+        found = {
+            overlap: [
+                e.artifact_id
+                for e in repository.get_by_asset(
+                    asset, from_ms=from_ms, to_ms=to_ms, overlap=overlap
+                )
+            ]
+            for overlap in (False, True)
+        }
+    assert found == {
+        False: [scene.artifact_id] if starting else [],
+        True: [scene.artifact_id] if overlapping else [],
+    }
+
+
+def test_get_one_artifact_by_id(db: Database) -> None:
+    asset, run = setup_video_and_run(db)
+    envelopes = [make_envelope(p, asset_id=asset, run_id=run) for p in one_of_each_type()]
+    insert(db, envelopes)
+    with db.sessions() as session:
+        repository = ArtifactRepository(session)
+        assert repository.get(envelopes[1].artifact_id) == normalized(envelopes[1])
+        assert repository.get("no-such-artifact") is None
 
 
 # --- stored envelopes round-trip ----------------------------------------------------------

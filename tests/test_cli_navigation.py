@@ -1,5 +1,6 @@
-"""`eioku jump`, `find` and `export` on SQLite and PostgreSQL, over seeded artifacts: two
-runs per type where it matters, so a result from the unselected run would show."""
+"""`eioku jump`, `find`, `artifacts` and `export` on SQLite and PostgreSQL, over seeded
+artifacts: two runs per type where it matters, so a result from the unselected run would
+show."""
 
 import json
 from dataclasses import dataclass
@@ -301,6 +302,31 @@ def test_highlighted_snippet_is_bold_text_not_markup() -> None:
     ]
 
 
+# --- artifacts --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("window", "starting", "overlapping"),
+    [
+        (("--from-ms", "2500", "--to-ms", "3000"), [], ["scene0"]),
+        (("--from-ms", "2.5s", "--to-ms", "00:00:09"), ["scene1"], ["scene0", "scene1"]),
+        (("--from-ms", "8000", "--to-ms", "8000"), ["scene1"], ["scene0", "scene1"]),
+        (("--from-ms", "19s"), [], ["scene1"]),
+    ],
+)
+def test_artifacts_starting_in_or_overlapping_a_window(
+    eioku: Eioku,
+    seeded: Seeded,
+    window: tuple[str, ...],
+    starting: list[str],
+    overlapping: list[str],
+) -> None:
+    for flags, expected in (((), starting), (("--overlap",), overlapping)):
+        result = eioku("artifacts", seeded.video_id, "-t", "scene", *window, *flags, "--json")
+        assert result.code == 0, result.stderr
+        assert [a["artifact_id"] for a in result.json()] == [seeded.ids[n] for n in expected]
+
+
 # --- export -----------------------------------------------------------------------------
 
 
@@ -343,6 +369,38 @@ def test_export_json_has_every_selected_artifact(
     assert starts == sorted(starts)
     stdout = eioku("export", seeded.video_id, "-f", "json")
     assert stdout.json() == document
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("out/", "out/"), ("out/a.json", "out/b.json"), ("out/", "out/b.json")],
+    ids=["both-into-the-folder", "two-files", "folder-then-file"],
+)
+def test_exports_of_two_videos_into_one_folder_keep_both_histories(
+    eioku: Eioku, seeded: Seeded, db: Database, tmp_path: Path, first: str, second: str
+) -> None:
+    with db.transaction() as session:
+        other = make_video(session).video_id
+    (tmp_path / "out").mkdir()
+    for video_id, output in ((seeded.video_id, first), (other, second)):
+        result = eioku("export", video_id, "-f", "json", "-o", str(tmp_path / output))
+        assert result.code == 0, result.stderr
+        assert f"{video_id}.analysis-history.json" in result.stderr
+    for video_id in (seeded.video_id, other):
+        history = json.loads((tmp_path / "out" / f"{video_id}.analysis-history.json").read_text())
+        assert history["video_id"] == video_id
+    exported = sorted(p.name for p in (tmp_path / "out").iterdir() if ".analysis" not in p.name)
+    assert len(exported) == 2
+
+
+def test_an_export_named_like_its_history_file_is_refused(
+    eioku: Eioku, seeded: Seeded, tmp_path: Path
+) -> None:
+    target = tmp_path / f"{seeded.video_id}.analysis-history.json"
+    result = eioku("export", seeded.video_id, "-f", "json", "-o", str(target))
+    assert result.code == 1
+    assert result.stderr.startswith("error: ") and "analysis history" in result.stderr
+    assert not target.exists()
 
 
 def test_export_of_a_video_without_transcript(eioku: Eioku, db: Database) -> None:

@@ -2,6 +2,7 @@
 and its JSON Schema, rejection of invalid and old nested files, lookups."""
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from pipeline.media import offsets_file
 from pipeline.media.offsets_file import (
     OffsetIndex,
     OffsetsFileError,
@@ -71,6 +73,74 @@ def test_any_json_layout_of_a_valid_index_is_read(
     assert _same(parse_offsets(text.encode()), index)
     reordered = {"frames": _document(index)["frames"], "video_url": index.video_url}
     assert _same(parse_offsets(json.dumps(reordered).encode()), index)
+
+
+SPEC_EXAMPLE = b"""{
+  "video_url": "fs:///data/test.h265",
+  "frames": [
+    { "offset": 1024, "irap_offset": 1024 },
+    { "offset": 2048, "irap_offset": 1024 },
+    { "offset": 3072, "irap_offset": 1024 }
+  ]
+}
+"""
+
+
+def test_the_file_is_pretty_printed_as_in_the_formats_example() -> None:
+    example = OffsetIndex(
+        "fs:///data/test.h265", np.array([1024, 2048, 3072]), np.array([1024, 1024, 1024])
+    )
+    assert encode_offsets(example) == SPEC_EXAMPLE
+    empty = OffsetIndex("s3://b/k", np.array([], np.int64), np.array([], np.int64))
+    assert encode_offsets(empty) == b'{\n  "video_url": "s3://b/k",\n  "frames": []\n}\n'
+
+
+@given(offset_indexes())
+def test_each_frame_is_one_line_with_the_same_keys(index: OffsetIndex) -> None:
+    lines = encode_offsets(index).decode().splitlines()
+    frame_lines = lines[3:-2] if len(index) else []
+    assert len(frame_lines) == len(index)
+    for line, expected in zip(frame_lines, _document(index)["frames"], strict=True):
+        entry = json.loads(line.strip().removesuffix(","))
+        assert list(entry) == ["offset", "irap_offset"] and entry == expected
+
+
+def _single_line(index: OffsetIndex) -> bytes:
+    """The layout earlier versions wrote, still read by the fast path."""
+    return (json.dumps(_document(index)) + "\n").encode()
+
+
+def _compact(index: OffsetIndex) -> bytes:
+    return json.dumps(_document(index), separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize("layout", [encode_offsets, _single_line, _compact])
+def test_the_written_and_the_earlier_layouts_take_the_fast_path(
+    layout: Callable[[OffsetIndex], bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = OffsetIndex("fs:///v.mp4", np.array([7, 90, 4000]), np.array([7, 7, 4000]))
+
+    def slow_path(data: bytes) -> OffsetIndex:
+        raise AssertionError("the general (json module) path was taken")
+
+    monkeypatch.setattr(offsets_file, "_parse_general", slow_path)
+    assert _same(parse_offsets(layout(index)), index)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b'{"video_url": "x", "frames": [{"off set": 5, "irap_offset": 5}]}', "exactly offset"),
+        (b'{"video_url": "x", "frames": [{"offset": 5, "irap offset": 5}]}', "exactly offset"),
+        (b'{"video_url": "x", "frames": [{"offset": 5, "irap_offset": 5}]} ]}', "not JSON"),
+        (b'{ "video_url": "x", "frames": [\n { "offset": 5 "irap_offset": 5 }\n ]\n}', "not JSON"),
+        (b'{"video_url": "x", "frames": [{"offset": 5, "irap_offset": 5}]\n}\n}', "not JSON"),
+    ],
+    ids=["blank-in-offset-key", "blank-in-irap-key", "second-tail", "no-comma", "extra-brace"],
+)
+def test_near_misses_of_the_layout_are_refused(data: bytes, reason: str) -> None:
+    with pytest.raises(OffsetsFileError, match=reason):
+        parse_offsets(data)
 
 
 @given(offset_indexes())

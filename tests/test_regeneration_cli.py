@@ -147,7 +147,7 @@ def test_regeneration_waits_for_an_export_of_the_video(
 
     exported = eioku("export", video_id, "--format", "json", "--output", f"{tmp_path}/out/")
     assert exported.code == 0, exported.stderr
-    summary = (tmp_path / "out" / "analysis-history.json").read_text()
+    summary = (tmp_path / "out" / f"{video_id}.analysis-history.json").read_text()
     assert '"manual_regenerate": 1' in summary and (tmp_path / "out" / f"{video_id}.json").exists()
     assert os.path.getsize(tmp_path / "out" / f"{video_id}.json") > 0
 

@@ -66,6 +66,23 @@ def test_screenshots_of_reference_and_target_then_loaded_without_analysis(
     assert "stale selection: rng_seed 20202020 -> 1" in stale.stderr
 
 
+def test_after_a_stale_selection_only_the_current_frames_are_rendered(
+    eioku: Eioku, clips: tuple[Path, Path], tmp_path: Path
+) -> None:
+    reference, _ = clips
+    out = tmp_path / "shots"
+    rendered = []
+    for seed in ([], ["-s", "frames.rng_seed=3"], []):
+        result = eioku("screenshots", str(reference), "--out", str(out), *SETTINGS, *seed)
+        assert result.code == 0, result.stderr
+        selection = json.loads((out / SELECTION_FILE).read_text())
+        frames = [entry["frame_index"] for entry in selection["selections"]]
+        names = [Path(line).name for line in result.stdout.splitlines()]
+        assert names == [f"ref_{n:06d}.png" for n in frames]
+        rendered.append(names)
+    assert rendered[0] != rendered[1] and rendered[0] == rendered[2]
+
+
 def test_screenshot_usage_errors_are_one_line(eioku: Eioku, clips: tuple[Path, Path]) -> None:
     reference, _ = clips
     bad = eioku("screenshots", str(reference), "--frames", "1,x")

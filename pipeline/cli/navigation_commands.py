@@ -52,7 +52,9 @@ ProfileOption = Annotated[
 ]
 
 END_OF_TIME_MS = MAX_JSON_SAFE_INT + 1  # beyond any artifact: `prev` without --from
-HISTORY_FILE = "analysis-history.json"  # written beside a JSON export
+# beside a JSON export, one per video (``<video id>.analysis-history.json``), so exports
+# of several videos into one folder keep every video's history
+HISTORY_SUFFIX = ".analysis-history.json"
 
 
 def _position(value: str | None, direction: Direction) -> int:
@@ -249,7 +251,7 @@ def export(
     profile: ProfileOption = None,
 ) -> None:
     """Export the transcript as WebVTT/SRT subtitles, or every artifact as JSON (with
-    --output, also the video's analysis-history.json beside it)."""
+    --output, also the video's <video id>.analysis-history.json beside it)."""
     settings = load_settings()
     with open_db(settings).sessions() as session:
         found = video_or_fail(session, video)
@@ -296,11 +298,15 @@ def _export(
         typer.echo(document, nl=False)
         return
     target = _export_target(output, format_, found.video_id)
+    history = target.parent / f"{found.video_id}{HISTORY_SUFFIX}"
+    if format_ is ExportFormat.JSON and target == history:
+        raise fail(f"--output {output}: is where the video's analysis history goes", EXIT_FAILED)
     _write_output(target, document)
     render.err.print(f"wrote {count} {noun} to {render.shown(str(target))}")
     if format_ is ExportFormat.JSON:
         summary = HistoryRepository(session).video_summary(found.video_id)
-        _write_output(target.parent / HISTORY_FILE, _json_text(summary))
+        _write_output(history, _json_text(summary))
+        render.err.print(f"wrote its analysis history to {render.shown(str(history))}")
 
 
 def _json_text(value: object) -> str:

@@ -68,11 +68,18 @@ def artifacts(
         str | None, typer.Option("--type", "-t", help="Artifact type, e.g. scene.")
     ] = None,
     from_ms: Annotated[
-        str | None, typer.Option("--from-ms", help="Earliest start (ms, 12.5s or HH:MM:SS).")
+        str | None, typer.Option("--from-ms", help="Window start (ms, 12.5s or HH:MM:SS).")
     ] = None,
     to_ms: Annotated[
-        str | None, typer.Option("--to-ms", help="Latest start (ms, 12.5s or HH:MM:SS).")
+        str | None, typer.Option("--to-ms", help="Window end (ms, 12.5s or HH:MM:SS).")
     ] = None,
+    overlap: Annotated[
+        bool,
+        typer.Option(
+            "--overlap",
+            help="Keep artifacts whose span overlaps the window, not only those starting in it.",
+        ),
+    ] = False,
     run_id: Annotated[
         str | None, typer.Option("--run", help="Only this run's artifacts (ignores selection).")
     ] = None,
@@ -93,6 +100,7 @@ def artifacts(
             artifact_type=artifact_type,
             from_ms=parse_timestamp_ms(from_ms),
             to_ms=parse_timestamp_ms(to_ms),
+            overlap=overlap,
             profile=profile,
             run_id=run_id,
             limit=limit,

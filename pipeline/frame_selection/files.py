@@ -1,10 +1,13 @@
 """Reading and writing ``generated.selection.v1.json`` and ``generated.compframes``.
 
-Both are written atomically (temporary file, flush, fsync, close, rename). The compframes
-file is the list comparison tools read, one frame number per line with the reason after
-a ``#``; lines already in it are kept byte for byte and in order (a user may have added
-frames), new frames are appended with the file's own line ending. Reading never raises on
-a damaged file: it warns and reports nothing (or what could be read)."""
+Both are written atomically: to ``<name>.tmp`` beside them (the format's name for it),
+flushed, fsynced, closed, then renamed over the file. The compframes file is the list
+comparison tools read, one frame number per line with the reason after a ``#``. Writing
+a selection rewrites it: the lines an earlier selection wrote (``N  # sel=… score=…
+src=eioku-frames/…``) go, every other line (a user's) stays byte for byte and in order,
+and the selection's frames that no kept line lists follow, with the file's own line
+ending. Reading never raises on a damaged file: it warns and reports nothing (or what
+could be read)."""
 
 import json
 import logging
@@ -16,6 +19,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from pipeline.files import atomic_write_bytes
+from pipeline.frame_selection.config import ENGINE_NAME
+from schemas.payloads.frames import FrameKind
 from schemas.selection_file import SelectionFile, SelectionRecord
 
 log = logging.getLogger(__name__)
@@ -26,6 +31,11 @@ COMPFRAMES_FILE = "generated.compframes"
 # re finds much faster than a MULTILINE ^ (scan "\n" + text); ASCII classes, which are
 # faster than \d and \s (and what comparison tools accept as a frame number)
 FRAME_NUMBER = re.compile(r"\n[ \t]*([0-9]+)(?![^ \t\r\n\f\v#])")
+# a line a selection wrote (``compframes_line``, any engine version), line ending apart
+SELECTION_LINE = re.compile(
+    rf"[0-9]+  # sel=(?:{'|'.join(kind.value for kind in FrameKind)}) score=[0-9]\.[0-9]{{2}} "
+    rf"src={re.escape(ENGINE_NAME)}/\S+"
+)
 
 
 @dataclass(frozen=True)
@@ -54,12 +64,13 @@ def timecode_ms(text: str) -> int:
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Now, in the format's ``created_utc`` form: ISO 8601 in UTC, to the second."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def write_selection_file(folder: Path, selection: SelectionFile) -> Path:
     path = folder / SELECTION_FILE
-    atomic_write_bytes(path, selection_json(selection).encode())
+    atomic_write_bytes(path, selection_json(selection).encode(), f"{SELECTION_FILE}.tmp")
     return path
 
 
@@ -108,19 +119,31 @@ def compframes_line(record: SelectionRecord) -> str:
 
 
 def write_compframes(folder: Path, records: list[SelectionRecord]) -> Path:
-    """Keeps every existing line as it is and appends the frames it does not list yet."""
+    """The user's lines as they are, then one line per selected frame they do not list."""
     path = folder / COMPFRAMES_FILE
     try:
         existing = path.read_bytes()
     except FileNotFoundError:
         existing = b""
     newline = b"\r\n" if b"\r\n" in existing else b"\n"
-    listed = listed_frames(existing.decode("utf-8", "replace"))
+    kept = b"".join(user_lines(existing))
+    listed = listed_frames(kept.decode("utf-8", "replace"))
     added = [compframes_line(r).encode() for r in records if r.frame_index not in listed]
-    if existing and not existing.endswith((b"\n", b"\r")):
-        existing += newline
-    atomic_write_bytes(path, existing + b"".join(line + newline for line in added))
+    if kept and not kept.endswith((b"\n", b"\r")):
+        kept += newline
+    content = kept + b"".join(line + newline for line in added)
+    atomic_write_bytes(path, content, f"{COMPFRAMES_FILE}.tmp")
     return path
+
+
+def user_lines(text: bytes) -> list[bytes]:
+    """The lines of a compframes file that no selection wrote, each with its own line
+    ending (the last one may have none)."""
+    return [
+        line
+        for line in text.splitlines(keepends=True)
+        if not SELECTION_LINE.fullmatch(line.rstrip(b"\r\n").decode("utf-8", "replace"))
+    ]
 
 
 def read_compframes(folder: Path) -> str:

@@ -60,9 +60,13 @@ def ensure_selection(
     mode: CacheMode = CacheMode.USE,
     progress: Progress | None = None,
 ) -> SelectionOutcome:
-    clips = [clip_input(reference, "ref"), *(clip_input(target, "tgt") for target in targets)]
-    key = selection_cache_key(clips, config)
     stored = None if mode is CacheMode.IGNORE else read_selection_file(folder)
+    known = stored.inputs.clips if stored is not None else []
+    clips = [
+        clip_input(reference, "ref", known),
+        *(clip_input(target, "tgt", known) for target in targets),
+    ]
+    key = selection_cache_key(clips, config)
     if stored is not None and stored.cache_key == key:
         return SelectionOutcome(stored, computed=False)
     if mode is CacheMode.FREEZE:
@@ -76,8 +80,9 @@ def ensure_selection(
         inputs=SelectionInputs(clips=clips, config_fingerprint=config.fingerprint()),
         selections=select_frames(clips, config, progress),
     )
-    write_selection_file(folder, selection)
+    # the selection file last: until its key matches, the next load rewrites both
     write_compframes(folder, selection.selections)
+    write_selection_file(folder, selection)
     return SelectionOutcome(selection, computed=True)
 
 

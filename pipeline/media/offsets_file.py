@@ -1,8 +1,18 @@
 """Read and write the frame offsets format (schemas/offsets.py) as int64 arrays.
 
-Reading is fast for the canonical layout this module writes (and for compact JSON): the
-numbers are parsed by numpy in one pass and the rest of the text is checked against the
-layout; any other valid JSON takes the general (json module) path (load times:
+Written pretty-printed as in the format's example, one frame per line:
+
+    {
+      "video_url": "fs:///data/test.h265",
+      "frames": [
+        { "offset": 1024, "irap_offset": 1024 },
+        { "offset": 2048, "irap_offset": 1024 }
+      ]
+    }
+
+Reading is fast for that layout, the single-line one earlier versions wrote and compact
+JSON: the numbers are parsed by numpy in one pass and the rest of the text is checked
+against the layout; any other valid JSON takes the general (json module) path (load times:
 docs/performance.md); the checks of ``offsets_problem`` always run.
 """
 
@@ -18,11 +28,12 @@ from pipeline.files import atomic_write_bytes
 from schemas.base import MAX_JSON_SAFE_INT
 from schemas.offsets import REGENERATE_HINT, offsets_problem, reject_legacy_format
 
-_HEAD = re.compile(rb'\{"video_url"\s*:\s*(?P<url>"(?:[^"\\]|\\.)*")\s*,\s*"frames"\s*:\s*\[')
-_SUFFIX = b"]}"
+_HEAD = re.compile(rb'\{\s*"video_url"\s*:\s*(?P<url>"(?:[^"\\]|\\.)*")\s*,\s*"frames"\s*:\s*\[')
+_TAIL = re.compile(rb"\]\s*\}\Z")
+_WHITESPACE = b" \t\r\n"
 _ENTRY = b'{"offset":,"irap_offset":}'
 _DIGITS = b"0123456789"
-_LAYOUT_NOISE = _DIGITS + b" \t\r\n"  # what the fast path strips before comparing the layout
+_LAYOUT_NOISE = _DIGITS + _WHITESPACE  # what the fast path strips before comparing the layout
 _DIGITS_ONLY = bytes(c if 48 <= c <= 57 else 32 for c in range(256))
 _POWERS_OF_TEN = 10 ** np.arange(1, 19, dtype=np.int64)
 
@@ -58,12 +69,14 @@ class OffsetIndex:
 
 
 def encode_offsets(index: OffsetIndex) -> bytes:
-    """The JSON document: exactly ``video_url`` and ``frames``, two keys per frame."""
-    entries = ", ".join(
-        f'{{"offset": {offset}, "irap_offset": {irap}}}'
-        for offset, irap in zip(index.offsets.tolist(), index.irap_offsets.tolist(), strict=True)
+    """The JSON document: exactly ``video_url`` and ``frames``, two keys per frame, one
+    frame per line."""
+    pairs = zip(index.offsets.tolist(), index.irap_offsets.tolist(), strict=True)
+    entries = ",\n".join(
+        f'    {{ "offset": {offset}, "irap_offset": {irap} }}' for offset, irap in pairs
     )
-    return f'{{"video_url": {json.dumps(index.video_url)}, "frames": [{entries}]}}\n'.encode()
+    frames = f"[\n{entries}\n  ]" if entries else "[]"
+    return f'{{\n  "video_url": {json.dumps(index.video_url)},\n  "frames": {frames}\n}}\n'.encode()
 
 
 def write_offsets_file(index: OffsetIndex, path: Path) -> None:
@@ -93,15 +106,24 @@ def parse_offsets(data: bytes) -> OffsetIndex:
 
 
 def _parse_canonical(data: bytes) -> OffsetIndex | None:
-    """The index when ``data`` has the canonical (or compact) layout, else None."""
-    document = data.strip()
+    """The index when ``data`` has the layout this module writes (or the compact one),
+    else None."""
+    document = data.strip(_WHITESPACE)
     head = _HEAD.match(document)
-    if head is None or not document.endswith(_SUFFIX):
+    if head is None:
         return None
-    body = document[head.end() : -len(_SUFFIX)]
+    # only the last bytes are searched: the document may be megabytes long
+    tail = _TAIL.search(document, max(len(document) - 64, head.end()))
+    if tail is None:
+        return None
+    body = document[head.end() : tail.start()]
     numbers = np.fromstring(body.translate(_DIGITS_ONLY), dtype=np.int64, sep=" ")
     count = len(numbers) // 2
     if len(numbers) % 2 or body.translate(None, _LAYOUT_NOISE) != b",".join([_ENTRY] * count):
+        return None
+    # the layout check drops whitespace everywhere, so a key with a blank in it ("off set")
+    # would pass it: each key must also be there whole, once per entry
+    if body.count(b'"offset"') != count or body.count(b'"irap_offset"') != count:
         return None
     if not _exact(numbers, digits=len(body) - len(body.translate(None, _DIGITS))):
         return None

@@ -142,6 +142,11 @@ class ArtifactRepository:
         row["payload"] = payload.model_dump(mode="json")
         return row
 
+    def get(self, artifact_id: str) -> ArtifactEnvelope | None:
+        """One artifact by id, whichever run it belongs to (no selection policy)."""
+        row = self.session.get(Artifact, artifact_id)
+        return None if row is None else _to_envelope(row)
+
     def get_by_asset(
         self,
         asset_id: str,
@@ -149,12 +154,15 @@ class ArtifactRepository:
         artifact_type: str | None = None,
         from_ms: int | None = None,
         to_ms: int | None = None,
+        overlap: bool = False,
         profile: str | None = None,
         run_id: str | None = None,
         selection: SelectionPolicy | None = None,
         limit: int | None = None,
     ) -> list[ArtifactEnvelope]:
-        """Artifacts of one asset whose start lies in [from_ms, to_ms], in time order.
+        """Artifacts of one asset in the window [from_ms, to_ms], in time order: those whose
+        start lies in it, or with ``overlap`` those whose span [start, end] meets it (both
+        ends included, so an instant at either end of the window counts).
 
         Which run counts: ``run_id`` if given, else the latest run of ``profile`` if
         given, else ``selection`` if given, else each type's stored policy."""
@@ -165,6 +173,7 @@ class ArtifactRepository:
             artifact_type=artifact_type,
             from_ms=from_ms,
             to_ms=to_ms,
+            overlap=overlap,
             profile=profile,
             run_id=run_id,
             selection=selection,
@@ -179,6 +188,7 @@ class ArtifactRepository:
         artifact_type: str | None = None,
         from_ms: int | None = None,
         to_ms: int | None = None,
+        overlap: bool = False,
         profile: str | None = None,
         run_id: str | None = None,
         selection: SelectionPolicy | None = None,
@@ -187,7 +197,9 @@ class ArtifactRepository:
         position ``after`` = (span_start_ms, artifact_id) of the previous page's last one."""
         query = self._scoped(asset_id, artifact_type, profile, run_id, selection)
         if from_ms is not None:
-            query = query.where(Artifact.span_start_ms >= from_ms)
+            # an overlapping span ends at or after the window's start
+            reaches = Artifact.span_end_ms if overlap else Artifact.span_start_ms
+            query = query.where(reaches >= from_ms)
         if to_ms is not None:
             query = query.where(Artifact.span_start_ms <= to_ms)
         if after is not None:

@@ -73,7 +73,8 @@ class HistoryRepository:
         return list(self.session.scalars(query.limit(limit)))
 
     def video_summary(self, video_id: str) -> dict[str, Any]:
-        """What ``analysis-history.json`` holds for one video: counts and every entry kept."""
+        """What ``<video id>.analysis-history.json`` holds for one video: counts and every
+        entry kept."""
         entries = self.entries(video_id, limit=self.retention)
         return {
             "video_id": video_id,
