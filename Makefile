@@ -2,8 +2,9 @@
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-# the extras the lock holds: every analyzer stack plus the test tools
-EXTRAS ?= test,scenes,transcript,ocr,faces,objects,places,frames
+# the extras the lock holds: every extra of pyproject.toml (each analyzer stack, the test
+# tools) but monitor, which the test extra holds too
+EXTRAS ?= $(shell $(PYTHON) -c "import tomllib; extras = tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']; print(','.join(name for name in extras if name != 'monitor'))")
 LOCK := requirements/lock.txt
 DEMO_HOME ?= .eioku-demo
 SAMPLE := pipeline/demo/sample.mp4

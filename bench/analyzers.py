@@ -38,6 +38,7 @@ import numpy as np
 
 from bench.realistic_clip import write_realistic_clip
 from pipeline.analysis.models import WeightsReference
+from pipeline.settings import Settings, load_settings
 from support.sources import probe_source
 from support.synthetic import (
     Caption,
@@ -138,13 +139,13 @@ def faces_baseline(analyzer: FacesAnalyzer, config: Any, path: Path) -> None:
 
 
 @functools.cache
-def _second_yolo(model: str) -> Any:
+def _second_yolo(model: str, settings: Settings) -> Any:
     """The baseline's own instance: `track` registers callbacks on the model it is called on."""
-    return load_yolo(WeightsReference.resolve(model))
+    return load_yolo(WeightsReference.resolve(model, settings), settings.home)
 
 
 def objects_baseline(analyzer: ObjectsAnalyzer, config: Any, path: Path) -> None:
-    model = _second_yolo(config.model_reference)
+    model = _second_yolo(config.model_reference, analyzer.settings)
     model.predictor = None  # a fresh tracker each round
     for image in sequential_frames(path, config.interval_ms, config.image_size):
         model.track(
@@ -236,7 +237,7 @@ def skip_unchanged_report(directory: Path, seconds: int, profile: str) -> list[s
     rows = []
     for name in SKIPPING_ANALYZERS:
         analyzer_type, _, baseline = BENCHES[name]
-        analyzer = analyzer_type()
+        analyzer = analyzer_type(load_settings())
         skipping = analyzer.effective_config(profile, {"skip_unchanged": True})
         every = analyzer.effective_config(profile, {"skip_unchanged": False})
         analyzer.load(skipping)
@@ -298,7 +299,7 @@ def main() -> None:
         )
         for name in [] if args.realistic_only else args.only.split(","):
             analyzer_type, make_video, baseline = BENCHES[name]
-            analyzer = analyzer_type()
+            analyzer = analyzer_type(load_settings())
             chosen = analyzer.reference_settings(models[name]) if name in models else {}
             config = analyzer.effective_config(args.profile, chosen)
             video = make_video(Path(directory), args.seconds)

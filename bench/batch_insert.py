@@ -43,6 +43,7 @@ from pipeline.db.migrate import upgrade
 from pipeline.db.models import Artifact, Run, Video
 from pipeline.db.projections import artifact_facets
 from pipeline.db.repositories.artifacts import ArtifactRepository
+from pipeline.settings import load_settings
 from schemas import ArtifactEnvelope
 from schemas.payloads.objects import ObjectDetection
 
@@ -158,7 +159,7 @@ def build_envelopes(count: int, video_id: str, run_id: str) -> list[ArtifactEnve
 
 
 def time_batch_create(db: Database, envelopes: Sequence[ArtifactEnvelope]) -> Result:
-    vocabulary = AnalyzerCatalog().vocabulary()
+    vocabulary = AnalyzerCatalog(load_settings()).vocabulary()
     started = time.perf_counter()
     with db.transaction() as session:
         ArtifactRepository(session, vocabulary=vocabulary).batch_create(envelopes)

@@ -39,6 +39,7 @@ from pipeline.db.models import Intent, Run, Video
 from pipeline.db.repositories.cache import CacheRepository
 from pipeline.db.repositories.intents import IntentRepository, intent_hash
 from pipeline.db.types import utcnow
+from pipeline.settings import Settings, load_settings
 from support.analyzers import ScriptedAnalyzer, ScriptedConfig
 from support.synthetic import alternating_shots, write_video
 
@@ -49,8 +50,8 @@ COMMAND_RUNS = 5
 
 
 class BenchAnalyzer(ScriptedAnalyzer):
-    def __init__(self, name: str) -> None:
-        super().__init__()
+    def __init__(self, name: str, settings: Settings) -> None:
+        super().__init__(settings)
         self.name = name  # type: ignore[misc]
 
     def model_identity(self, config: ScriptedConfig) -> ModelIdentity:
@@ -58,9 +59,10 @@ class BenchAnalyzer(ScriptedAnalyzer):
 
 
 def bench_catalog() -> AnalyzerCatalog:
-    catalog = AnalyzerCatalog()
+    settings = load_settings()
+    catalog = AnalyzerCatalog(settings)
     for name in [*DESCRIPTORS, "scripted"]:
-        catalog.register(BenchAnalyzer(name))
+        catalog.register(BenchAnalyzer(name, settings))
     return catalog
 
 

@@ -126,7 +126,7 @@ def main() -> None:
 
         os.environ.update(env)
         db = open_database(load_settings())
-        catalog = AnalyzerCatalog()
+        catalog = AnalyzerCatalog(load_settings())
         forced = AnalysisRequest(["scenes"], "fast", {}, force=True)
         began = time.perf_counter()
         analyze_file(db, catalog, str(video), forced)

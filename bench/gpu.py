@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 from bench.analyzers import BENCHES, best_of, silent
+from pipeline.settings import device_variable, load_settings
 from support.sources import probe_source
 
 
@@ -25,9 +26,9 @@ def cuda_present() -> bool:
 
 
 def seconds_on(name: str, device: str, video: Path, profile: str) -> float:
-    os.environ[f"EIOKU_DEVICE_{name.upper()}"] = device
+    settings = load_settings({**os.environ, device_variable(name): device})
     analyzer_type = BENCHES[name][0]
-    analyzer = analyzer_type()
+    analyzer = analyzer_type(settings)
     chosen = analyzer.reference_settings("untrained:yolov8n.yaml") if name == "objects" else {}
     if name == "places":
         chosen = analyzer.reference_settings("untrained:resnet18-places365")

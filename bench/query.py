@@ -84,7 +84,8 @@ LABELS = ("person", "car", "dog", "bicycle", "chair", "bottle", "cup", "laptop")
 SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "zi", "pe", "su", "da", "gu")
 WORDS_PER_SEGMENT = 10
 VOCABULARY_SIZE = 500
-DECLARED = AnalyzerCatalog().vocabulary()  # the artifact types' projections and jump kinds
+# the artifact types' projections and jump kinds
+DECLARED = AnalyzerCatalog(load_settings()).vocabulary()
 FIND_LIMIT = 50
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -116,7 +116,8 @@ def measure(videos: list[Path], processes: int, pinned: bool, broker: str, workd
         workers = start_layout(env, processes, pinned, workdir)
         dispatcher = Dispatcher(settings, db)
         try:
-            catalog, request = AnalyzerCatalog(), AnalysisRequest(["scenes"], "fast", {})
+            catalog = AnalyzerCatalog(settings)
+            request = AnalysisRequest(["scenes"], "fast", {})
             # the producer's share (register, fingerprint, plan) runs on another host in a
             # deployment: done before the clock starts, so it takes no worker's core
             runs = [

@@ -12,6 +12,7 @@ import sys
 import time
 
 from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.settings import load_settings
 from support.sources import probe_source
 from workers.thread_budget import apply_thread_budget, thread_budget
 
@@ -20,7 +21,7 @@ def main() -> None:
     core, paths = int(sys.argv[1]), sys.argv[2:]
     os.sched_setaffinity(0, {core})
     apply_thread_budget(thread_budget(1))  # what a one-process worker on one core applies
-    analyzer = AnalyzerCatalog().get("scenes")
+    analyzer = AnalyzerCatalog(load_settings()).get("scenes")
     config = analyzer.effective_config("fast", {})
     sources = [probe_source(path) for path in paths]  # a worker reads these from its run
     print("ready", flush=True)

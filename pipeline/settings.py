@@ -1,4 +1,8 @@
-"""Settings read from the environment (documented in docs/operations.md, "Settings")."""
+"""Settings read from the environment (documented in docs/operations.md, "Settings").
+
+``load_settings`` is the one place an ``EIOKU_*`` variable is read: the entry points (the
+CLI, the API app, the Celery app, the benches) call it once and pass the ``Settings`` down
+(a test checks that no other module reads the environment's ``EIOKU_*``)."""
 
 import math
 import os
@@ -12,8 +16,11 @@ MAX_BODY_BYTES_DEFAULT = 1024 * 1024
 FRAME_DECODES_DEFAULT = 2
 MAX_FRAME_PIXELS_DEFAULT = 4096 * 4096  # 4K (DCI and UHD) frames; 8K is refused
 HISTORY_RETENTION_DEFAULT = 1000
+DEVICE_VARIABLE = "EIOKU_DEVICE"
+MODEL_VARIABLE = "EIOKU_MODEL"
 
 N = TypeVar("N", int, float)
+D = TypeVar("D", int, float, None)
 
 
 class SettingsError(ValueError):
@@ -45,6 +52,12 @@ class Settings:
     profiles_file: Path | None = None  # None: $home/profiles.toml
     history_retention: int = HISTORY_RETENTION_DEFAULT
     analyze_stamps: bool = True  # a plain `eioku analyze` already answered skips the planner
+    device: str = "auto"  # of every model analyzer, unless its own variable names another
+    # (variable name, value) of every EIOKU_DEVICE_<ANALYZER> and EIOKU_MODEL_<ANALYZER>_<PROFILE>
+    analyzer_devices: tuple[tuple[str, str], ...] = ()
+    model_overrides: tuple[tuple[str, str], ...] = ()
+    threads: int | None = None  # per worker process; None: the cores ÷ the concurrency
+    pin_cores: bool = True  # each worker pool process on its own share of the cores
 
     @property
     def requires_token(self) -> bool:
@@ -62,6 +75,28 @@ class Settings:
     @property
     def profiles_path(self) -> Path:
         return self.profiles_file if self.profiles_file is not None else self.home / "profiles.toml"
+
+    @property
+    def weights_cache_file(self) -> Path:
+        """The remembered sha256 of model weights, per path, size and mtime."""
+        return self.home / "cache" / "weights-sha256.json"
+
+    def device_for(self, analyzer: str) -> str:
+        """The device ``analyzer`` asks for, as written: its own variable wins."""
+        own = dict(self.analyzer_devices).get(device_variable(analyzer), "").strip()
+        return own or self.device
+
+    def model_override(self, analyzer: str, profile: str) -> str | None:
+        """The environment's model for one analyzer x profile, if it names one."""
+        return dict(self.model_overrides).get(model_variable(analyzer, profile), "").strip() or None
+
+
+def device_variable(analyzer: str) -> str:
+    return f"{DEVICE_VARIABLE}_{analyzer}".upper().replace("-", "_")
+
+
+def model_variable(analyzer: str, profile: str) -> str:
+    return f"{MODEL_VARIABLE}_{analyzer}_{profile}".upper().replace("-", "_")
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -101,6 +136,18 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         history_retention=_integer(env, "EIOKU_HISTORY_RETENTION", HISTORY_RETENTION_DEFAULT),
         analyze_stamps=_flag(env, "EIOKU_ANALYZE_STAMPS", default=True),
+        device=env.get(DEVICE_VARIABLE, "").strip() or "auto",
+        analyzer_devices=_prefixed(env, f"{DEVICE_VARIABLE}_"),
+        model_overrides=_prefixed(env, f"{MODEL_VARIABLE}_"),
+        threads=_integer(env, "EIOKU_THREADS", None),
+        pin_cores=_flag(env, "EIOKU_PIN_CORES", default=True),
+    )
+
+
+def _prefixed(env: Mapping[str, str], prefix: str) -> tuple[tuple[str, str], ...]:
+    """Every set variable whose name starts with ``prefix``, sorted by name."""
+    return tuple(
+        sorted((name, value) for name, value in env.items() if name.startswith(prefix) and value)
     )
 
 
@@ -117,13 +164,13 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
     return _positive(env, name, default, float, "a number")
 
 
-def _integer(env: Mapping[str, str], name: str, default: int) -> int:
+def _integer(env: Mapping[str, str], name: str, default: D) -> int | D:
     return _positive(env, name, default, int, "a whole number")
 
 
 def _positive(
-    env: Mapping[str, str], name: str, default: N, parse: Callable[[str], N], kind: str
-) -> N:
+    env: Mapping[str, str], name: str, default: D, parse: Callable[[str], N], kind: str
+) -> N | D:
     """A positive finite value of ``name`` read with ``parse``, else ``default``."""
     raw = env.get(name, "").strip()
     if not raw:

@@ -14,6 +14,7 @@ from pipeline.analysis.contract import (
     ModelIdentity,
     ProgressCallback,
 )
+from pipeline.settings import Settings
 from schemas.payloads import Scene
 from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer
 from workers.analyzers.scenes import ScenesAnalyzer
@@ -39,8 +40,8 @@ class ScriptedAnalyzer(BaseAnalyzer[ScriptedConfig, str]):
     config_type = ScriptedConfig
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {"fast": {}, "high_quality": {}}
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
         self.loads = 0
         self.midway_hook: Callable[[], None] | None = None
 

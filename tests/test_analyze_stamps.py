@@ -331,7 +331,7 @@ def test_a_change_while_the_answer_is_worked_out_leaves_no_stamp(
     with db.transaction() as session:
         session.execute(text("DELETE FROM analysis_stamps"))
     settings = load_settings(eioku.env)
-    catalog = AnalyzerCatalog.from_settings(settings)
+    catalog = AnalyzerCatalog(settings)
     request = AnalysisRequest(["scenes"], "fast", {})
     worked_out = record.cached_report
 
@@ -373,7 +373,7 @@ def test_a_server_database_is_always_planned(
     analyzed(eioku, SCENES, clip)
     assert stamped(eioku, SCENES, clip) is None
     settings = load_settings(eioku.env)
-    catalog = AnalyzerCatalog.from_settings(settings)
+    catalog = AnalyzerCatalog(settings)
     request = AnalysisRequest(["scenes"], "fast", {})
     assert not record_stamp(
         postgresql_database, catalog, settings, request, SCENES, str(clip), eioku.env

@@ -50,7 +50,7 @@ class Tunable(ScriptedAnalyzer):
     """A scripted analyzer whose name, engine version and weights are instance state."""
 
     def __init__(self, name: str) -> None:
-        super().__init__()
+        super().__init__(load_settings())
         self.name = name  # type: ignore[misc]
         self.engine = "test-1"
         self.weights = "ab" * 32
@@ -73,7 +73,7 @@ def analyzers() -> dict[str, Tunable]:
 def catalog_with(
     analyzers: dict[str, Tunable], profiles: ProfileBook | None = None
 ) -> AnalyzerCatalog:
-    catalog = AnalyzerCatalog(profiles=profiles)
+    catalog = AnalyzerCatalog(load_settings(), profiles=profiles)
     for analyzer in analyzers.values():
         catalog.register(analyzer)
     return catalog

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.settings import load_settings
 
 COMPOSE_FILE = Path(__file__).resolve().parents[1] / "compose" / "docker-compose.yml"
 GPU_ANALYZERS = {"transcript", "ocr", "faces", "objects", "places"}
@@ -63,7 +64,7 @@ def test_secrets_come_from_the_environment_and_the_api_needs_a_token(
 
 def test_every_analyzer_has_a_scalable_worker_service(resolved: dict[str, Any]) -> None:
     services = resolved["services"]
-    for analyzer in AnalyzerCatalog().names():
+    for analyzer in AnalyzerCatalog(load_settings()).names():
         worker = services[f"worker-{analyzer}"]
         assert worker["command"][:3] == ["worker", "--analyzers", analyzer]
         assert "container_name" not in worker and "ports" not in worker  # --scale works

@@ -40,12 +40,12 @@ def clip(sample: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def scripted() -> ScriptedAnalyzer:
-    return ScriptedAnalyzer()
+    return ScriptedAnalyzer(load_settings())
 
 
 @pytest.fixture
 def catalog(scripted: ScriptedAnalyzer) -> AnalyzerCatalog:
-    catalog = AnalyzerCatalog()
+    catalog = AnalyzerCatalog(load_settings())
     catalog.register(scripted)
     return catalog
 
@@ -175,9 +175,9 @@ def test_a_half_done_run_replaces_its_own_artifacts(
         run = runs.transition(runs.require(run_id), RunStatus.RUNNING)
         leftovers = [
             make_envelope(scene, asset_id=run.video_id, run_id=run_id)
-            for scene in ScriptedAnalyzer().analyze(
+            for scene in ScriptedAnalyzer(load_settings()).analyze(
                 media_source(session.get_one(Video, run.video_id)),
-                ScriptedAnalyzer().effective_config("fast", {}),
+                ScriptedAnalyzer(load_settings()).effective_config("fast", {}),
                 lambda fraction: None,
             )
         ][:2]

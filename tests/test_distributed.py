@@ -22,6 +22,7 @@ from pipeline.coordinator.registration import register_video
 from pipeline.coordinator.submission import AnalysisRequest, plan_file
 from pipeline.db.engine import Database
 from pipeline.db.models import Artifact, Run
+from pipeline.settings import load_settings
 from pipeline.taskqueue import queue_name
 from support.synthetic import alternating_shots, write_video
 from tests.support.cli import Eioku
@@ -229,7 +230,7 @@ def test_concurrent_submissions_of_the_same_work_give_one_run(pg: Database, tmp_
     """The second planner blocks on the unique index until the first commits, then adopts
     the first one's run: the database decides, not a check-then-insert."""
     (video,) = make_videos(tmp_path, 1)
-    catalog = AnalyzerCatalog()
+    catalog = AnalyzerCatalog(load_settings())
     request = AnalysisRequest(["scenes"], "fast", {})
     first_holds_its_transaction = threading.Event()
     release_first = threading.Event()

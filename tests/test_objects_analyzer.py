@@ -21,6 +21,7 @@ from pipeline.analysis.models import WeightsReference
 from pipeline.coordinator.cache_key import cache_key
 from pipeline.db.engine import Database
 from pipeline.db.projections import artifact_facets
+from pipeline.settings import load_settings
 from support.sources import probe_source
 from support.synthetic import write_stills_video
 from tests.support.cli import Eioku
@@ -70,7 +71,7 @@ class SquareFinder:
     names: ClassVar[dict[int, str]] = {0: "person", 1: "car"}
 
     def predict(self, images: list[np.ndarray], **options: Any) -> list[Any]:
-        prepare_ultralytics()
+        prepare_ultralytics(load_settings().home)
         from ultralytics.engine.results import Boxes
 
         results = []
@@ -99,7 +100,7 @@ class SquareObjectsAnalyzer(ObjectsAnalyzer):
 def test_a_square_crossing_the_frame_keeps_one_track_from_entry_to_exit(
     square_video: Path,
 ) -> None:
-    analyzer = SquareObjectsAnalyzer()
+    analyzer = SquareObjectsAnalyzer(load_settings())
     config = analyzer.effective_config("smoke", {"interval_ms": 200, "batch_size": 3})
     found = list(analyzer.analyze(probe_source(square_video), config, lambda f: None))
     visible = [i for i in range(0, FRAMES, 2) if square_x(i) + SQUARE > 0 and square_x(i) < WIDTH]
@@ -115,7 +116,8 @@ def test_a_square_crossing_the_frame_keeps_one_track_from_entry_to_exit(
 
 
 def tracker() -> ObjectTracker:
-    return ObjectTracker(TrackerSettings(0.25, 0.1, 0.25, lost_samples=5, match_threshold=0.8))
+    settings = TrackerSettings(0.25, 0.1, 0.25, lost_samples=5, match_threshold=0.8)
+    return ObjectTracker(settings, load_settings().home)
 
 
 def box(x: float, y: float, confidence: float = 0.9, class_id: int = 2) -> ImageDetection:
@@ -156,7 +158,7 @@ def test_smoke_objects_through_the_cli_fill_their_labels_and_jump(
     assert run["model_id"] == "yolov8n.yaml#seed0 [UNTRAINED TEST MODEL]"
     listed = eioku("artifacts", str(square_video), "--type", "object.detection", "--json").json()
     assert len(listed) == run["artifact_count"] == FRAMES * 1000 // FPS // 500  # max_det 1
-    prepare_ultralytics()
+    prepare_ultralytics(load_settings().home)
     from ultralytics.utils import ROOT, YAML
 
     coco = set(YAML.load(ROOT / "cfg" / "datasets" / "coco.yaml")["names"].values())
@@ -191,14 +193,16 @@ def test_a_weights_file_loads_by_path_and_its_sha256_keys_the_cache(
 ) -> None:
     from workers.analyzers.object_models import untrained_yolo
 
-    prepare_ultralytics()
+    prepare_ultralytics(load_settings().home)
     weights = tmp_path / "mine.pt"
-    untrained_yolo("yolov8n.yaml").save(str(weights))
-    analyzer = ObjectsAnalyzer()
+    untrained_yolo("yolov8n.yaml", load_settings().home).save(str(weights))
+    analyzer = ObjectsAnalyzer(load_settings())
     smoke = dict(analyzer.profiles["smoke"])
     config = analyzer.effective_config("fast", {**smoke, "model_path": str(weights)})
     identity = analyzer.model_identity(config)
-    digest = WeightsReference.resolve(str(weights)).status("objects", "fast", "").sha256
+    digest = (
+        WeightsReference.resolve(str(weights), load_settings()).status("objects", "fast", "").sha256
+    )
     assert digest is not None and identity.weights_sha256 == digest
     assert identity.model_id == f"mine.pt@sha256:{digest[:16]}" and not identity.untrained
     found = list(analyzer.analyze(probe_source(square_video), config, lambda f: None))
@@ -214,14 +218,15 @@ def test_a_weights_file_loads_by_path_and_its_sha256_keys_the_cache(
         )
 
     before = key()
-    untrained_yolo("yolov8s.yaml").save(str(weights))  # another model at the same path
+    # another model at the same path
+    untrained_yolo("yolov8s.yaml", load_settings().home).save(str(weights))
     assert key() != before
 
 
 def untrained_names() -> list[str]:
     from workers.analyzers.object_models import untrained_yolo
 
-    return list(untrained_yolo("yolov8n.yaml").names.values())
+    return list(untrained_yolo("yolov8n.yaml", load_settings().home).names.values())
 
 
 def test_registry_override_names_a_file_and_a_missing_model_fails_clearly(
@@ -247,10 +252,12 @@ def test_registry_override_names_a_file_and_a_missing_model_fails_clearly(
 
 IMPORT_CHECK = """
 import json, sys
+from pipeline.settings import load_settings
 from workers.analyzers.objects import ObjectsAnalyzer
 from workers.analyzers.places import PlacesAnalyzer
+settings = load_settings()
 ids = [a.model_identity(a.effective_config(p, {})).model_id
-       for a in (ObjectsAnalyzer(), PlacesAnalyzer()) for p in ("fast", "smoke")]
+       for a in (ObjectsAnalyzer(settings), PlacesAnalyzer(settings)) for p in ("fast", "smoke")]
 heavy = {"torch", "torchvision", "ultralytics", "cv2"}
 print(json.dumps({"ids": ids, "imported": sorted({m.split(".")[0] for m in sys.modules} & heavy)}))
 """
@@ -380,7 +387,7 @@ def test_a_file_on_the_server_is_named_by_model_path_only() -> None:
     """So the API's model-roots check (settings ending in _path) sees every file named."""
     from pydantic import ValidationError
 
-    analyzer = ObjectsAnalyzer()
+    analyzer = ObjectsAnalyzer(load_settings())
     for path in ("/etc/weights.pt", "../weights.pt", ".."):
         with pytest.raises(ValidationError, match="set model_path"):
             analyzer.effective_config("fast", {"model": path})

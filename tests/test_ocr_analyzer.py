@@ -17,6 +17,7 @@ from sqlalchemy import text
 from pipeline.analysis.contract import AnalysisInputError
 from pipeline.db.engine import Database
 from pipeline.media.frames import FrameSampler
+from pipeline.settings import load_settings
 from schemas.payloads import OcrText
 from support.sources import probe_source
 from support.synthetic import Caption, write_text_video
@@ -48,7 +49,7 @@ def captions_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def read(captions_video: Path) -> dict:
     """One analysis, sampled at half resolution so polygons must be scaled back."""
-    analyzer = OcrAnalyzer()
+    analyzer = OcrAnalyzer(load_settings())
     config = analyzer.effective_config(
         "fast", {"max_side": 320, "interval_ms": INTERVAL_MS, "batch_size": 3}
     )
@@ -94,7 +95,7 @@ def test_progress_is_reported_per_sample(read: dict) -> None:
 
 
 def test_the_model_is_loaded_once_per_process() -> None:
-    first, second = OcrAnalyzer(), OcrAnalyzer()
+    first, second = OcrAnalyzer(load_settings()), OcrAnalyzer(load_settings())
     config = first.effective_config("fast", {})
     assert first.load(config) is second.load(config)
 
@@ -102,8 +103,9 @@ def test_the_model_is_loaded_once_per_process() -> None:
 def test_model_identity_hashes_the_weights_without_importing_torch(tmp_path: Path) -> None:
     script = (
         "import json, sys\n"
+        "from pipeline.settings import load_settings\n"
         "from workers.analyzers.ocr import OcrAnalyzer\n"
-        "analyzer = OcrAnalyzer()\n"
+        "analyzer = OcrAnalyzer(load_settings())\n"
         "for profile in ('fast', 'balanced', 'high_quality'):\n"
         "    identity = analyzer.model_identity(analyzer.effective_config(profile, {}))\n"
         "heavy = sorted({'torch', 'torchvision', 'easyocr', 'cv2'} & set(sys.modules))\n"
@@ -128,7 +130,7 @@ def test_a_model_dir_holding_the_same_weights_is_the_same_model(tmp_path: Path) 
     copy.mkdir()
     for name in WEIGHT_FILES:
         (copy / name).symlink_to(installed / name)
-    analyzer = OcrAnalyzer()
+    analyzer = OcrAnalyzer(load_settings())
     default = analyzer.model_identity(analyzer.effective_config("fast", {}))
     override = analyzer.model_identity(analyzer.effective_config("fast", {"model_dir": str(copy)}))
     assert override == default
@@ -138,7 +140,7 @@ def test_a_model_dir_holding_the_same_weights_is_the_same_model(tmp_path: Path) 
 
 
 def test_profiles_differ_in_sampling_and_resolution() -> None:
-    analyzer = OcrAnalyzer()
+    analyzer = OcrAnalyzer(load_settings())
     fast, balanced, high = (
         analyzer.effective_config(profile, {}) for profile in ("fast", "balanced", "high_quality")
     )
@@ -155,7 +157,7 @@ def test_a_truncated_video_is_refused(captions_video: Path, tmp_path: Path) -> N
     truncated = tmp_path / "truncated.mp4"
     data = path.read_bytes()
     truncated.write_bytes(data[: len(data) // 2])
-    analyzer = OcrAnalyzer()
+    analyzer = OcrAnalyzer(load_settings())
     with pytest.raises(AnalysisInputError) as raised:
         list(
             analyzer.analyze(probe_source(truncated), analyzer.effective_config("fast", {}), print)
@@ -173,7 +175,7 @@ def test_undecodable_frames_mid_video_are_skipped_and_reported(
     data[position : position + size] = b"\xff" * size
     damaged = tmp_path / "damaged.mp4"
     damaged.write_bytes(bytes(data))
-    analyzer = OcrAnalyzer()
+    analyzer = OcrAnalyzer(load_settings())
     config = analyzer.effective_config("fast", {"max_side": 320})
     with caplog.at_level("WARNING", logger="workers.analyzers.ocr"):
         found = list(analyzer.analyze(probe_source(damaged), config, lambda fraction: None))

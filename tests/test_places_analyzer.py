@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from pipeline.analysis.models import ModelUnavailableError, WeightsReference
 from pipeline.db.engine import Database
 from pipeline.db.projections import artifact_facets
+from pipeline.settings import load_settings
 from support.sources import probe_source
 from support.synthetic import alternating_shots, write_video
 from tests.support.cli import Eioku
@@ -90,7 +91,7 @@ def test_smoke_profile_classifies_each_interval_keyframe(
 
 
 def test_scene_spans_give_one_keyframe_in_the_middle_of_each_scene(shots_video: Path) -> None:
-    analyzer = PlacesAnalyzer()
+    analyzer = PlacesAnalyzer(load_settings())
     spans = [[0, 2000], [2000, 3000], [3000, 6000]]
     config = analyzer.effective_config("smoke", {"scene_spans_ms": spans, "top_k": 3})
     found = list(analyzer.analyze(probe_source(shots_video), config, lambda f: None))
@@ -115,10 +116,12 @@ def save_checkpoint(path: Path, network: object, *, published_layout: bool) -> P
 def test_a_checkpoint_in_the_published_layout_loads_and_keys_the_cache(
     shots_video: Path, tmp_path: Path
 ) -> None:
-    untrained = load_classifier(WeightsReference.resolve("untrained:resnet18-places365"), "cpu")
+    untrained = load_classifier(
+        WeightsReference.resolve("untrained:resnet18-places365", load_settings()), "cpu"
+    )
     published = save_checkpoint(tmp_path / "places.pth.tar", untrained, published_layout=True)
     bare = save_checkpoint(tmp_path / "bare.pth", untrained, published_layout=False)
-    analyzer = PlacesAnalyzer()
+    analyzer = PlacesAnalyzer(load_settings())
     source = probe_source(shots_video)
     results = []
     for weights in ({"model_path": str(published)}, {"model_path": str(bare)}, {}):
@@ -138,7 +141,7 @@ def test_a_checkpoint_of_another_layout_is_refused(shots_video: Path, tmp_path: 
     imagenet = save_checkpoint(tmp_path / "imagenet.pth", resnet18(), published_layout=False)
     garbage = tmp_path / "garbage.pth"
     garbage.write_bytes(b"not a checkpoint")
-    analyzer = PlacesAnalyzer()
+    analyzer = PlacesAnalyzer(load_settings())
     for weights, message in ((imagenet, "365-way head"), (garbage, "not a readable")):
         config = analyzer.effective_config("fast", {"model_path": str(weights)})
         with pytest.raises(ModelUnavailableError, match=message):

@@ -25,6 +25,7 @@ from pipeline.db.repositories import (
     SelectionPolicyManager,
 )
 from pipeline.db.repositories.cache import CacheRepository
+from pipeline.settings import load_settings
 from support.synthetic import alternating_shots, write_stills_video, write_video
 from tests.support.cli import Eioku
 from tests.test_skip_unchanged import picture, same_faces
@@ -87,7 +88,7 @@ def analyze(
     **overrides: Any,
 ) -> list[RunReport]:
     request = AnalysisRequest(analyzers, profile, overrides, force=force)
-    report = analyze_file(db, AnalyzerCatalog(), str(path), request)
+    report = analyze_file(db, AnalyzerCatalog(load_settings()), str(path), request)
     assert report.error_code is None, report.error_message
     return report.runs
 
@@ -111,7 +112,9 @@ def payloads(db: Database, run_id: str) -> list[dict]:
 
 def statuses(db: Database) -> dict[str, DescriptorStatus]:
     with db.sessions() as session:
-        [diff] = cache_diff(session, AnalyzerCatalog(), CacheRepository(session).videos(None))
+        [diff] = cache_diff(
+            session, AnalyzerCatalog(load_settings()), CacheRepository(session).videos(None)
+        )
     return {state.descriptor: state.status for state in diff.profiles[0].descriptors}
 
 

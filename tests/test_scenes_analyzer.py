@@ -7,6 +7,7 @@ import pytest
 
 from pipeline.analysis.contract import AnalysisInputError
 from pipeline.media.probe import probe
+from pipeline.settings import load_settings
 from support.sources import probe_source
 from support.synthetic import Shot, alternating_shots, cut_frames, write_video
 from workers.analyzers import scenes as scenes_module
@@ -23,7 +24,7 @@ def cut_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def run_scenes(path: Path, profile: str = "fast", **overrides: object) -> list:
-    analyzer = ScenesAnalyzer()
+    analyzer = ScenesAnalyzer(load_settings())
     config = analyzer.effective_config(profile, overrides)
     return list(analyzer.analyze(probe_source(path), config, lambda fraction: None))
 
@@ -57,7 +58,7 @@ def test_cuts_across_progress_chunks_are_exact_and_progress_is_monotonic(
     cut_video: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(scenes_module, "PROGRESS_CHUNK_SECONDS", 1)  # 25-frame chunks
-    analyzer = ScenesAnalyzer()
+    analyzer = ScenesAnalyzer(load_settings())
     reported: list[float] = []
     config = analyzer.effective_config("fast", {})
     found = list(analyzer.analyze(probe_source(cut_video), config, reported.append))
@@ -97,7 +98,7 @@ def test_truncated_video_is_refused_not_half_analyzed(tmp_path: Path) -> None:
 
 
 def test_model_identity_and_engine_version_need_no_library_import() -> None:
-    analyzer = ScenesAnalyzer()
+    analyzer = ScenesAnalyzer(load_settings())
     identity = analyzer.model_identity(analyzer.effective_config("high_quality", {}))
     assert identity.model_id == "pyscenedetect-adaptive"
     assert analyzer.engine_version.startswith("2+scenedetect0.7")

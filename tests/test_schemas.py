@@ -269,6 +269,7 @@ REJECTED: list[tuple[str, str, Any, str]] = [
     ("transcript.segment", "start_ms", 1501, "end_ms"),
     ("ocr.text", "start_ms", 901, "end_ms"),
     ("scene", "start_frame", 101, "end_frame"),
+    ("scene", "start_ms", 4001, "end_ms"),  # its frame check once replaced the span's
     ("transcript.segment", "words.0.start_ms", 501, "words.0.end_ms"),
     # values PostgreSQL could not store: non-finite numbers, NUL characters, huge integers
     ("object.detection", "bbox.x", float("inf"), "bbox.x"),

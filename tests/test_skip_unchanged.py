@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.media.frames import SampledFrame
+from pipeline.settings import load_settings
 from support.sources import probe_source
 from support.synthetic import Caption, write_stills_video, write_text_video
 from workers.analyzers.faces import FacesAnalyzer
@@ -155,7 +156,11 @@ def test_a_cut_forces_only_the_first_frame_after_it() -> None:
 
 def test_scenes_give_their_cuts_only_to_a_config_that_skips() -> None:
     scenes = [(0, 2000), (2000, 3500), (3500, 6000)]
-    for analyzer in (OcrAnalyzer(), FacesAnalyzer(), ObjectsAnalyzer()):
+    for analyzer in (
+        OcrAnalyzer(load_settings()),
+        FacesAnalyzer(load_settings()),
+        ObjectsAnalyzer(load_settings()),
+    ):
         profile = "smoke" if isinstance(analyzer, ObjectsAnalyzer) else "fast"
         skipping = analyzer.effective_config(profile, {"skip_unchanged": True})
         assert "scene_cuts_ms" not in skipping.model_dump()  # configs and keys as before
@@ -169,7 +174,11 @@ def test_scenes_give_their_cuts_only_to_a_config_that_skips() -> None:
 
 
 def test_on_by_default_in_fast_and_balanced_only() -> None:
-    for analyzer in (OcrAnalyzer(), FacesAnalyzer(), ObjectsAnalyzer()):
+    for analyzer in (
+        OcrAnalyzer(load_settings()),
+        FacesAnalyzer(load_settings()),
+        ObjectsAnalyzer(load_settings()),
+    ):
         assert analyzer.effective_config("fast", {}).skip_unchanged
         assert analyzer.effective_config("balanced", {}).skip_unchanged
         assert not analyzer.effective_config("high_quality", {}).skip_unchanged
@@ -179,19 +188,23 @@ def test_on_by_default_in_fast_and_balanced_only() -> None:
 
 
 def test_faces_on_a_static_clip(static_clip: Path) -> None:
-    skipping, every_frame = both_paths(FacesAnalyzer(), static_clip, "fast", max_side=640)
+    skipping, every_frame = both_paths(
+        FacesAnalyzer(load_settings()), static_clip, "fast", max_side=640
+    )
     assert {face["frame_index"] for face in every_frame} == {0, 5, 10, 15}
     assert same_faces(skipping, every_frame)
 
 
 def test_faces_on_an_all_changing_clip(changing_clip: Path) -> None:
-    skipping, every_frame = both_paths(FacesAnalyzer(), changing_clip, "fast", max_side=640)
+    skipping, every_frame = both_paths(
+        FacesAnalyzer(load_settings()), changing_clip, "fast", max_side=640
+    )
     assert skipping == every_frame
 
 
 def test_objects_on_both_clips(static_clip: Path, changing_clip: Path) -> None:
     for clip in (static_clip, changing_clip):
-        skipping, every_frame = both_paths(ObjectsAnalyzer(), clip, "smoke")
+        skipping, every_frame = both_paths(ObjectsAnalyzer(load_settings()), clip, "smoke")
         assert skipping == every_frame
 
 
@@ -207,6 +220,6 @@ def test_ocr_on_a_static_clip_and_an_all_changing_one(tmp_path: Path) -> None:
         3000,
     )
     for clip in (static, changing):
-        skipping, every_frame = both_paths(OcrAnalyzer(), clip, "fast")
+        skipping, every_frame = both_paths(OcrAnalyzer(load_settings()), clip, "fast")
         assert without_confidence(skipping) == without_confidence(every_frame)
         assert every_frame

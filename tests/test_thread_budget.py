@@ -9,23 +9,24 @@ from pathlib import Path
 import pytest
 
 from pipeline.db.engine import Database
+from pipeline.settings import SettingsError, load_settings
 from tests.support.distributed import REPO, RedisServer, Worker, wait_until
-from workers.thread_budget import PIN_CORES_ENV, THREADS_ENV, core_share, thread_budget
+from workers.thread_budget import core_share, thread_budget
+
+THREADS_ENV, PIN_CORES_ENV = "EIOKU_THREADS", "EIOKU_PIN_CORES"
 
 BUDGET_LINE = re.compile(r"pid (\d+) thread budget: budget (\d+), torch (\d+), opencv (\d+)")
 CORES = sorted(os.sched_getaffinity(0))
 
 
-def test_a_share_of_the_cores_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(THREADS_ENV, raising=False)
-    assert thread_budget(2, cores=8) == 4
-    assert thread_budget(3, cores=8) == 2
-    assert thread_budget(16, cores=8) == 1
-    monkeypatch.setenv(THREADS_ENV, "3")
-    assert thread_budget(2, cores=8) == 3
-    monkeypatch.setenv(THREADS_ENV, "0")
-    with pytest.raises(ValueError, match="EIOKU_THREADS=0 must be at least 1"):
-        thread_budget(1)
+def test_a_share_of_the_cores_unless_set() -> None:
+    unset = load_settings({}).threads
+    assert thread_budget(2, unset, cores=8) == 4
+    assert thread_budget(3, unset, cores=8) == 2
+    assert thread_budget(16, unset, cores=8) == 1
+    assert thread_budget(2, load_settings({THREADS_ENV: "3"}).threads, cores=8) == 3
+    with pytest.raises(SettingsError, match="EIOKU_THREADS='0' is not a positive"):
+        load_settings({THREADS_ENV: "0"})
 
 
 def test_each_pool_process_gets_its_own_share_of_the_cores() -> None:

@@ -25,7 +25,7 @@ from pipeline.coordinator.submission import AnalysisRequest
 from pipeline.db.engine import Database
 from pipeline.db.models import Artifact, Video
 from pipeline.db.projections import artifact_text
-from pipeline.settings import load_settings
+from pipeline.settings import Settings, load_settings
 from schemas.payloads.transcript import TranscriptSegment
 from support.sources import probe_source
 from support.synthetic import Shot, write_video
@@ -60,8 +60,8 @@ def sha256_of(*paths: Path) -> str:
 
 
 class CountingTranscriptAnalyzer(TranscriptAnalyzer):
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
         self.loads = 0
 
     def _load_model(self, config):  # type: ignore[no-untyped-def]
@@ -102,7 +102,7 @@ def silent_video(media: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def analyzer(home: Path) -> CountingTranscriptAnalyzer:
-    return CountingTranscriptAnalyzer()
+    return CountingTranscriptAnalyzer(load_settings())
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +184,7 @@ def test_model_loaded_once_per_process_across_runs(
     sqlite_database: Database,
 ) -> None:
     clear_tables(sqlite_database)
-    catalog = AnalyzerCatalog()
+    catalog = AnalyzerCatalog(load_settings())
     catalog.register(analyzer)
     request = AnalysisRequest(analyzers=["transcript"], profile="fast", overrides={})
     reports = [
@@ -210,7 +210,7 @@ def test_model_loaded_once_per_process_across_runs(
 
 
 def test_balanced_profile_assembles_multilingual_base_once(home: Path, jfk_video: Path) -> None:
-    analyzer = CountingTranscriptAnalyzer()
+    analyzer = CountingTranscriptAnalyzer(load_settings())
     config = analyzer.effective_config("balanced", {})
     identity = analyzer.model_identity(config)
     model_dir = home / "models" / "whisper-base"
@@ -234,7 +234,9 @@ def test_balanced_profile_assembles_multilingual_base_once(home: Path, jfk_video
     assert_in_order_and_inside(segments, 11_000)
     assert reported[-1] == 1.0
 
-    again = CountingTranscriptAnalyzer()  # a second worker process, as far as caching goes
+    again = CountingTranscriptAnalyzer(
+        load_settings()
+    )  # a second worker process, as far as caching goes
     again.load(config)
     assert again.loads == 1
     assert again.model_identity(config) == identity
@@ -340,8 +342,9 @@ def test_video_without_audio_is_skipped_through_the_cli(
 def test_model_identity_imports_no_model_library(home: Path, tmp_path: Path) -> None:
     script = """
 import json, sys
+from pipeline.settings import load_settings
 from workers.analyzers.transcript import TranscriptAnalyzer
-analyzer = TranscriptAnalyzer()
+analyzer = TranscriptAnalyzer(load_settings())
 identities = {
     profile: analyzer.model_identity(analyzer.effective_config(profile, {})).as_dict()
     for profile in ("fast", "balanced", "high_quality")
@@ -415,7 +418,7 @@ def test_unknown_model_name_fails_without_reaching_for_a_hub(
 def test_a_video_without_audio_is_skipped_before_any_model_loads(
     silent_video: Path,
 ) -> None:
-    fresh = CountingTranscriptAnalyzer()
+    fresh = CountingTranscriptAnalyzer(load_settings())
     config = fresh.effective_config("high_quality", {})
     with pytest.raises(AnalysisInputError) as raised:
         list(fresh.analyze(probe_source(silent_video), config, lambda fraction: None))
@@ -464,7 +467,7 @@ def test_timeline_shifts_clamps_and_keeps_order() -> None:
 
 
 def test_config_is_validated_and_normalised(tmp_path: Path) -> None:
-    analyzer = TranscriptAnalyzer()
+    analyzer = TranscriptAnalyzer(load_settings())
     config = analyzer.effective_config("fast", {"language": " DE ", "model_path": "~/m"})
     assert config.language == "de"
     assert config.model_path == str(Path("~/m").expanduser().absolute())

@@ -41,7 +41,7 @@ def _database(settings: Settings) -> Database:
 
 @cache
 def _catalog(settings: Settings) -> AnalyzerCatalog:
-    return AnalyzerCatalog.from_settings(settings)
+    return AnalyzerCatalog(settings)
 
 
 _pool_size: dict[str, int] = {}
@@ -54,15 +54,20 @@ def _remember_concurrency(options: dict[str, Any] | None = None, **_: Any) -> No
     _pool_size["concurrency"] = int(concurrency or os.cpu_count() or 1)
 
 
-@worker_process_init.connect
-def _fresh_resources_after_fork(**_: Any) -> None:
-    # connections and models must not be shared across a fork
-    _database.cache_clear()
-    _catalog.cache_clear()
-    concurrency = _pool_size.get("concurrency", 1)
-    threads = thread_budget(concurrency)  # counted before the pin narrows the usable cores
-    pin_to_core_share(getattr(billiard.process.current_process(), "index", None), concurrency)
-    apply_thread_budget(threads)
+def prepare_pool_processes(settings: Settings) -> None:
+    """After each fork: fresh connections and models, the thread budget and the pin."""
+
+    @worker_process_init.connect(weak=False)
+    def _fresh_resources_after_fork(**_: Any) -> None:
+        # connections and models must not be shared across a fork
+        _database.cache_clear()
+        _catalog.cache_clear()
+        concurrency = _pool_size.get("concurrency", 1)
+        # counted before the pin narrows the usable cores
+        threads = thread_budget(concurrency, settings.threads)
+        index = getattr(billiard.process.current_process(), "index", None)
+        pin_to_core_share(index, concurrency, settings.pin_cores)
+        apply_thread_budget(threads)
 
 
 def backoff_s(retries: int) -> int:

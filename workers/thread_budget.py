@@ -1,7 +1,8 @@
-"""Each worker process gets its share of the cores (``EIOKU_THREADS``, default the cores
-this process may run on ÷ the worker's concurrency), and torch, OpenCV, CTranslate2 and
-OpenMP are held to it, so N processes do not fight over the same cores. Pool process i is
-also pinned to its own share of the cores (``EIOKU_PIN_CORES``): a decoder thread and the
+"""Each worker process gets its share of the cores (``Settings.threads``, from
+``EIOKU_THREADS``; default the cores this process may run on ÷ the worker's concurrency),
+and torch, OpenCV, CTranslate2 and OpenMP are held to it, so N processes do not fight over
+the same cores. Pool process i is also pinned to its own share of the cores
+(``Settings.pin_cores``, from ``EIOKU_PIN_CORES``): a decoder thread and the
 analysis thread that consumes its frames then stay on one core instead of being scheduled
 against the other processes' threads (docs/ARCHITECTURE.md, "Analyzers and their models")."""
 
@@ -13,9 +14,6 @@ from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
 
-THREADS_ENV = "EIOKU_THREADS"
-PIN_CORES_ENV = "EIOKU_PIN_CORES"
-_OFF = {"0", "false", "no", "off"}
 # read by OpenMP, MKL and OpenBLAS when they start: CTranslate2's and torch's pools
 _POOL_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
@@ -25,14 +23,13 @@ def usable_cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def thread_budget(concurrency: int, cores: int | None = None) -> int:
-    """``EIOKU_THREADS`` when set, else an equal share of the cores, at least one."""
-    configured = os.environ.get(THREADS_ENV, "").strip()
-    if configured:
-        threads = int(configured)
-        if threads < 1:
-            raise ValueError(f"{THREADS_ENV}={configured} must be at least 1")
-        return threads
+_budget_in_force = 0  # the budget this process was held to; 0: none (the libraries' choice)
+
+
+def thread_budget(concurrency: int, configured: int | None, cores: int | None = None) -> int:
+    """The ``configured`` count when set, else an equal share of the cores, at least one."""
+    if configured is not None:
+        return configured
     return max(1, (cores or usable_cores()) // max(1, concurrency))
 
 
@@ -46,10 +43,10 @@ def core_share(index: int, concurrency: int, cores: Sequence[int]) -> set[int] |
     return set(sorted(cores)[start : start + size])
 
 
-def pin_to_core_share(index: int | None, concurrency: int) -> set[int] | None:
-    """Pins this pool process to its share unless ``EIOKU_PIN_CORES`` is off; the cores
-    it now runs on, or None when it was left free."""
-    if index is None or os.environ.get(PIN_CORES_ENV, "").strip().lower() in _OFF:
+def pin_to_core_share(index: int | None, concurrency: int, pin: bool) -> set[int] | None:
+    """Pins this pool process to its share when ``pin``; the cores it now runs on, or
+    None when it was left free."""
+    if index is None or not pin:
         return None
     share = core_share(index, concurrency, list(os.sched_getaffinity(0)))
     if share is None:
@@ -61,13 +58,14 @@ def pin_to_core_share(index: int | None, concurrency: int) -> set[int] | None:
 
 def thread_budget_in_force() -> int:
     """The budget applied to this process; 0 (the library's own choice) when none was."""
-    return int(os.environ.get(THREADS_ENV, "0") or 0)
+    return _budget_in_force
 
 
 def apply_thread_budget(threads: int) -> dict[str, int]:
     """Holds this process's thread pools to ``threads``; returns each library's count as
     read back from it."""
-    os.environ[THREADS_ENV] = str(threads)
+    global _budget_in_force
+    _budget_in_force = threads
     for variable in _POOL_VARIABLES:
         os.environ[variable] = str(threads)
     applied = {"budget": threads}

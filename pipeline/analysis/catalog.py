@@ -2,7 +2,7 @@
 analyzer's module only when it is asked for by name, plus plugins named as
 ``module:Class`` (setting EIOKU_ANALYZER_PLUGINS), which are imported at once."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from importlib import import_module
 from importlib.metadata import entry_points
 from typing import Any
@@ -25,21 +25,19 @@ class UnknownAnalyzerError(LookupError):
 
 
 class AnalyzerCatalog:
-    def __init__(
-        self, plugins: Sequence[str] = (), profiles: ProfileBook | ProfilesFile | None = None
-    ) -> None:
+    """The analyzers of the ``eioku.analyzers`` entry points and the configured plugins,
+    each instantiated with ``settings`` when first asked for, and the profiles: those of
+    ``profiles`` when given, else the settings' profiles file, read again whenever it
+    changes (ProfilesFileError when it cannot be used now)."""
+
+    def __init__(self, settings: Settings, profiles: ProfileBook | None = None) -> None:
+        self.settings = settings
         self._entry_points = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
         self._loaded: dict[str, Analyzer] = {}
         self._vocabulary: Vocabulary | None = None
-        self._profiles = profiles or ProfileBook()
-        for plugin in plugins:
-            self.register(_instantiate(plugin))
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> "AnalyzerCatalog":
-        """The configured plugins and profiles file, read again whenever it changes
-        (ProfilesFileError when it cannot be used now)."""
-        return cls(settings.analyzer_plugins, ProfilesFile(settings.profiles_path))
+        self._profiles = profiles or ProfilesFile(settings.profiles_path)
+        for plugin in settings.analyzer_plugins:
+            self.register(_instantiate(plugin, settings))
 
     @property
     def profiles(self) -> ProfileBook:
@@ -99,13 +97,13 @@ class AnalyzerCatalog:
             entry_point = self._entry_points.get(name)
             if entry_point is None:
                 raise UnknownAnalyzerError(name, self.names())
-            self._loaded[name] = entry_point.load()()
+            self._loaded[name] = entry_point.load()(self.settings)
         return self._loaded[name]
 
 
-def _instantiate(plugin: str) -> Analyzer:
+def _instantiate(plugin: str, settings: Settings) -> Analyzer:
     module_name, _, class_name = plugin.partition(":")
     if not module_name or not class_name:
         raise ValueError(f"analyzer plugin {plugin!r} is not of the form module:Class")
     analyzer_class = getattr(import_module(module_name), class_name)
-    return analyzer_class()  # type: ignore[no-any-return]
+    return analyzer_class(settings)  # type: ignore[no-any-return]

@@ -109,7 +109,8 @@ class Lane:
     ``inline_text`` writes that text inside the item (spans), not only in its tooltip.
     ``track`` names a payload field whose equal values join a row's items into bars,
     ``thumbnail`` a box field (x, y, width, height) of an instant payload whose frame is
-    cut out as the row's picture. Lanes are shown by ``order``, then title (the built-in
+    cut out as the row's picture. ``found_as`` labels a find hit of this type ("said",
+    "shown"; default: the title). Lanes are shown by ``order``, then title (the built-in
     lanes use 10 to 70)."""
 
     title: str
@@ -119,6 +120,7 @@ class Lane:
     inline_text: bool = False
     track: str | None = None
     thumbnail: str | None = None
+    found_as: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +131,7 @@ class Lane:
             "inline_text": self.inline_text,
             "track": self.track,
             "thumbnail": self.thumbnail,
+            "found_as": self.found_as,
         }
 
 

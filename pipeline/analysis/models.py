@@ -1,17 +1,16 @@
-"""The model registry: which model each analyzer uses in each profile, in one table,
-overridable per analyzer x profile through the environment
-(``EIOKU_MODEL_<ANALYZER>_<PROFILE>``, e.g. ``EIOKU_MODEL_OBJECTS_FAST=/models/yolo11n.pt``).
+"""Model references and where they resolve. Each analyzer declares which model it uses in
+each profile (its ``models`` table); the environment overrides one analyzer x profile
+(``EIOKU_MODEL_<ANALYZER>_<PROFILE>``, e.g. ``EIOKU_MODEL_OBJECTS_FAST=/models/yolo11n.pt``,
+read into ``Settings.model_overrides``).
 
 A reference is a model name (looked up where the analyzer finds names: an installed
 package, ``EIOKU_MODELS_DIR``, a hub), a path to a weights file or folder, ``None`` for
 "the analyzer's installed model package", or ``untrained:<architecture>`` for the
-deterministic untrained test models of the ``smoke`` profile. Analyzers read their
-reference here and report where it resolves (``ModelStatus``) for ``eioku models``.
+deterministic untrained test models of the ``smoke`` profile. Analyzers report where
+their reference resolves (``ModelStatus``) for ``eioku models``.
 """
 
-import os
 import urllib.request
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -20,43 +19,10 @@ from typing import Protocol, runtime_checkable
 from pipeline.analysis.contract import AnalysisInputError, ModelIdentity
 from pipeline.analysis.weights import weights_sha256
 from pipeline.files import atomic_output
-from pipeline.settings import load_settings
+from pipeline.settings import Settings
 
 UNTRAINED_PREFIX = "untrained:"
 SMOKE_PROFILE = "smoke"
-
-MODEL_REFERENCES: dict[str, dict[str, str | None]] = {
-    "transcript": {"fast": "tiny.en", "balanced": "base", "high_quality": "large-v3"},
-    "ocr": {"fast": None, "balanced": None, "high_quality": None},
-    "faces": {"fast": None, "balanced": None, "high_quality": None},
-    "objects": {
-        "fast": "yolo11n.pt",
-        "balanced": "yolo11s.pt",
-        "high_quality": "yolo11x.pt",
-        SMOKE_PROFILE: f"{UNTRAINED_PREFIX}yolov8n.yaml",
-    },
-    "places": {
-        "fast": "resnet18_places365.pth.tar",
-        "balanced": "resnet18_places365.pth.tar",
-        "high_quality": "resnet18_places365.pth.tar",
-        SMOKE_PROFILE: f"{UNTRAINED_PREFIX}resnet18-places365",
-    },
-}
-
-
-def model_env_var(analyzer: str, profile: str) -> str:
-    return f"EIOKU_MODEL_{analyzer}_{profile}".upper().replace("-", "_")
-
-
-def model_reference(
-    analyzer: str, profile: str, environ: Mapping[str, str] | None = None
-) -> str | None:
-    """The environment's override, else the table's entry (None: the installed package)."""
-    env = os.environ if environ is None else environ
-    override = env.get(model_env_var(analyzer, profile), "").strip()
-    if override:
-        return override
-    return MODEL_REFERENCES.get(analyzer, {}).get(profile)
 
 
 def untrained_architecture(reference: str | None) -> str | None:
@@ -95,22 +61,25 @@ class ModelStatus:
 @dataclass(frozen=True)
 class WeightsReference:
     """A reference resolved on this machine: an existing weights file (a path, or a bare
-    file name looked up in EIOKU_MODELS_DIR only), an untrained architecture, or neither."""
+    file name looked up in EIOKU_MODELS_DIR only), an untrained architecture, or neither.
+    ``hashes`` is where the weights' sha256 is remembered."""
 
     reference: str
     weights: Path | None
     architecture: str | None
+    hashes: Path
 
     @classmethod
-    def resolve(cls, reference: str) -> "WeightsReference":
+    def resolve(cls, reference: str, settings: Settings) -> "WeightsReference":
+        hashes = settings.weights_cache_file
         architecture = untrained_architecture(reference)
         if architecture is not None:
-            return cls(reference, None, architecture)
+            return cls(reference, None, architecture, hashes)
         if cls.is_bare_name(reference):
-            candidate = load_settings().models_path / reference
+            candidate = settings.models_path / reference
         else:
             candidate = Path(reference).expanduser()
-        return cls(reference, candidate.resolve() if candidate.is_file() else None, None)
+        return cls(reference, candidate.resolve() if candidate.is_file() else None, None, hashes)
 
     @staticmethod
     def is_bare_name(reference: str) -> bool:
@@ -122,7 +91,7 @@ class WeightsReference:
             return ModelIdentity(f"{self.architecture}#seed{untrained_seed}", untrained=True)
         if self.weights is None:
             return ModelIdentity(self.reference[-200:])
-        return ModelIdentity(self.weights.name, weights_sha256(self.weights))
+        return ModelIdentity(self.weights.name, weights_sha256(self.weights, self.hashes))
 
     @property
     def resolution(self) -> Resolution:
@@ -139,7 +108,7 @@ class WeightsReference:
             reference=self.reference,
             resolution=self.resolution,
             location=str(self.weights) if self.weights else None,
-            sha256=weights_sha256(self.weights) if self.weights else None,
+            sha256=weights_sha256(self.weights, self.hashes) if self.weights else None,
             remedy=None if self.weights or self.architecture else remedy,
         )
 

@@ -9,15 +9,10 @@ from pathlib import Path
 from pipeline.analysis.consulted import note_consulted
 from pipeline.files import atomic_write_bytes
 from pipeline.media.fingerprint import hash_file
-from pipeline.settings import load_settings
 
 
-def weights_cache_file() -> Path:
-    return load_settings().home / "cache" / "weights-sha256.json"
-
-
-def weights_sha256(path: Path, cache_file: Path | None = None) -> str:
-    cache_file = cache_file or weights_cache_file()
+def weights_sha256(path: Path, cache_file: Path) -> str:
+    """``cache_file``: where hashes are remembered (``Settings.weights_cache_file``)."""
     resolved = path.resolve()
     stat = resolved.stat()
     key = str(resolved)

@@ -53,7 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
     context = ApiContext(
         settings,
         Database.from_url(settings.database_url),
-        AnalyzerCatalog.from_settings(settings),
+        AnalyzerCatalog(settings),
     )
     try:
         context.check_schema()

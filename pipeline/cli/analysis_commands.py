@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from pipeline.cli.analysis_output import finish, show_report
+from pipeline.cli.context import current_settings
 from pipeline.cli.flags import (
     AnalyzersOption,
     ForceOption,
@@ -16,7 +17,6 @@ from pipeline.cli.flags import (
     ResumeOption,
     SetOption,
 )
-from pipeline.settings import load_settings
 from pipeline.stamps.inputs import TypedRequest
 from pipeline.stamps.lookup import stamped_reports
 
@@ -33,7 +33,7 @@ def analyze(
     as_json: JsonFlag = False,
 ) -> None:
     """Analyze video files in this process (embedded mode), reusing cached results."""
-    settings = load_settings()
+    settings = current_settings()
     typed = TypedRequest(analyzers, profile, tuple(settings_overrides or ()))
     answered = None if force or resume else stamped_reports(settings, typed, paths)
     if answered is not None:
@@ -63,5 +63,5 @@ def submit(
 
     typed = TypedRequest(analyzers, profile, tuple(settings_overrides or ()))
     submit_to_workers(
-        load_settings(), paths, typed, force=force, resume=resume, wait=wait, as_json=as_json
+        current_settings(), paths, typed, force=force, resume=resume, wait=wait, as_json=as_json
     )

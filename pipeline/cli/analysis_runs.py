@@ -37,7 +37,7 @@ def analyze_in_process(
     as_json: bool,
 ) -> None:
     """After each file, the answer a plain re-run would give is stamped (SQLite only)."""
-    catalog = AnalyzerCatalog.from_settings(settings)
+    catalog = AnalyzerCatalog(settings)
     request = analysis_request(
         catalog, typed.analyzers, typed.profile, list(typed.overrides), force=force, resume=resume
     )
@@ -86,7 +86,7 @@ def submit_to_workers(
 ) -> None:
     if not settings.broker_url:
         raise fail("EIOKU_BROKER_URL is not set: use `eioku analyze` to work in this process")
-    catalog = AnalyzerCatalog.from_settings(settings)
+    catalog = AnalyzerCatalog(settings)
     request = analysis_request(
         catalog, typed.analyzers, typed.profile, list(typed.overrides), force=force, resume=resume
     )

@@ -9,6 +9,7 @@ import typer
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli import render
 from pipeline.cli.common import open_db, video_or_fail
+from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, JsonFlag, fail
 from pipeline.cli.options import split_names
 from pipeline.coordinator.cache_diff import (
@@ -39,7 +40,7 @@ from pipeline.db.engine import Database
 from pipeline.db.repositories import HistoryRepository
 from pipeline.db.repositories.cache import CacheRepository, VideoIdentity
 from pipeline.db.repositories.history import entry_document
-from pipeline.settings import Settings, load_settings
+from pipeline.settings import Settings
 from schemas.base import MAX_JSON_SAFE_INT
 
 VideosArgument = Annotated[
@@ -83,8 +84,8 @@ def diff(
     as_json: JsonFlag = False,
 ) -> None:
     """Per video and profile: each descriptor Current, Missing, Stale or Extraneous."""
-    settings = load_settings()
-    catalog = AnalyzerCatalog.from_settings(settings)
+    settings = current_settings()
+    catalog = AnalyzerCatalog(settings)
     wanted = _statuses(status) or set(DescriptorStatus)
     db = open_db(settings)
     selected = _videos(db, videos)
@@ -130,8 +131,8 @@ def dismiss(
     profile: Annotated[str, typer.Option("--profile", "-p", help="Its profile.")],
 ) -> None:
     """Dismiss an extraneous entry: it leaves the diff; nothing is deleted."""
-    settings = load_settings()
-    catalog = AnalyzerCatalog.from_settings(settings)
+    settings = current_settings()
+    catalog = AnalyzerCatalog(settings)
     db = open_db(settings)
     with db.transaction() as session:
         found = video_or_fail(session, video)
@@ -152,7 +153,7 @@ def prune(
     """Delete the artifacts of dismissed runs, on request only, with a count first."""
     if not dismissed:
         raise fail("say what to prune: --dismissed")
-    db = open_db(load_settings())
+    db = open_db(current_settings())
     with db.sessions() as session:
         runs, artifacts = CacheRepository(session).dismissed_counts()
     if not artifacts:
@@ -187,8 +188,8 @@ def regenerate(
     as_json: JsonFlag = False,
 ) -> None:
     """Enqueue exactly the runs the cache diff names, each with its reason."""
-    settings = load_settings()
-    catalog = AnalyzerCatalog.from_settings(settings)
+    settings = current_settings()
+    catalog = AnalyzerCatalog(settings)
     statuses = _statuses(only)
     if not statuses <= set(NEEDS_REGENERATION):
         raise fail("--only takes missing and/or stale (use --force for current descriptors)")
@@ -289,7 +290,7 @@ def history(
     as_json: JsonFlag = False,
 ) -> None:
     """The analysis history, newest first."""
-    db = open_db(load_settings())
+    db = open_db(current_settings())
     with db.sessions() as session:
         video_id = video_or_fail(session, video).video_id if video else None
         entries = HistoryRepository(session).entries(video_id, limit)

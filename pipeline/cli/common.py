@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.analysis.declarations import Produces
 from pipeline.analysis.vocabulary import UnknownKindError
+from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.options import parse_overrides, split_names
 from pipeline.coordinator.registration import find_video
@@ -16,7 +17,7 @@ from pipeline.db.migrate import SchemaOutOfDateError
 from pipeline.db.models import Video
 from pipeline.db.repositories import SelectionPolicyManager, VideoNotFoundError
 from pipeline.query.kinds import ALL_SOURCES
-from pipeline.settings import Settings, load_settings
+from pipeline.settings import Settings
 
 
 def open_db(settings: Settings) -> Database:
@@ -70,7 +71,7 @@ def analysis_request(
     default profile is used."""
     request = AnalysisRequest(
         analyzers=split_names(analyzers),
-        profile=load_settings().default_profile if profile is None else profile,
+        profile=current_settings().default_profile if profile is None else profile,
         overrides=parse_overrides(overrides or []),
         force=force,
         resume=resume,

@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 
 from pipeline.cli import render
 from pipeline.cli.common import open_db, video_or_fail
+from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.coordinator.registration import register_video
 from pipeline.db.models import Video
 from pipeline.files import atomic_write_bytes
 from pipeline.media.errors import MediaError
 from pipeline.media.fingerprint import stat_media_file
-from pipeline.settings import Settings, load_settings
+from pipeline.settings import Settings
 
 if TYPE_CHECKING:
     from pipeline.media.offsets import PacketTable
@@ -51,7 +52,7 @@ def index_command(
         raise fail(f"--video-url {video_url!r}: expected SCHEME://LOCATION, e.g. s3://bucket/key")
     from pipeline.media.offsets_file import OffsetsFileError, read_offsets_file, write_offsets_file
 
-    settings = load_settings()
+    settings = current_settings()
     found = registered_video(settings, video)
     table = _table(settings.home, found)
     url = video_url or store.file_url(found.path)
@@ -81,7 +82,7 @@ def get_command(
     from pipeline.media.random_access import IndexedFrames
     from pipeline.media.still_image import png_bytes
 
-    settings = load_settings()
+    settings = current_settings()
     found = registered_video(settings, video)
     frames = IndexedFrames(_table(settings.home, found))
     if frame_index >= frames.frame_count:

@@ -31,12 +31,13 @@ class GuardedGroup(TyperGroup):
 def _known_failure(exc: Exception) -> str | None:
     from sqlalchemy.exc import SQLAlchemyError
 
+    from pipeline.cli.context import current_settings
     from pipeline.db.availability import database_location, is_unavailable
     from pipeline.db.migrate import UnusableDatabaseError
-    from pipeline.settings import SettingsError, load_settings
+    from pipeline.settings import SettingsError
 
     if isinstance(exc, SettingsError | UnusableDatabaseError):
         return str(exc)
     if isinstance(exc, SQLAlchemyError) and is_unavailable(exc):
-        return f"database unavailable: {database_location(load_settings().database_url)}"
+        return f"database unavailable: {database_location(current_settings().database_url)}"
     return None

@@ -116,6 +116,10 @@ app = typer.Typer(
 @app.callback()
 def eioku() -> None:
     """Eioku: turn videos into searchable, time-stamped artifacts."""
+    from pipeline.cli.context import use_settings
+    from pipeline.settings import load_settings
+
+    use_settings(load_settings())  # the one read of the environment
 
 
 def main() -> None:

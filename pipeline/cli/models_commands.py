@@ -12,9 +12,9 @@ from rich.markup import escape
 from pipeline.analysis.catalog import AnalyzerCatalog, UnknownAnalyzerError
 from pipeline.analysis.models import ModelAnalyzer, ModelFetchError, ModelStatus
 from pipeline.cli import render
+from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, JsonFlag, fail
 from pipeline.cli.options import split_names
-from pipeline.settings import load_settings
 
 ModelAnalyzersOption = Annotated[
     str | None,
@@ -28,7 +28,7 @@ models_app = typer.Typer(help="The models each analyzer uses.", no_args_is_help=
 
 
 def _selected(analyzers: str | None, profiles: str | None) -> list[tuple[ModelAnalyzer, str]]:
-    catalog = AnalyzerCatalog.from_settings(load_settings())
+    catalog = AnalyzerCatalog(current_settings())
     names = split_names(analyzers) if analyzers else catalog.names()
     chosen = []
     for name in names:
@@ -115,7 +115,7 @@ def fetch_models(
     profile: ModelProfilesOption = None,
 ) -> None:
     """Download the models that are not here into EIOKU_MODELS_DIR (needs their hub)."""
-    models_dir = load_settings().models_path
+    models_dir = current_settings().models_path
     failed = False
     for analyzer, name in _selected(analyzers, profile):
         try:

@@ -22,6 +22,7 @@ from pipeline.cli.common import (
     text_sources,
     video_or_fail,
 )
+from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, JsonFlag, fail
 from pipeline.cli.options import parse_timestamp_ms
 from pipeline.cli.subtitles import Cue, to_srt, to_webvtt
@@ -32,7 +33,7 @@ from pipeline.files import atomic_output
 from pipeline.query.find import MARK_END, MARK_START, TextMatch, find_text
 from pipeline.query.jump import JumpFilters, JumpTarget, jump
 from pipeline.query.kinds import ALL_SOURCES, Direction, QueryParameterError
-from pipeline.settings import Settings, load_settings
+from pipeline.settings import Settings
 from schemas.base import MAX_INT32, MAX_JSON_SAFE_INT
 from schemas.payloads import TranscriptSegment
 
@@ -93,8 +94,8 @@ def jump_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Jump to the next (or previous) artifact of a kind; exit 1 when there is none."""
-    settings = load_settings()
-    declared = declared_kind(AnalyzerCatalog.from_settings(settings), kind)
+    settings = current_settings()
+    declared = declared_kind(AnalyzerCatalog(settings), kind)
     from_ms = _position(from_, direction)
     filters = JumpFilters(label=label, face_cluster_id=face_cluster, min_confidence=min_confidence)
     with open_db(settings).sessions() as session:
@@ -167,8 +168,8 @@ def find_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Find where text is said or shown, in time order from --from."""
-    settings = load_settings()
-    sources = text_sources(AnalyzerCatalog.from_settings(settings), source)
+    settings = current_settings()
+    sources = text_sources(AnalyzerCatalog(settings), source)
     from_ms = parse_timestamp_ms(from_)
     with open_db(settings).sessions() as session:
         found = video_or_fail(session, video)
@@ -252,7 +253,7 @@ def export(
 ) -> None:
     """Export the transcript as WebVTT/SRT subtitles, or every artifact as JSON (with
     --output, also the video's <video id>.analysis-history.json beside it)."""
-    settings = load_settings()
+    settings = current_settings()
     with open_db(settings).sessions() as session:
         found = video_or_fail(session, video)
         with exporting(settings.home, found.video_id):  # regeneration waits for it

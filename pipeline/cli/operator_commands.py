@@ -9,6 +9,7 @@ import typer
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli import render
 from pipeline.cli.common import open_db
+from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.options import split_names
 from pipeline.coordinator.cancellation import cancel_and_revoke
@@ -22,14 +23,14 @@ from pipeline.db.repositories import (
     RunNotFoundError,
     StaleRunStateError,
 )
-from pipeline.settings import Settings, load_settings
+from pipeline.settings import Settings
 from pipeline.taskqueue import queue_name
 
 CELERY_APP = "workers.app"
 
 
 def _broker_settings() -> Settings:
-    settings = load_settings()
+    settings = current_settings()
     if not settings.broker_url:
         raise fail("EIOKU_BROKER_URL is not set: set it to the broker, e.g. redis://host:6379/0")
     return settings
@@ -53,7 +54,7 @@ def worker(
 ) -> None:
     """Start a Celery worker for some analyzers (same as `celery -A workers.app worker -Q ...`)."""
     settings = _broker_settings()
-    catalog = AnalyzerCatalog.from_settings(settings)
+    catalog = AnalyzerCatalog(settings)
     names = split_names(analyzers)
     unknown = [analyzer for analyzer in names if analyzer not in catalog.names()]
     if unknown:
@@ -85,7 +86,7 @@ def flower(
 def cancel(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
     """Cancel a queued or running run: it stops at its next checkpoint, writing no
     artifacts; with a broker its waiting task is revoked too."""
-    settings = load_settings()
+    settings = current_settings()
     db = open_db(settings)
     try:
         run = cancel_and_revoke(settings, db, run_id)
@@ -102,7 +103,7 @@ def cancel(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
 def reconcile() -> None:
     """Re-queue running runs whose process is gone or whose heartbeat is stale, or fail
     them after the last attempt (workers also do this every EIOKU_RECONCILE_INTERVAL s)."""
-    settings = load_settings()
+    settings = current_settings()
     db = open_db(settings)
     dispatcher = Dispatcher(settings, db) if settings.broker_url else None
     try:
@@ -129,6 +130,6 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Migrate the configured database to the newest schema."""
-    db = Database.from_url(load_settings().database_url)
+    db = Database.from_url(current_settings().database_url)
     upgrade(db.engine)
     render.out.print(f"database at {db.engine.url.render_as_string()} is up to date")

@@ -8,12 +8,12 @@ import typer
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli import render
 from pipeline.cli.common import open_db, video_or_fail
+from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, AnalyzersOption, JsonFlag, fail
 from pipeline.cli.options import split_names
 from pipeline.coordinator.cache_diff import ProfileBlockedError, Revisions
 from pipeline.coordinator.submission import RequestedBy
 from pipeline.db.repositories.intents import IntentRepository
-from pipeline.settings import load_settings
 
 profiles_app = typer.Typer(help="Analysis profiles: built in and from EIOKU_PROFILES.")
 intents_app = typer.Typer(help="Intents: which descriptors each video should have.")
@@ -55,7 +55,7 @@ def _describe(catalog: AnalyzerCatalog, profile: str) -> dict[str, Any]:
 @profiles_app.command("list")
 def list_profiles(as_json: JsonFlag = False) -> None:
     """Every profile with the revision of each analyzer."""
-    catalog = AnalyzerCatalog.from_settings(load_settings())
+    catalog = AnalyzerCatalog(current_settings())
     described = [_describe(catalog, name) for name in catalog.profiles.names()]
     if as_json:
         render.print_json(described)
@@ -74,7 +74,7 @@ def show_profile(
     name: Annotated[str, typer.Argument(help="Profile name.")], as_json: JsonFlag = False
 ) -> None:
     """The effective settings, model and revision of each analyzer in a profile."""
-    catalog = AnalyzerCatalog.from_settings(load_settings())
+    catalog = AnalyzerCatalog(current_settings())
     if name not in catalog.profiles.names():
         known = ", ".join(catalog.profiles.names())
         raise fail(f"unknown profile {name!r} (known: {known})", EXIT_FAILED)
@@ -104,8 +104,8 @@ def set_intent(
     analyzers: AnalyzersOption = "scenes",
 ) -> None:
     """Declare the descriptors wanted for each video under a profile, without running."""
-    settings = load_settings()
-    catalog = AnalyzerCatalog.from_settings(settings)
+    settings = current_settings()
+    catalog = AnalyzerCatalog(settings)
     names = split_names(analyzers)
     unknown = sorted(set(names) - set(catalog.names()))
     if unknown:
@@ -127,7 +127,7 @@ def list_intents(
     as_json: JsonFlag = False,
 ) -> None:
     """Every intent: video, profile, descriptors, who asked and when."""
-    with open_db(load_settings()).sessions() as session:
+    with open_db(current_settings()).sessions() as session:
         ids = [video_or_fail(session, video).video_id] if video else None
         rows = [
             {

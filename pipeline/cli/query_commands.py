@@ -6,6 +6,7 @@ import typer
 
 from pipeline.cli import render
 from pipeline.cli.common import open_db, policy_manager, video_or_fail
+from pipeline.cli.context import current_settings
 from pipeline.cli.flags import JsonFlag, fail
 from pipeline.cli.options import parse_timestamp_ms
 from pipeline.db.models import RunStatus, SelectionMode
@@ -16,7 +17,6 @@ from pipeline.db.repositories import (
     SelectionPolicy,
     VideoRepository,
 )
-from pipeline.settings import load_settings
 from schemas.base import MAX_JSON_SAFE_INT
 
 VideoArgument = Annotated[str, typer.Argument(help="Video id or path.")]
@@ -27,7 +27,7 @@ def status(
     as_json: JsonFlag = False,
 ) -> None:
     """Videos, their runs, statuses and cache keys."""
-    db = open_db(load_settings())
+    db = open_db(current_settings())
     with db.sessions() as session:
         selected = [video_or_fail(session, video)] if video else VideoRepository(session).all()
         runs = RunRepository(session)
@@ -52,7 +52,7 @@ def runs(
     as_json: JsonFlag = False,
 ) -> None:
     """Runs, newest first, with worker, attempts, progress and heartbeat."""
-    db = open_db(load_settings())
+    db = open_db(current_settings())
     with db.sessions() as session:
         video_id = video_or_fail(session, video).video_id if video else None
         found = RunRepository(session).find(video_id=video_id, status=status_filter, limit=limit)
@@ -90,7 +90,7 @@ def artifacts(
     as_json: JsonFlag = False,
 ) -> None:
     """Artifacts of a video, through its selection policy (see `eioku select`)."""
-    settings = load_settings()
+    settings = current_settings()
     db = open_db(settings)
     with db.sessions() as session:
         found = video_or_fail(session, video)
@@ -123,7 +123,7 @@ def select(
     ] = None,
 ) -> None:
     """Set the selection policy of one video's artifact type."""
-    settings = load_settings()
+    settings = current_settings()
     db = open_db(settings)
     try:
         policy = SelectionPolicy(mode, preferred_profile=profile, pinned_run_id=run_id)

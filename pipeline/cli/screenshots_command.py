@@ -10,13 +10,13 @@ import typer
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli import render
 from pipeline.cli.common import analysis_request
+from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.frames_commands import registered_video
 from pipeline.frame_selection.config import SelectionConfig
 from pipeline.frame_selection.screenshots import Overlay
 from pipeline.frame_selection.service import CacheMode
 from pipeline.media.errors import MediaError
-from pipeline.settings import load_settings
 
 SCREENSHOTS_FOLDER = "screenshots"
 
@@ -72,7 +72,7 @@ def screenshots(
         raise fail("--no-selection-cache and --freeze-selection-cache exclude each other")
     config = _config(profile, overrides, _user_frames(frames, frames_file))
     mode = CacheMode.IGNORE if no_cache else CacheMode.FREEZE if freeze else CacheMode.USE
-    settings = load_settings()
+    settings = current_settings()
     for target in targets or []:
         if not target.is_file():
             raise fail(f"--tgt {target}: no such file", EXIT_FAILED)
@@ -117,7 +117,7 @@ def _user_frames(frames: str | None, frames_file: Path | None) -> list[int]:
 def _config(
     profile: str | None, overrides: list[str] | None, user_frames: list[int]
 ) -> SelectionConfig:
-    catalog = AnalyzerCatalog.from_settings(load_settings())
+    catalog = AnalyzerCatalog(current_settings())
     request = analysis_request(catalog, "frames", profile, overrides, force=False, resume=False)
     settings = dict(request.overrides.get("frames", {}))
     if user_frames:

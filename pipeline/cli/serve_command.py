@@ -5,9 +5,9 @@ from typing import Annotated
 
 import typer
 
+from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, EXIT_USAGE, fail
 from pipeline.db.migrate import SchemaOutOfDateError
-from pipeline.settings import load_settings
 
 
 def serve(
@@ -21,7 +21,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the HTTP API (/v1, OpenAPI at /openapi.json, /healthz, /metrics)."""
-    settings = load_settings()
+    settings = current_settings()
     if not settings.requires_token and not is_loopback(host) and not insecure:
         raise fail(
             f"--host {host} is reachable from other machines: set EIOKU_API_TOKEN "

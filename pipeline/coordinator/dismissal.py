@@ -33,7 +33,7 @@ def dismiss_extraneous(
             f"({found}); only an entry cached but no longer requested can be dismissed"
         )
     dismissed = cache.dismiss(video_id, descriptor, profile)
-    HistoryRepository(session).record(
+    HistoryRepository(session, catalog.settings.history_retention).record(
         video_id=video_id,
         descriptors=[descriptor],
         profile=profile,

@@ -108,6 +108,7 @@ def execute_run(
     if isinstance(claimed, RunOutcome):
         return claimed
     run, video = claimed
+    retention = catalog.settings.history_retention
     began = time.monotonic()
     try:
         with RunHeartbeat(db, run_id, run.attempts, timing.heartbeat_interval_s) as heartbeat:
@@ -117,10 +118,12 @@ def execute_run(
     except (AnalysisInputError, MediaError) as exc:
         skip = isinstance(exc, AnalysisInputError) and exc.skip
         status = RunStatus.SKIPPED if skip else RunStatus.FAILED
-        return _finish_without_artifacts(db, run, status, exc.code, exc.message, began)
+        return _finish_without_artifacts(db, retention, run, status, exc.code, exc.message, began)
     except KeyboardInterrupt as exc:
         how = "terminated (SIGTERM)" if isinstance(exc, TerminationRequested) else "interrupted"
-        _finish_without_artifacts(db, run, RunStatus.CANCELLED, "interrupted", how, began)
+        _finish_without_artifacts(
+            db, retention, run, RunStatus.CANCELLED, "interrupted", how, began
+        )
         raise
     except Exception as exc:
         if is_transient(exc):
@@ -128,14 +131,14 @@ def execute_run(
         log.exception("run %s: analyzer %s crashed", run_id, run.analyzer)
         message = f"{type(exc).__name__}: {exc}"
         return _finish_without_artifacts(
-            db, run, RunStatus.FAILED, "analyzer_error", message, began
+            db, retention, run, RunStatus.FAILED, "analyzer_error", message, began
         )
     try:
-        return _commit_artifacts(db, catalog.vocabulary(), run, collected, began)
+        return _commit_artifacts(db, catalog.vocabulary(), retention, run, collected, began)
     except ArtifactBatchError as exc:  # the transaction rolled back: nothing was written
         log.error("run %s: analyzer %s produced an invalid artifact: %s", run_id, run.analyzer, exc)
         return _finish_without_artifacts(
-            db, run, RunStatus.FAILED, "invalid_output", str(exc), began
+            db, retention, run, RunStatus.FAILED, "invalid_output", str(exc), began
         )
 
 
@@ -236,7 +239,12 @@ def _current_attempt(runs: RunRepository, claimed: Run) -> Run | None:
 
 
 def _commit_artifacts(
-    db: Database, vocabulary: Vocabulary, claimed: Run, collected: CollectedArtifacts, began: float
+    db: Database,
+    vocabulary: Vocabulary,
+    retention: int,
+    claimed: Run,
+    collected: CollectedArtifacts,
+    began: float,
 ) -> RunOutcome:
     with db.transaction() as session:
         runs = RunRepository(session)
@@ -248,12 +256,18 @@ def _commit_artifacts(
         count = artifacts.batch_create(collected.envelopes, collected.embeddings)
         action = _history_action(runs, run)
         runs.transition(run, RunStatus.SUCCEEDED, artifact_count=count, progress=1.0)
-        _record_history(session, run, action, began, detail=f"{count} artifacts")
+        _record_history(session, retention, run, action, began, f"{count} artifacts")
     return RunOutcome.of(run)
 
 
 def _finish_without_artifacts(
-    db: Database, claimed: Run, status: RunStatus, code: str, message: str, began: float
+    db: Database,
+    retention: int,
+    claimed: Run,
+    status: RunStatus,
+    code: str,
+    message: str,
+    began: float,
 ) -> RunOutcome:
     with db.transaction() as session:
         runs = RunRepository(session)
@@ -262,7 +276,7 @@ def _finish_without_artifacts(
             return RunOutcome.of(runs.require(claimed.run_id))
         action = _history_action(runs, run)
         runs.transition(run, status, error_code=code, error_message=message)
-        _record_history(session, run, action, began, detail=message)
+        _record_history(session, retention, run, action, began, message)
     return RunOutcome.of(run)
 
 
@@ -287,13 +301,14 @@ def _history_action(
 
 def _record_history(
     session: Session,
+    retention: int,
     run: Run,
     action: tuple[HistoryAction, RegenerationReason | None],
     began: float,
     detail: str,
 ) -> None:
     succeeded = run.status in (RunStatus.SUCCEEDED, RunStatus.SKIPPED)
-    HistoryRepository(session).record(
+    HistoryRepository(session, retention).record(
         video_id=run.video_id,
         descriptors=[run.analyzer],
         profile=run.profile,

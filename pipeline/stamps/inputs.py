@@ -17,9 +17,9 @@ from pipeline.settings import Settings
 
 STAMP_FORMAT = 1
 CODE_PACKAGES = ("pipeline", "workers", "schemas")
-# EIOKU_MODEL_*, EIOKU_DEVICE and the like choose models and compute types; CUDA_* and
-# NVIDIA_* decide what `auto` finds
-ENVIRONMENT_PREFIXES = ("EIOKU_", "CUDA_", "NVIDIA_")
+# CUDA_* and NVIDIA_* decide what a device `auto` finds; every EIOKU_* setting (models,
+# devices included) is in the Settings, also part of the key
+ENVIRONMENT_PREFIXES = ("CUDA_", "NVIDIA_")
 
 
 @dataclass(frozen=True)

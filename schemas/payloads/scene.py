@@ -14,7 +14,9 @@ class Scene(SpanPayload):
     start_frame: FrameIndex
     end_frame: FrameIndex
 
+    # named apart from SpanPayload's end_ms check, which a method of the same name would
+    # replace
     @field_validator("end_frame")
     @classmethod
-    def _end_not_before_start(cls, value: int, info: ValidationInfo) -> int:
+    def _end_frame_not_before_start_frame(cls, value: int, info: ValidationInfo) -> int:
         return check_not_before(value, info, "start_frame")

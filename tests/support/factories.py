@@ -13,10 +13,11 @@ from pipeline.db.engine import Database
 from pipeline.db.models import Base, Run, RunStatus, Video
 from pipeline.db.projections import text_metadata
 from pipeline.db.repositories import ArtifactRepository
+from pipeline.settings import load_settings
 from schemas import ArtifactEnvelope
 from schemas.base import Payload
 
-INSTALLED: Vocabulary = AnalyzerCatalog().vocabulary()
+INSTALLED: Vocabulary = AnalyzerCatalog(load_settings()).vocabulary()
 """The artifact types of the installed analyzers: their schemas and projections."""
 
 

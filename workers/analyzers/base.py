@@ -21,6 +21,7 @@ from pipeline.analysis.contract import (
     UnknownProfileError,
 )
 from pipeline.analysis.declarations import Produces
+from pipeline.settings import Settings
 from schemas.base import Payload
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,8 @@ class BaseAnalyzer(ABC, Generic[ConfigT, ModelT]):
         if produces is not None:
             cls.artifact_type = produces.artifact_type
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self._models: dict[Hashable, ModelT] = {}
 
     @property

@@ -1,7 +1,8 @@
 """Which device a model analyzer runs on: ``EIOKU_DEVICE=auto|cpu|cuda[:N]``, overridden
-per analyzer by ``EIOKU_DEVICE_<ANALYZER>`` (``EIOKU_DEVICE_OCR=cpu``). ``auto`` (the
-default) is the first GPU when the analyzer's library sees one, else the CPU; ``cuda``
-where the library sees none fails the run at once with ``device_unavailable``."""
+per analyzer by ``EIOKU_DEVICE_<ANALYZER>`` (``EIOKU_DEVICE_OCR=cpu``), as
+``Settings.device_for`` gives it. ``auto`` (the default) is the first GPU when the
+analyzer's library sees one, else the CPU; ``cuda`` where the library sees none fails the
+run at once with ``device_unavailable``. Each function takes the requested device."""
 
 import os
 import re
@@ -9,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pipeline.analysis.contract import AnalysisInputError
+from pipeline.settings import DEVICE_VARIABLE as DEVICE_ENV
 
-DEVICE_ENV = "EIOKU_DEVICE"
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 _NVIDIA_GPUS = Path("/proc/driver/nvidia/gpus")
 
@@ -18,12 +19,6 @@ _NVIDIA_GPUS = Path("/proc/driver/nvidia/gpus")
 class DeviceUnavailableError(AnalysisInputError):
     def __init__(self, message: str) -> None:
         super().__init__("device_unavailable", message)
-
-
-def device_setting(analyzer: str) -> str:
-    """The requested device, as written: the analyzer's own variable wins."""
-    own = os.environ.get(f"{DEVICE_ENV}_{analyzer.upper()}", "").strip()
-    return own or os.environ.get(DEVICE_ENV, "auto")
 
 
 def choose_device(requested: str, cuda_devices: Callable[[], int], library: str = "torch") -> str:
@@ -49,11 +44,11 @@ def choose_device(requested: str, cuda_devices: Callable[[], int], library: str 
     return f"cuda:{index}"
 
 
-def gpu_expected(analyzer: str) -> bool:
-    """Whether ``analyzer`` is meant to run on a GPU, decided without importing any model
-    library (for planning): a ``cuda`` setting, or ``auto`` on a host whose NVIDIA driver
-    lists a GPU."""
-    requested = device_setting(analyzer).strip().lower()
+def gpu_expected(requested: str) -> bool:
+    """Whether a model meant for the ``requested`` device runs on a GPU, decided without
+    importing any model library (for planning): a ``cuda`` setting, or ``auto`` on a host
+    whose NVIDIA driver lists a GPU."""
+    requested = requested.strip().lower()
     if requested.startswith("cuda"):
         return True
     if requested != "auto":
@@ -71,24 +66,24 @@ def _driver_gpus() -> bool:
         return False
 
 
-def torch_device(analyzer: str) -> str:
-    """The device ``analyzer`` asks for, checked against what torch sees."""
+def torch_device(requested: str) -> str:
+    """The ``requested`` device, checked against what torch sees."""
     import torch
 
     def cuda_devices() -> int:
         return torch.cuda.device_count() if torch.cuda.is_available() else 0
 
-    return choose_device(device_setting(analyzer), cuda_devices)
+    return choose_device(requested, cuda_devices)
 
 
-def ctranslate2_device(analyzer: str) -> str:
-    """The device ``analyzer`` asks for, checked against what CTranslate2 sees."""
+def ctranslate2_device(requested: str) -> str:
+    """The ``requested`` device, checked against what CTranslate2 sees."""
     import ctranslate2
 
-    return choose_device(device_setting(analyzer), ctranslate2.get_cuda_device_count, "CTranslate2")
+    return choose_device(requested, ctranslate2.get_cuda_device_count, "CTranslate2")
 
 
-def dlib_device(analyzer: str) -> str:
+def dlib_device(requested: str) -> str:
     """dlib runs its CNN on the GPU by itself when it was built with CUDA, so the setting
     can only be checked, not steered: ``cuda`` needs a CUDA build, ``cpu`` a CPU one."""
     import dlib
@@ -98,7 +93,7 @@ def dlib_device(analyzer: str) -> str:
     def cuda_devices() -> int:
         return int(dlib.cuda.get_num_devices()) if built_with_cuda else 0
 
-    device = choose_device(device_setting(analyzer), cuda_devices, "dlib")
+    device = choose_device(requested, cuda_devices, "dlib")
     if device == "cpu" and built_with_cuda and cuda_devices():
         raise DeviceUnavailableError(
             f"{DEVICE_ENV}=cpu but this dlib was built with CUDA and uses the GPU; "

@@ -60,16 +60,18 @@ class FaceModelFiles:
     def path(self, name: str) -> Path:
         return self.folder / name
 
-    def combined_sha256(self) -> str:
-        """One digest over every weights file used, each named, in a fixed order."""
+    def combined_sha256(self, hashes: Path) -> str:
+        """One digest over every weights file used, each named, in a fixed order
+        (``hashes``: where the files' hashes are remembered)."""
         lines = [
-            f"{name}={weights_sha256(self.path(name))}\n" for name in required_files(self.detector)
+            f"{name}={weights_sha256(self.path(name), hashes)}\n"
+            for name in required_files(self.detector)
         ]
         return hashlib.sha256("".join(lines).encode()).hexdigest()
 
 
 def face_models_status(
-    analyzer: str, profile: str, detector: Detector, models_dir: str | None
+    analyzer: str, profile: str, detector: Detector, models_dir: str | None, hashes: Path
 ) -> ModelStatus:
     reference = models_dir or MODELS_PACKAGE
     try:
@@ -82,7 +84,7 @@ def face_models_status(
         reference,
         Resolution.FILE if models_dir else Resolution.PACKAGE,
         location=str(files.folder),
-        sha256=files.combined_sha256(),
+        sha256=files.combined_sha256(hashes),
         note=_cnn_device_note(detector),
     )
 

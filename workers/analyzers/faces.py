@@ -116,13 +116,20 @@ class FacesAnalyzer(SkipsUnchangedFrames, RegisteredModelAnalyzer[FacesConfig, F
     def model_identity(self, config: FacesConfig) -> ModelIdentity:
         files = FaceModelFiles.locate(config.detector, config.models_dir)
         return ModelIdentity(
-            name=f"dlib-faces-{config.detector}", weights_sha256=files.combined_sha256()
+            name=f"dlib-faces-{config.detector}",
+            weights_sha256=files.combined_sha256(self.settings.weights_cache_file),
         )
 
     def model_status(self, profile: str) -> ModelStatus:
         settings = self.registered_settings(profile)
         detector = settings.get("detector", FacesConfig.model_fields["detector"].default)
-        return face_models_status(self.name, profile, detector, settings.get("models_dir"))
+        return face_models_status(
+            self.name,
+            profile,
+            detector,
+            settings.get("models_dir"),
+            self.settings.weights_cache_file,
+        )
 
     def _load_model(self, config: FacesConfig) -> FaceModels:
         return load_face_models(FaceModelFiles.locate(config.detector, config.models_dir))
@@ -134,7 +141,7 @@ class FacesAnalyzer(SkipsUnchangedFrames, RegisteredModelAnalyzer[FacesConfig, F
         from workers.analyzers.face_detection import detect_faces
 
         if config.detector == "cnn":  # HOG runs on the CPU whatever the setting
-            dlib_device(self.name)
+            dlib_device(self.settings.device_for(self.name))
         models = self.load(config)
         found: list[SourceFace] = []
         plan = SamplingPlan(max_side=config.max_side, interval_ms=config.interval_ms)

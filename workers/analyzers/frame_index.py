@@ -11,7 +11,6 @@ from pipeline.analysis.contract import (
     ProgressCallback,
     refuse_without_video,
 )
-from pipeline.settings import load_settings
 from schemas.base import Payload
 from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, distribution_version
 
@@ -48,6 +47,6 @@ class FrameIndexAnalyzer(BaseAnalyzer[FrameIndexConfig, None]):
         from pipeline.media.frame_index_store import load_or_build
 
         refuse_without_video(source)
-        load_or_build(load_settings().home, source.video_id, source.path)
+        load_or_build(self.settings.home, source.video_id, source.path)
         progress(1.0)
         return iter(())

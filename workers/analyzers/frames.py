@@ -56,10 +56,9 @@ class FramesAnalyzer(BaseAnalyzer[FramesConfig, None]):
     ) -> Iterator[FrameSelection]:
         from pipeline.frame_selection.service import SelectionError, ensure_selection
         from pipeline.media.frame_index_store import video_output_folder
-        from pipeline.settings import load_settings
 
         refuse_without_video(source)
-        folder = video_output_folder(load_settings().home, source.video_id)
+        folder = video_output_folder(self.settings.home, source.video_id)
         try:
             outcome = ensure_selection(source.path, [], config, folder, progress=progress)
         except SelectionError as exc:

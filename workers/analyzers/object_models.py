@@ -8,20 +8,21 @@ yaml, so it never tries a download; its settings file and every other write go u
 """
 
 import os
+from pathlib import Path
 from typing import Any
 
 from pipeline.analysis.models import WeightsReference
-from pipeline.settings import load_settings
 
 UNTRAINED_SEED = 0
 ASSETS_URL = "https://github.com/ultralytics/assets/releases/download/v8.3.0/"
 
 
-def prepare_ultralytics() -> None:
-    """Settings under EIOKU_HOME, no online checks, no pip installs; torchvision usable."""
+def prepare_ultralytics(home: Path) -> None:
+    """Settings under ``home`` (EIOKU_HOME), no online checks, no pip installs; torchvision
+    usable."""
     from workers.analyzers.torch_compat import ensure_torchvision_ops
 
-    config_dir = load_settings().home / "ultralytics"
+    config_dir = home / "ultralytics"
     config_dir.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("YOLO_CONFIG_DIR", str(config_dir))
     os.environ.setdefault("YOLO_OFFLINE", "true")
@@ -30,8 +31,8 @@ def prepare_ultralytics() -> None:
     ensure_torchvision_ops()
 
 
-def load_yolo(model: WeightsReference) -> Any:
-    prepare_ultralytics()
+def load_yolo(model: WeightsReference, home: Path) -> Any:
+    prepare_ultralytics(home)
     try:
         from ultralytics import YOLO
     except ImportError as exc:
@@ -39,15 +40,15 @@ def load_yolo(model: WeightsReference) -> Any:
             f"ultralytics is not installed: pip install 'eioku[objects]' ({exc})"
         ) from exc
     if model.architecture is not None:
-        return untrained_yolo(model.architecture)
+        return untrained_yolo(model.architecture, home)
     assert model.weights is not None
     return YOLO(str(model.weights), task="detect")
 
 
-def untrained_yolo(architecture: str) -> Any:
+def untrained_yolo(architecture: str, home: Path) -> Any:
     """The architecture with seeded random weights and the COCO class names its yaml is
     laid out for: the same model in every process, detecting nothing meaningful."""
-    prepare_ultralytics()
+    prepare_ultralytics(home)
     import torch
     from ultralytics import YOLO
     from ultralytics.utils import ROOT, YAML

@@ -7,6 +7,7 @@ in order of first appearance so they are the same whatever else the process trac
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -35,12 +36,13 @@ class TrackerSettings:
 
 
 class ObjectTracker:
-    """One per video: call ``assign`` with each sample's detections, in time order."""
+    """One per video: call ``assign`` with each sample's detections, in time order.
+    ``home``: where ultralytics keeps its settings (EIOKU_HOME)."""
 
-    def __init__(self, settings: TrackerSettings) -> None:
+    def __init__(self, settings: TrackerSettings, home: Path) -> None:
         from workers.analyzers.object_models import prepare_ultralytics
 
-        prepare_ultralytics()
+        prepare_ultralytics(home)
         from ultralytics.trackers.byte_tracker import BYTETracker
 
         self._tracker = BYTETracker(

@@ -15,6 +15,7 @@ from pipeline.analysis.contract import MediaSource, ModelIdentity, ProgressCallb
 from pipeline.analysis.declarations import Lane, Produces, Projection, Rows
 from pipeline.analysis.models import (
     SMOKE_PROFILE,
+    UNTRAINED_PREFIX,
 )
 from schemas.payloads import ObjectDetection
 from workers.analyzers.base import distribution_version
@@ -100,6 +101,12 @@ class ObjectsAnalyzer(SkipsUnchangedFrames, WeightsFileAnalyzer[ObjectsConfig, A
         "high_quality": {"interval_ms": 100, "image_size": 1280, "confidence": 0.2},
         SMOKE_PROFILE: _SMOKE,
     }
+    models: ClassVar[Mapping[str, str | None]] = {
+        "fast": "yolo11n.pt",
+        "balanced": "yolo11s.pt",
+        "high_quality": "yolo11x.pt",
+        SMOKE_PROFILE: f"{UNTRAINED_PREFIX}yolov8n.yaml",
+    }
 
     @property
     def engine_version(self) -> str:
@@ -110,7 +117,7 @@ class ObjectsAnalyzer(SkipsUnchangedFrames, WeightsFileAnalyzer[ObjectsConfig, A
         return self.weights(config).identity(UNTRAINED_SEED)
 
     def _load_model(self, config: ObjectsConfig) -> Any:
-        return load_yolo(self.weights(config))
+        return load_yolo(self.weights(config), self.settings.home)
 
     def analyze(
         self, source: MediaSource, config: ObjectsConfig, progress: ProgressCallback
@@ -118,9 +125,9 @@ class ObjectsAnalyzer(SkipsUnchangedFrames, WeightsFileAnalyzer[ObjectsConfig, A
         from workers.analyzers.device import torch_device
 
         self.require_weights(config)
-        device = torch_device(self.name)
+        device = torch_device(self.settings.device_for(self.name))
         model = self.load(config)
-        tracker = ObjectTracker(config.tracker_settings())
+        tracker = ObjectTracker(config.tracker_settings(), self.settings.home)
         plan = SamplingPlan(max_side=config.image_size, interval_ms=config.interval_ms)
         groups = frame_groups(sampled_frames(source, plan, progress), config)
         for batch in batched(groups, config.batch_size):

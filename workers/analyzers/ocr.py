@@ -95,7 +95,7 @@ class OcrAnalyzer(SkipsUnchangedFrames, RegisteredModelAnalyzer[OcrConfig, Any])
         OcrText,
         jump="ocr",
         projects=Projection(text="text", confidence="confidence"),
-        lane=Lane("On-screen text", order=30, inline_text=True),
+        lane=Lane("On-screen text", order=30, inline_text=True, found_as="shown"),
     )
     config_type = OcrConfig
     model_setting = "model_dir"
@@ -110,7 +110,8 @@ class OcrAnalyzer(SkipsUnchangedFrames, RegisteredModelAnalyzer[OcrConfig, Any])
         return f"{ANALYZER_VERSION}+easyocr{distribution_version('easyocr')}"
 
     def model_identity(self, config: OcrConfig) -> ModelIdentity:
-        return ModelIdentity(MODEL_NAME, _weights_sha256(resolve_model_dir(config.model_dir)))
+        folder = resolve_model_dir(config.model_dir)
+        return ModelIdentity(MODEL_NAME, _weights_sha256(folder, self.settings.weights_cache_file))
 
     def model_status(self, profile: str) -> ModelStatus:
         model_dir = self.registered_settings(profile).get("model_dir")
@@ -120,14 +121,14 @@ class OcrAnalyzer(SkipsUnchangedFrames, RegisteredModelAnalyzer[OcrConfig, Any])
         except ValueError as exc:
             return ModelStatus(self.name, profile, reference, Resolution.MISSING, remedy=str(exc))
         resolution = Resolution.FILE if model_dir else Resolution.PACKAGE
-        return ModelStatus(
-            self.name, profile, reference, resolution, str(folder), _weights_sha256(folder)
-        )
+        sha256 = _weights_sha256(folder, self.settings.weights_cache_file)
+        return ModelStatus(self.name, profile, reference, resolution, str(folder), sha256)
 
     def _load_model(self, config: OcrConfig) -> Any:
         from workers.analyzers.device import torch_device
 
-        return _reader(str(resolve_model_dir(config.model_dir).resolve()), torch_device(self.name))
+        device = torch_device(self.settings.device_for(self.name))
+        return _reader(str(resolve_model_dir(config.model_dir).resolve()), device)
 
     def analyze(
         self, source: MediaSource, config: OcrConfig, progress: ProgressCallback
@@ -146,8 +147,8 @@ class OcrAnalyzer(SkipsUnchangedFrames, RegisteredModelAnalyzer[OcrConfig, Any])
         progress(1.0)
 
 
-def _weights_sha256(folder: Path) -> str:
-    digests = "".join(weights_sha256(folder / name) for name in WEIGHT_FILES)
+def _weights_sha256(folder: Path, hashes: Path) -> str:
+    digests = "".join(weights_sha256(folder / name, hashes) for name in WEIGHT_FILES)
     return hashlib.sha256(digests.encode()).hexdigest()
 
 

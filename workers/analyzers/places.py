@@ -18,6 +18,7 @@ from pipeline.analysis.contract import MediaSource, ModelIdentity, ProgressCallb
 from pipeline.analysis.declarations import Lane, Produces, Projection, Rows
 from pipeline.analysis.models import (
     SMOKE_PROFILE,
+    UNTRAINED_PREFIX,
     ModelFetchError,
 )
 from schemas.payloads import PlaceClassification
@@ -80,6 +81,12 @@ class PlacesAnalyzer(WeightsFileAnalyzer[PlacesConfig, Any]):
         "high_quality": {"interval_ms": 1000, "max_side": 448},
         SMOKE_PROFILE: {"interval_ms": 1000, "max_side": 128},
     }
+    models: ClassVar[Mapping[str, str | None]] = {
+        "fast": "resnet18_places365.pth.tar",
+        "balanced": "resnet18_places365.pth.tar",
+        "high_quality": "resnet18_places365.pth.tar",
+        SMOKE_PROFILE: f"{UNTRAINED_PREFIX}resnet18-places365",
+    }
 
     @property
     def engine_version(self) -> str:
@@ -101,7 +108,8 @@ class PlacesAnalyzer(WeightsFileAnalyzer[PlacesConfig, Any]):
     def _load_model(self, config: PlacesConfig) -> Any:
         from workers.analyzers.device import torch_device
 
-        return load_classifier(self.weights(config), torch_device(self.name))
+        device = torch_device(self.settings.device_for(self.name))
+        return load_classifier(self.weights(config), device)
 
     def analyze(
         self, source: MediaSource, config: PlacesConfig, progress: ProgressCallback
@@ -109,7 +117,7 @@ class PlacesAnalyzer(WeightsFileAnalyzer[PlacesConfig, Any]):
         from workers.analyzers.device import torch_device
 
         self.require_weights(config)
-        device = torch_device(self.name)
+        device = torch_device(self.settings.device_for(self.name))
         network = self.load(config)
         names = categories()
         keyframes = config.keyframes_ms()

@@ -1,5 +1,7 @@
-"""The base of analyzers whose model comes from the registry (pipeline.analysis.models):
-the profile's reference fills the config's model setting, and the user's ``--set`` wins."""
+"""The base of analyzers whose model is a reference (pipeline.analysis.models): the
+analyzer's ``models`` table names one per profile, ``EIOKU_MODEL_<ANALYZER>_<PROFILE>``
+overrides it, the reference fills the config's model setting, and the user's ``--set``
+wins."""
 
 from abc import abstractmethod
 from collections.abc import Mapping
@@ -15,26 +17,31 @@ from pipeline.analysis.models import (
     Resolution,
     WeightsReference,
     download,
-    model_env_var,
-    model_reference,
 )
-from pipeline.settings import load_settings
+from pipeline.settings import model_variable
 from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer, ConfigT, ModelT
 
 
 class RegisteredModelAnalyzer(BaseAnalyzer[ConfigT, ModelT]):
     model_setting: ClassVar[str]
-    """The config field a registry reference goes into."""
+    """The config field a model reference goes into."""
+    models: ClassVar[Mapping[str, str | None]] = {}
+    """The model of each profile (None or absent: the config's default, e.g. the installed
+    model package)."""
+
+    def model_reference(self, profile: str) -> str | None:
+        """The environment's override, else the analyzer's table."""
+        return self.settings.model_override(self.name, profile) or self.models.get(profile)
 
     def effective_config(self, profile: str, overrides: Mapping[str, Any]) -> ConfigT:
-        reference = model_reference(self.name, profile) if profile in self.profiles else None
+        reference = self.model_reference(profile) if profile in self.profiles else None
         preset = self.reference_settings(reference) if reference is not None else {}
         return super().effective_config(profile, {**preset, **overrides})
 
     def registered_settings(self, profile: str) -> dict[str, Any]:
-        """The profile's settings with its registry model, not yet validated (validation
-        may refuse a missing model, which a status report must show instead)."""
-        reference = model_reference(self.name, profile)
+        """The profile's settings with its model, not yet validated (validation may refuse
+        a missing model, which a status report must show instead)."""
+        reference = self.model_reference(profile)
         preset = self.reference_settings(reference) if reference is not None else {}
         return {**self.profiles[profile], **preset}
 
@@ -47,8 +54,8 @@ class RegisteredModelAnalyzer(BaseAnalyzer[ConfigT, ModelT]):
 
     def how_to_provide(self, profile: str | None = None) -> str:
         """Which settings name this analyzer's model (every profile's when None)."""
-        variable = model_env_var(self.name, profile or "PROFILE")
-        example = "" if profile else f" (e.g. {model_env_var(self.name, 'fast')})"
+        variable = model_variable(self.name, profile or "PROFILE")
+        example = "" if profile else f" (e.g. {model_variable(self.name, 'fast')})"
         return f"set {variable}=PATH{example} or --set {self.name}.{self.model_setting}=PATH"
 
     @abstractmethod
@@ -130,7 +137,7 @@ class WeightsFileAnalyzer(RegisteredModelAnalyzer[WeightsConfigT, ModelT]):
         return {"model_path": reference}
 
     def weights(self, config: WeightsConfigT) -> WeightsReference:
-        return WeightsReference.resolve(config.model_reference)
+        return WeightsReference.resolve(config.model_reference, self.settings)
 
     def require_weights(self, config: WeightsConfigT) -> WeightsReference:
         """The model, or ``model_unavailable`` naming what to fetch or set."""
@@ -140,7 +147,7 @@ class WeightsFileAnalyzer(RegisteredModelAnalyzer[WeightsConfigT, ModelT]):
         if config.model_path is not None:
             raise ModelUnavailableError(f"{self.name} model file {model.reference} does not exist")
         raise ModelUnavailableError(
-            f"{self.name} model {model.reference!r} is not in {load_settings().models_path}: "
+            f"{self.name} model {model.reference!r} is not in {self.settings.models_path}: "
             f"run `eioku models fetch -a {self.name}` where its hub is reachable, or "
             + self.how_to_provide()
         )

@@ -26,7 +26,7 @@ from pipeline.analysis.contract import (
     ProgressCallback,
 )
 from pipeline.analysis.declarations import Lane, Produces, Projection
-from pipeline.analysis.models import ModelFetchError, ModelStatus, Resolution, model_env_var
+from pipeline.analysis.models import ModelFetchError, ModelStatus, Resolution
 from pipeline.analysis.weights import weights_sha256
 from pipeline.media.audio import (
     EMPTY_AUDIO,
@@ -36,6 +36,7 @@ from pipeline.media.audio import (
     decode_audio,
 )
 from pipeline.media.errors import MediaError
+from pipeline.settings import model_variable
 from schemas.payloads.transcript import TranscriptSegment, Word
 from workers.analyzers.base import AnalyzerConfig, distribution_version
 from workers.analyzers.device import DeviceUnavailableError, ctranslate2_device, gpu_expected
@@ -76,7 +77,6 @@ class TranscriptConfig(AnalyzerConfig):
     vad: bool = Field(default=True, description="skip non-speech with Silero VAD")
     compute_type: ComputeType = Field(
         default="auto",
-        validate_default=True,
         description="CTranslate2 weights type; auto = float16 on a GPU, int8 on the CPU",
     )
 
@@ -85,15 +85,6 @@ class TranscriptConfig(AnalyzerConfig):
     def _absolute(cls, value: str | None) -> str | None:
         # Part of the cache key: the same directory must give the same key wherever planned.
         return None if value is None else str(Path(value).expanduser().absolute())
-
-    @field_validator("compute_type")
-    @classmethod
-    def _concrete(cls, value: str) -> str:
-        # Resolved where the run is planned: the type changes outputs, so the cache key
-        # holds the one the worker will use.
-        if value != "auto":
-            return value
-        return "float16" if gpu_expected(TranscriptAnalyzer.name) else "int8"
 
     @field_validator("language")
     @classmethod
@@ -107,15 +98,19 @@ class TranscriptAnalyzer(RegisteredModelAnalyzer[TranscriptConfig, "WhisperModel
         TranscriptSegment,
         jump="transcript",
         projects=Projection(text="text", confidence="confidence"),
-        lane=Lane("Transcript", order=20, inline_text=True),
+        lane=Lane("Transcript", order=20, inline_text=True, found_as="said"),
     )
     config_type = TranscriptConfig
     model_setting = "model"
-    # the model of each profile comes from the registry (pipeline.analysis.models)
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
         "fast": {},
         "balanced": {"beam_size": 5},
         "high_quality": {"beam_size": 5},
+    }
+    models: ClassVar[Mapping[str, str | None]] = {
+        "fast": "tiny.en",
+        "balanced": "base",
+        "high_quality": "large-v3",
     }
 
     def reference_settings(self, reference: str) -> dict[str, Any]:
@@ -125,6 +120,17 @@ class TranscriptAnalyzer(RegisteredModelAnalyzer[TranscriptConfig, "WhisperModel
             return {"model_path": reference}
         return {"model": reference}
 
+    def effective_config(self, profile: str, overrides: Mapping[str, Any]) -> TranscriptConfig:
+        """With ``compute_type`` ``auto`` made concrete where the run is planned: the type
+        changes the text, so the cache key holds the one the worker will use."""
+        config = super().effective_config(profile, overrides)
+        return config.model_copy(update={"compute_type": self.compute_type(config)})
+
+    def compute_type(self, config: TranscriptConfig) -> str:
+        if config.compute_type != "auto":
+            return config.compute_type
+        return "float16" if gpu_expected(self.settings.device_for(self.name)) else "int8"
+
     @property
     def engine_version(self) -> str:
         return f"{ANALYZER_VERSION}+faster-whisper{distribution_version('faster-whisper')}"
@@ -132,29 +138,30 @@ class TranscriptAnalyzer(RegisteredModelAnalyzer[TranscriptConfig, "WhisperModel
     def model_identity(self, config: TranscriptConfig) -> ModelIdentity:
         label = _label(config.model_path or config.model)
         try:
-            directory = local_model_dir(config.model_path, config.model)
+            directory = local_model_dir(config.model_path, config.model, self.settings.models_path)
         except (OSError, ModelUnavailableError):
             directory = None  # no weights to hash; loading fails with the reason
         if directory is None:
             return ModelIdentity(name=label)
-        return ModelIdentity(name=label, weights_sha256=weights_sha256(directory / WEIGHTS_FILE))
+        sha256 = weights_sha256(directory / WEIGHTS_FILE, self.settings.weights_cache_file)
+        return ModelIdentity(name=label, weights_sha256=sha256)
 
     def model_status(self, profile: str) -> ModelStatus:
         config = self.effective_config(profile, {})
         reference = config.model_path or config.model
         try:
-            directory = local_model_dir(config.model_path, config.model)
+            directory = local_model_dir(config.model_path, config.model, self.settings.models_path)
         except (OSError, ModelUnavailableError) as exc:
             return ModelStatus(self.name, profile, reference, Resolution.MISSING, remedy=str(exc))
         if directory is None:
             remedy = (
                 f"run `eioku models fetch -a transcript -p {profile}` where the Hugging Face "
-                f"hub is reachable, or set {model_env_var(self.name, profile)}=DIR or "
+                f"hub is reachable, or set {model_variable(self.name, profile)}=DIR or "
                 "--set transcript.model_path=DIR (a CTranslate2 Whisper model directory)"
             )
             return ModelStatus(self.name, profile, reference, Resolution.HUB, remedy=remedy)
         resolution = Resolution.FILE if config.model_path else Resolution.PACKAGE
-        sha256 = weights_sha256(directory / WEIGHTS_FILE)
+        sha256 = weights_sha256(directory / WEIGHTS_FILE, self.settings.weights_cache_file)
         return ModelStatus(self.name, profile, reference, resolution, str(directory), sha256)
 
     def fetch_model(self, profile: str, models_dir: Path) -> ModelStatus:
@@ -172,17 +179,20 @@ class TranscriptAnalyzer(RegisteredModelAnalyzer[TranscriptConfig, "WhisperModel
             status.reference,
             Resolution.FILE,
             str(directory),
-            weights_sha256(directory / WEIGHTS_FILE),
+            weights_sha256(directory / WEIGHTS_FILE, self.settings.weights_cache_file),
         )
 
     def _load_model(self, config: TranscriptConfig) -> "WhisperModel":
         from faster_whisper import WhisperModel
 
-        directory = local_model_dir(config.model_path, config.model) or from_hub(config.model)
-        device = ctranslate2_device(self.name)
-        if device == "cpu" and config.compute_type in GPU_COMPUTE_TYPES:
+        directory = local_model_dir(
+            config.model_path, config.model, self.settings.models_path
+        ) or from_hub(config.model)
+        device = ctranslate2_device(self.settings.device_for(self.name))
+        compute_type = self.compute_type(config)
+        if device == "cpu" and compute_type in GPU_COMPUTE_TYPES:
             raise DeviceUnavailableError(
-                f"transcript.compute_type={config.compute_type} needs a GPU and this worker "
+                f"transcript.compute_type={compute_type} needs a GPU and this worker "
                 "runs on the CPU; plan the run with compute_type int8 or run it on a GPU host"
             )
         kind, _, index = device.partition(":")
@@ -190,7 +200,7 @@ class TranscriptAnalyzer(RegisteredModelAnalyzer[TranscriptConfig, "WhisperModel
             str(directory),
             device=kind,
             device_index=int(index or 0),
-            compute_type=config.compute_type,
+            compute_type=compute_type,
             cpu_threads=thread_budget_in_force(),
             local_files_only=True,
         )

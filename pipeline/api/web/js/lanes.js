@@ -3,7 +3,9 @@
 // per person, one per label), what an item says, and which payload fields hold its label,
 // person and confidence. Nothing here names an analyzer.
 import { api } from "./api.js";
+import { h } from "./dom.js";
 
+const LANE_COLORS = 8; // --lane-1 … --lane-8 in app.css, given out in lane order
 let declared = null;
 
 // the lanes, in their declared order; one per artifact type with a lane and a jump kind
@@ -15,7 +17,9 @@ export function loadLanes() {
         lanes.set(produces.artifact_type, laneOf(produces));
       }
     }
-    return [...lanes.values()].sort((a, b) => a.order - b.order || a.title.localeCompare(b.title));
+    const sorted = [...lanes.values()].sort((a, b) => a.order - b.order || a.title.localeCompare(b.title));
+    sorted.forEach((lane, index) => { lane.color = `var(--lane-${(index % LANE_COLORS) + 1})`; });
+    return sorted;
   });
   declared.catch(() => { declared = null; });
   return declared;
@@ -35,9 +39,21 @@ function laneOf(produces) {
     track: lane.track,
     thumbnail: lane.thumbnail,
     projects: produces.projects,
+    foundAs: lane.found_as ?? lane.title,
     filter: lane.rows === "one" ? null : lane.rows,
     confidence: produces.filters.includes("confidence"),
   };
+}
+
+// the lanes of the types whose text `find` searches
+export async function textLanes() {
+  return (await loadLanes()).filter((lane) => lane.projects.text);
+}
+
+// a find hit's source, as its lane words and colours it
+export function sourceBadge(lanes, kind) {
+  const lane = lanes.find((candidate) => candidate.kind === kind);
+  return h("span", { class: "source", dataset: { source: kind }, style: { "--lane-color": lane?.color } }, lane?.foundAs ?? kind);
 }
 
 // the value at a dotted path of a payload ("predictions.0.label")

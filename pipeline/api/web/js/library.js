@@ -1,7 +1,9 @@
 // The library: every video with its duration and the state of its analyzers, and a
-// search over the whole library (transcript and on-screen text), each hit a deep link.
+// search over the whole library (every kind whose text find searches: transcript,
+// on-screen text, ...), each hit a deep link.
 import { api, query } from "./api.js";
 import { clock, fileName, h, message } from "./dom.js";
+import { sourceBadge, textLanes } from "./lanes.js";
 
 function latestRunPerAnalyzer(runs) {
   const byVideo = new Map();
@@ -16,19 +18,19 @@ function latestRunPerAnalyzer(runs) {
 async function search(text, videos, results) {
   results.replaceChildren();
   if (!text) return;
-  const [said, shown] = await Promise.all(
-    ["transcript", "ocr"].map((kind) => api(`/v1/jump/global?${query({ kind, query: text, limit: 100 })}`)),
+  const lanes = await textLanes();
+  const found = await Promise.all(
+    lanes.map((lane) => api(`/v1/jump/global?${query({ kind: lane.kind, query: text, limit: 100 })}`)),
   );
-  const hits = [
-    ...said.results.map((r) => ({ ...r, source: "said" })),
-    ...shown.results.map((r) => ({ ...r, source: "shown" })),
-  ].sort((a, b) => a.video_id.localeCompare(b.video_id) || a.jump_to.start_ms - b.jump_to.start_ms);
+  const hits = found
+    .flatMap(({ results: targets }, index) => targets.map((target) => ({ ...target, source: lanes[index].kind })))
+    .sort((a, b) => a.video_id.localeCompare(b.video_id) || a.jump_to.start_ms - b.jump_to.start_ms);
   if (hits.length === 0) results.append(h("li", { class: "empty" }, "no matches"));
   for (const hit of hits) {
     const seconds = (hit.jump_to.start_ms / 1000).toString();
     results.append(h("li", {},
       h("a", { href: `/videos/${encodeURIComponent(hit.video_id)}?t=${seconds}`, class: "global-hit" },
-        h("span", { class: `source ${hit.source === "shown" ? "ocr" : "transcript"}` }, hit.source),
+        sourceBadge(lanes, hit.source),
         h("span", {}, fileName(videos.get(hit.video_id)?.path ?? hit.video_id)),
         h("time", {}, clock(hit.jump_to.start_ms)))));
   }

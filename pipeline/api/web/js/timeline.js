@@ -84,7 +84,7 @@ export class Timeline {
     const body = h("div", { class: "lane-rows" });
     if (artifacts.length === 0) body.append(h("p", { class: "empty" }, "nothing found"));
     for (const row of rows.values()) body.append(this.row(lane, row));
-    const element = h("div", { class: "lane", dataset: { lane: lane.kind } }, head, body);
+    const element = h("div", { class: "lane", dataset: { lane: lane.kind }, style: { "--lane-color": lane.color } }, head, body);
     this.lanes.set(lane.kind, element);
     this.element.append(element);
     return element;

@@ -3,7 +3,7 @@
 import { allArtifacts, api, query } from "./api.js";
 import { clock, fileName, h, message, snippet } from "./dom.js";
 import { frameGallery } from "./gallery.js";
-import { loadLanes, passes } from "./lanes.js";
+import { loadLanes, passes, sourceBadge } from "./lanes.js";
 import { Timeline } from "./timeline.js";
 
 const MODES = [
@@ -72,7 +72,7 @@ export async function videoPage(main, videoId) {
     for (const match of matches) {
       findResults.append(h("li", {},
         h("button", { type: "button", class: "find-hit", dataset: { startMs: String(match.jump_to.start_ms), artifactId: match.artifact_id }, onclick: () => seek(match.jump_to.start_ms) },
-          h("span", { class: `source ${match.source}` }, match.source === "ocr" ? "shown" : "said"),
+          sourceBadge(LANES, match.source),
           h("time", {}, clock(match.jump_to.start_ms)),
           h("span", { class: "snippet" }, snippet(match.snippet)))));
     }
