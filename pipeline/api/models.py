@@ -90,7 +90,22 @@ class TimeSpan(BaseModel):
     end_ms: int
 
 
-class JumpResult(BaseModel):
+class AnsweringRunFields(BaseModel):
+    """The run an answer comes from."""
+
+    run_id: str
+    model_id: str = Field(
+        description="model name/path and weights sha256; an untrained test model's ends in "
+        "[UNTRAINED TEST MODEL]"
+    )
+    stale: bool = Field(
+        description="computed under another revision of its profile (settings, model, "
+        "engine) than the current one, or with request overrides; such a run answers where "
+        "no current run exists, or when the selection names it or is `latest`"
+    )
+
+
+class JumpResult(AnsweringRunFields):
     video_id: str
     jump_to: TimeSpan
     artifact_ids: list[str] = Field(description="every artifact starting at jump_to.start_ms")
@@ -100,7 +115,7 @@ class GlobalJumpResponse(BaseModel):
     results: list[JumpResult]
 
 
-class TextMatchOut(BaseModel):
+class TextMatchOut(AnsweringRunFields):
     video_id: str
     artifact_id: str
     source: TextSource

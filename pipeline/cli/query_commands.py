@@ -87,7 +87,7 @@ def artifacts(
     db = open_db(settings)
     with db.sessions() as session:
         found = video_or_fail(session, video)
-        repository = ArtifactRepository(session, policy_manager(settings, session))
+        repository = ArtifactRepository(session, policy_manager(settings, session, found.video_id))
         envelopes = repository.get_by_asset(
             found.video_id,
             artifact_type=artifact_type,
@@ -127,7 +127,7 @@ def select(
             pinned = RunRepository(session).get(run_id)
             if pinned is None or pinned.video_id != found.video_id:
                 raise fail(f"run {run_id} is not a run of video {found.video_id}")
-        manager = policy_manager(settings, session)
+        manager = policy_manager(settings, session, found.video_id)
         manager.set_policy(found.video_id, artifact_type, policy)
         selected = manager.selected_run_id(found.video_id, artifact_type)
     render.out.print(

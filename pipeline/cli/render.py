@@ -15,6 +15,7 @@ from pipeline.coordinator.reports import FileReport
 
 if TYPE_CHECKING:  # only printed here: a cached `eioku analyze` must not import them
     from pipeline.db.models import Run, Video
+    from pipeline.db.repositories.run_selection import AnsweringRun
     from schemas import ArtifactEnvelope
 
 PIPE_WIDTH = 240  # piped output is read by tools and logs, not wrapped at 80 columns
@@ -200,3 +201,13 @@ def print_runs(runs: Sequence["Run"]) -> None:
             shown(f"{run.error_code}: {run.error_message}") if run.error_code else "",
         )
     out.print(table)
+
+
+def print_run_notes(runs: Sequence["AnsweringRun"]) -> None:
+    """After an answer, one line for each run it comes from that is stale."""
+    for run in dict.fromkeys(runs):
+        if run.stale:
+            out.print(
+                f"note: run {run.run_id} is stale: its profile's settings, model or engine "
+                "changed since, or it ran with --set overrides (see `eioku cache diff`)"
+            )
