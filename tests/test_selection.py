@@ -1,5 +1,6 @@
 """Selection policies on SQLite and PostgreSQL: which run's artifacts a query returns,
-preferring runs at their profile's current revision."""
+preferring runs at their profile's current revision and choosing an untrained test
+model's run only when asked for it by profile or run."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
+from pipeline.analysis.contract import ModelIdentity
 from pipeline.db.engine import Database
 from pipeline.db.models import RunStatus, SelectionMode
 from pipeline.db.repositories import (
@@ -53,6 +55,7 @@ class RunSpec:
     finished_at: datetime | None
     artifact_id: str
     current: bool
+    untrained: bool
 
 
 def newest(runs: list[RunSpec]) -> RunSpec | None:
@@ -68,14 +71,15 @@ def expected_run(runs: list[RunSpec], policy: SelectionPolicy) -> RunSpec | None
     """Brute-force reading of the selection modes (docs/ARCHITECTURE.md, "Selection policies")."""
     succeeded = [r for r in runs if r.status is RunStatus.SUCCEEDED]
     mode = SelectionMode.BEST_QUALITY if policy.mode is SelectionMode.DEFAULT else policy.mode
-    if mode is SelectionMode.LATEST:
-        return newest(succeeded)
     if mode is SelectionMode.PROFILE:
         return latest([r for r in succeeded if r.profile == policy.preferred_profile])
     if mode is SelectionMode.PINNED:
         return next(r for r in runs if r.run_id == policy.pinned_run_id)
+    trained = [r for r in succeeded if not r.untrained]
+    if mode is SelectionMode.LATEST:
+        return newest(trained)
     assert mode is SelectionMode.BEST_QUALITY
-    for candidates in ([r for r in succeeded if r.current], succeeded):
+    for candidates in ([r for r in trained if r.current], trained):
         for profile in QUALITY_ORDER:
             best = latest([r for r in candidates if r.profile == profile])
             if best is not None:
@@ -89,12 +93,13 @@ run_specs = st.lists(
         st.sampled_from(RunStatus),
         st.integers(0, 100_000),  # finished_at, in seconds after EPOCH
         st.sampled_from(REVISIONS),
+        st.booleans(),  # an untrained test model's run
     ),
     max_size=10,
     unique_by=lambda spec: spec[2],
 )
 
-Spec = tuple[str, RunStatus, int, str | None]
+Spec = tuple[str, RunStatus, int, str | None, bool]
 
 
 def insert_runs(db: Database, specs: list[Spec]) -> tuple[str, list[RunSpec]]:
@@ -105,7 +110,7 @@ def insert_runs(db: Database, specs: list[Spec]) -> tuple[str, list[RunSpec]]:
     with db.transaction() as session:
         asset = make_video(session).video_id
         envelopes = []
-        for profile, status, seconds, revision in specs:
+        for profile, status, seconds, revision, untrained in specs:
             finished = status not in (RunStatus.QUEUED, RunStatus.RUNNING)
             run = make_run(
                 session,
@@ -116,6 +121,7 @@ def insert_runs(db: Database, specs: list[Spec]) -> tuple[str, list[RunSpec]]:
                 status=status,
                 finished_at=EPOCH + timedelta(seconds=seconds) if finished else None,
                 revision=revision and f"{profile}-{revision}",
+                model_id=ModelIdentity("model", untrained=untrained).model_id,
             )
             scene = Scene(start_ms=0, end_ms=1000, scene_index=0, start_frame=0, end_frame=25)
             envelope = make_envelope(
@@ -124,7 +130,15 @@ def insert_runs(db: Database, specs: list[Spec]) -> tuple[str, list[RunSpec]]:
             envelopes.append(envelope)
             current = revision == "now"
             runs.append(
-                RunSpec(run.run_id, profile, status, run.finished_at, envelope.artifact_id, current)
+                RunSpec(
+                    run.run_id,
+                    profile,
+                    status,
+                    run.finished_at,
+                    envelope.artifact_id,
+                    current,
+                    untrained,
+                )
             )
         other = make_run(session, asset, artifact_type="object.detection", status="succeeded")
         envelopes.append(make_envelope(DETECTION, asset_id=asset, run_id=other.run_id))
@@ -206,10 +220,10 @@ def test_stored_policy_replaces_the_default_until_changed(db: Database) -> None:
     asset, runs = insert_runs(
         db,
         [
-            ("high_quality", RunStatus.SUCCEEDED, 10, "now"),
-            ("fast", RunStatus.SUCCEEDED, 30, "now"),
-            ("balanced", RunStatus.SUCCEEDED, 20, "now"),
-            ("high_quality", RunStatus.FAILED, 40, "now"),
+            ("high_quality", RunStatus.SUCCEEDED, 10, "now", False),
+            ("fast", RunStatus.SUCCEEDED, 30, "now", False),
+            ("balanced", RunStatus.SUCCEEDED, 20, "now", False),
+            ("high_quality", RunStatus.FAILED, 40, "now", False),
         ],
     )
     best, newest, balanced, failed = runs
@@ -245,7 +259,10 @@ def test_stored_policy_replaces_the_default_until_changed(db: Database) -> None:
 def test_a_latest_default_mode_picks_the_newest_run(db: Database) -> None:
     asset, runs = insert_runs(
         db,
-        [("high_quality", RunStatus.SUCCEEDED, 10, None), ("fast", RunStatus.SUCCEEDED, 30, None)],
+        [
+            ("high_quality", RunStatus.SUCCEEDED, 10, None, False),
+            ("fast", RunStatus.SUCCEEDED, 30, None, False),
+        ],
     )
     with db.sessions() as session:
         manager = SelectionPolicyManager(session, default_mode=SelectionMode.LATEST)
@@ -259,9 +276,9 @@ def test_a_current_run_answers_before_a_stale_one_that_finished_later(db: Databa
     asset, runs = insert_runs(
         db,
         [
-            ("fast", RunStatus.SUCCEEDED, 10, "now"),
-            ("fast", RunStatus.SUCCEEDED, 20, "before"),  # an override since removed
-            ("high_quality", RunStatus.SUCCEEDED, 30, "before"),
+            ("fast", RunStatus.SUCCEEDED, 10, "now", False),
+            ("fast", RunStatus.SUCCEEDED, 20, "before", False),  # an override since removed
+            ("high_quality", RunStatus.SUCCEEDED, 30, "before", False),
         ],
     )
     current, stale, stale_best = runs
@@ -281,6 +298,48 @@ def test_a_current_run_answers_before_a_stale_one_that_finished_later(db: Databa
     with db.sessions() as session:
         unaware = ArtifactRepository(session).get_by_asset(asset, artifact_type=ARTIFACT_TYPE)
     assert [e.artifact_id for e in unaware] == [stale_best.artifact_id]  # best quality alone
+
+
+UNTRAINED_RUNS: list[Spec] = [
+    ("fast", RunStatus.SUCCEEDED, 10, "now", False),
+    ("smoke", RunStatus.SUCCEEDED, 20, "now", True),
+    ("high_quality", RunStatus.SUCCEEDED, 30, "now", True),
+]
+
+
+@pytest.mark.parametrize(
+    ("policy", "answer"),
+    [
+        (None, "fast"),
+        (SelectionPolicy(SelectionMode.DEFAULT), "fast"),
+        (SelectionPolicy(SelectionMode.BEST_QUALITY), "fast"),
+        (SelectionPolicy(SelectionMode.LATEST), "fast"),
+        (SelectionPolicy(SelectionMode.PROFILE, "smoke"), "smoke"),
+        (SelectionPolicy(SelectionMode.PROFILE, "high_quality"), "high_quality"),
+    ],
+    ids=["stored-none", "default", "best-quality", "latest", "profile-smoke", "profile-hq"],
+)
+def test_an_untrained_model_answers_only_when_its_profile_is_named(
+    db: Database, policy: SelectionPolicy | None, answer: str
+) -> None:
+    asset, runs = insert_runs(db, UNTRAINED_RUNS)
+    by_profile = {run.profile: run for run in runs}
+    assert selected(db, asset, policy) == {by_profile[answer].artifact_id}
+    if policy is not None:  # the same policy stored, resolved by jump and find's statement
+        with db.transaction() as session:
+            SelectionPolicyManager(session).set_policy(asset, ARTIFACT_TYPE, policy)
+        assert stored_pick(db, asset, SelectionMode.BEST_QUALITY) == by_profile[answer].run_id
+
+
+def test_an_untrained_model_answers_when_pinned_and_never_by_default(db: Database) -> None:
+    asset, runs = insert_runs(db, UNTRAINED_RUNS[1:])
+    assert selected(db, asset, None) == set()
+    assert stored_pick(db, asset, SelectionMode.BEST_QUALITY) is None
+    pinned = SelectionPolicy(SelectionMode.PINNED, pinned_run_id=runs[1].run_id)
+    assert selected(db, asset, pinned) == {runs[1].artifact_id}
+    with db.transaction() as session:
+        SelectionPolicyManager(session).set_policy(asset, ARTIFACT_TYPE, pinned)
+    assert stored_pick(db, asset, SelectionMode.BEST_QUALITY) == runs[1].run_id
 
 
 @pytest.mark.parametrize(

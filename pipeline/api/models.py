@@ -1,7 +1,7 @@
 """Request and response models: the OpenAPI contract of the HTTP API."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,6 +10,14 @@ from pipeline.query.kinds import TextSource
 from schemas import ArtifactEnvelope
 
 NO_NUL = r"^[^\x00]*$"
+
+ModelId = Annotated[
+    str,
+    Field(
+        description="a run's model: name or path and weights sha256; an untrained test "
+        "model's ends in [UNTRAINED TEST MODEL]"
+    ),
+]
 
 
 class ErrorDetail(BaseModel):
@@ -94,10 +102,7 @@ class AnsweringRunFields(BaseModel):
     """The run an answer comes from."""
 
     run_id: str
-    model_id: str = Field(
-        description="model name/path and weights sha256; an untrained test model's ends in "
-        "[UNTRAINED TEST MODEL]"
-    )
+    model_id: ModelId
     stale: bool = Field(
         description="computed under another revision of its profile (settings, model, "
         "engine) than the current one, or with request overrides; such a run answers where "
@@ -151,12 +156,14 @@ class SelectionOut(BaseModel):
     artifact_type: str
     policy: SelectionPolicyOut
     selected_run_id: str | None
+    selected_model_id: ModelId | None
 
 
 class ProfileOut(BaseModel):
     profile: str
     run_count: int = Field(description="succeeded runs of this profile")
     latest_run_id: str
+    latest_model_id: ModelId
     latest_finished_at: datetime | None
     selected: bool = Field(description="the selection policy picks this profile's run")
 
@@ -165,6 +172,7 @@ class TypeProfiles(BaseModel):
     artifact_type: str
     policy: SelectionPolicyOut
     selected_run_id: str | None
+    selected_model_id: ModelId | None
     profiles: list[ProfileOut]
 
 

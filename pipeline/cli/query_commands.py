@@ -4,6 +4,7 @@ from typing import Annotated
 
 import typer
 
+from pipeline.analysis.contract import is_untrained
 from pipeline.cli import render
 from pipeline.cli.common import open_db, policy_manager, video_or_fail
 from pipeline.cli.flags import JsonFlag, fail
@@ -101,6 +102,9 @@ def artifacts(
         render.print_json([envelope.model_dump(mode="json") for envelope in envelopes])
     else:
         render.print_artifacts(envelopes)
+        render.print_untrained_notes(
+            {item.run_id: item.model_id for item in envelopes if is_untrained(item.model_id)}
+        )
 
 
 def select(
@@ -130,6 +134,9 @@ def select(
         manager = policy_manager(settings, session, found.video_id)
         manager.set_policy(found.video_id, artifact_type, policy)
         selected = manager.selected_run_id(found.video_id, artifact_type)
+        model_id = RunRepository(session).require(selected).model_id if selected else ""
     render.out.print(
         f"{found.video_id} {artifact_type}: mode {mode.value}; selected run {selected or 'none'}"
     )
+    if selected and is_untrained(model_id):
+        render.print_untrained_notes({selected: model_id})

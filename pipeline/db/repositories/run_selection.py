@@ -13,6 +13,9 @@ Modes (docs/ARCHITECTURE.md, "Selection policies"):
 current (the cache diff's *current*) to any other, then apply their own order: a stale
 run answers only where no current one exists. ``latest`` is the newest run whatever its
 revision, ``pinned`` its run.
+
+``latest`` and ``best_quality`` never choose a run of an untrained test model: only a
+request that names its profile or its run (``profile``, ``pinned``, a run id) does.
 """
 
 from collections.abc import Callable, Sequence
@@ -34,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from pipeline.analysis.contract import UNTRAINED_MARK, is_untrained
 from pipeline.db.models import Artifact, ArtifactSelection, Run, RunStatus, SelectionMode
 from pipeline.db.types import utcnow
 from pipeline.settings import PROFILE_ORDER_DEFAULT
@@ -65,6 +69,10 @@ class AnsweringRun:
     run_id: str
     model_id: str
     stale: bool
+
+    @property
+    def untrained(self) -> bool:
+        return is_untrained(self.model_id)
 
 
 class InvalidSelectionPolicyError(ValueError):
@@ -216,9 +224,9 @@ def selected_run_statement(
             return query.order_by(current_first, *latest_first).limit(1)
         case SelectionMode.BEST_QUALITY:
             rank = _profile_rank(profile_order)
-            return query.order_by(current_first, rank, *latest_first).limit(1)
+            return query.where(_trained()).order_by(current_first, rank, *latest_first).limit(1)
         case _:
-            return query.order_by(*latest_first).limit(1)
+            return query.where(_trained()).order_by(*latest_first).limit(1)
 
 
 def current_revisions_param(pairs: RevisionPairs | None = None) -> BindParameter[Any]:
@@ -232,6 +240,10 @@ def current_revisions_param(pairs: RevisionPairs | None = None) -> BindParameter
 
 def _current_first(current: BindParameter[Any]) -> ColumnElement[int]:
     return case((tuple_(Run.profile, Run.revision).in_(current), 0), else_=1)
+
+
+def _trained() -> ColumnElement[bool]:
+    return ~Run.model_id.endswith(UNTRAINED_MARK, autoescape=True)
 
 
 def _profile_rank(profile_order: Sequence[str]) -> ColumnElement[int]:
@@ -279,6 +291,7 @@ def stored_policy_run_statement(
                 mode != SelectionMode.PROFILE.value,
                 Run.profile == ArtifactSelection.preferred_profile,
             ),
+            or_(mode.in_([SelectionMode.PINNED.value, SelectionMode.PROFILE.value]), _trained()),
         )
         .order_by(current_first, best_quality_first, *latest_first)
         .limit(1)
