@@ -38,6 +38,9 @@ def test_jump_next_and_prev_are_strict_and_list_every_artifact_at_the_instant(
         "video_id": seeded.video_id,
         "jump_to": {"start_ms": 500, "end_ms": 500},
         "artifact_ids": [objects[0]],
+        "run_id": seeded.runs["object.detection/fast"],
+        "model_id": "yolov8n-untrained@" + "0" * 16,
+        "stale": False,  # the seeded runs have no revision
     }
     again = jump(client, seeded.video_id, kind="object", label="person", from_ms=500)
     assert again.json()["jump_to"]["start_ms"] == 1500
@@ -232,7 +235,7 @@ def test_global_jump_walks_across_videos(client: TestClient, seeded: Seeded, db:
         "/v1/jump/global",
         params={"kind": "object", "direction": "prev", "from_video_id": second, "from_ms": 1500},
     )
-    dogs_of_first = {seeded.video_id: seeded, other.video_id: other}[first].artifacts
+    first_seeded = {seeded.video_id: seeded, other.video_id: other}[first]
     assert [r["jump_to"]["start_ms"] for r in back.json()["results"]] == [
         500,
         7000,
@@ -243,7 +246,10 @@ def test_global_jump_walks_across_videos(client: TestClient, seeded: Seeded, db:
     assert back.json()["results"][1] == {
         "video_id": first,
         "jump_to": {"start_ms": 7000, "end_ms": 7000},
-        "artifact_ids": [dogs_of_first["object.detection/fast"][4]],
+        "artifact_ids": [first_seeded.artifacts["object.detection/fast"][4]],
+        "run_id": first_seeded.runs["object.detection/fast"],
+        "model_id": "yolov8n-untrained@" + "0" * 16,
+        "stale": False,
     }
     spoken = client.get("/v1/jump/global", params={"kind": "transcript", "query": "budget"})
     assert {r["video_id"] for r in spoken.json()["results"]} == {first, second}

@@ -80,7 +80,8 @@ def test_config_change_recomputes_and_selection_decides_what_is_shown(
         listed = eioku("artifacts", str(clip), "--type", "scene", "--json").json()
         return {artifact["run_id"] for artifact in listed}
 
-    assert shown() == {new_run["run_id"]}  # default: best quality, latest on ties
+    # default: the run at the profile's revision, not the newer one with --set overrides
+    assert shown() == {old["run_id"]}
     for run in (old, new_run):
         own = eioku("artifacts", str(clip), "--run", run["run_id"], "--json").json()
         assert len(own) == run["artifact_count"]

@@ -63,6 +63,7 @@ def on_screen(start: int, end: int, text: str) -> OcrText:
 class Seeded:
     video_id: str
     ids: dict[str, str]  # name -> artifact id, for the artifacts of selected runs
+    runs: dict[str, str]  # artifact type -> the selected run
 
 
 # The default policy (best_quality) selects the balanced run; the fast run's artifacts
@@ -93,6 +94,7 @@ UNSELECTED: dict[str, list[Payload]] = {
 @pytest.fixture
 def seeded(db: Database) -> Seeded:
     ids: dict[str, str] = {}
+    runs: dict[str, str] = {}
     with db.transaction() as session:
         video_id = make_video(session).video_id
         repository = ArtifactRepository(session, vocabulary=INSTALLED)
@@ -110,6 +112,7 @@ def seeded(db: Database) -> Seeded:
 
         for artifact_type, named in SELECTED.items():
             run = run_of(artifact_type, "balanced", finished=1)
+            runs[artifact_type] = run.run_id
             envelopes = [
                 make_envelope(
                     payload, asset_id=video_id, run_id=run.run_id, model_profile="balanced"
@@ -125,7 +128,7 @@ def seeded(db: Database) -> Seeded:
             repository.batch_create(
                 [make_envelope(p, asset_id=video_id, run_id=run.run_id) for p in payloads]
             )
-    return Seeded(video_id, ids)
+    return Seeded(video_id, ids, runs)
 
 
 @pytest.fixture
@@ -169,6 +172,9 @@ def test_next_from_a_clock_time_and_the_start(eioku: Eioku, seeded: Seeded) -> N
         "video_id": seeded.video_id,
         "jump_to": {"start_ms": 72_500, "end_ms": 72_500},
         "artifact_ids": [seeded.ids["car@72500"]],
+        "run_id": seeded.runs["object.detection"],
+        "model_id": "yolov8n-untrained@" + "0" * 16,
+        "stale": False,
     }
     first_scene = jump(eioku, seeded.video_id, "--kind", "scene")
     assert first_scene["jump_to"] == {"start_ms": 0, "end_ms": 8_000}

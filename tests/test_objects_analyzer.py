@@ -156,7 +156,11 @@ def test_smoke_objects_through_the_cli_fill_their_labels_and_jump(
     run = result.json()[0]["runs"][0]
     assert run["outcome"] == "succeeded"
     assert run["model_id"] == "yolov8n.yaml#seed0 [UNTRAINED TEST MODEL]"
-    listed = eioku("artifacts", str(square_video), "--type", "object.detection", "--json").json()
+    # an untrained model answers only when its profile is named
+    assert eioku("artifacts", str(square_video), "--json").json() == []
+    listed = eioku(
+        "artifacts", str(square_video), "--type", "object.detection", "--profile", "smoke", "--json"
+    ).json()
     assert len(listed) == run["artifact_count"] == FRAMES * 1000 // FPS // 500  # max_det 1
     prepare_ultralytics(load_settings().home)
     from ultralytics.utils import ROOT, YAML
@@ -369,7 +373,7 @@ def test_smoke_objects_through_a_celery_worker_match_embedded_mode(
         assert result.code == 0, result.stderr + worker.output()
         (run,) = result.json()[0]["runs"]
         assert run["outcome"] == "succeeded" and "UNTRAINED" in run["model_id"]
-        listed = eioku("artifacts", str(square_video), "--json").json()
+        listed = eioku("artifacts", str(square_video), "--profile", "smoke", "--json").json()
     finally:
         if worker is not None:
             worker.stop()
@@ -377,7 +381,9 @@ def test_smoke_objects_through_a_celery_worker_match_embedded_mode(
     embedded_db = Database.from_url(f"sqlite:///{tmp_path / 'embedded.db'}")
     embedded = Eioku(embedded_db, tmp_path / "embedded-home", EIOKU_BROKER_URL="")
     assert embedded("analyze", str(square_video), "-a", "objects", "-p", "smoke").code == 0
-    embedded_listed = embedded("artifacts", str(square_video), "--json").json()
+    embedded_listed = embedded(
+        "artifacts", str(square_video), "--profile", "smoke", "--json"
+    ).json()
     embedded_db.dispose()
     assert len(listed) == 8
     assert [a["payload"] for a in listed] == [a["payload"] for a in embedded_listed]

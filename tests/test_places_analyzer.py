@@ -68,7 +68,15 @@ def test_smoke_profile_classifies_each_interval_keyframe(
     assert result.code == 0, result.stderr
     run = result.json()[0]["runs"][0]
     assert run["model_id"] == "resnet18-places365:resnet18-places365#seed0 [UNTRAINED TEST MODEL]"
-    listed = eioku("artifacts", str(shots_video), "--type", "place.classification", "--json")
+    listed = eioku(
+        "artifacts",
+        str(shots_video),
+        "--type",
+        "place.classification",
+        "--profile",
+        "smoke",
+        "--json",
+    )
     items = listed.json()
     assert [item["payload"]["timestamp_ms"] for item in items] == [0, 1000, 2000, 3000, 4000, 5000]
     names = categories()
@@ -82,7 +90,10 @@ def test_smoke_profile_classifies_each_interval_keyframe(
         labelled = select(func.count()).where(artifact_facets.c.label.isnot(None))
         assert connection.scalar(labelled) == len(items)
     top = items[0]["payload"]["predictions"][0]["label"]
-    jumped = eioku("jump", str(shots_video), "--kind", "place", "--label", top, "--json").json()
+    jump = ("jump", str(shots_video), "--kind", "place", "--label", top, "--json")
+    assert eioku(*jump).code == 1  # an untrained model answers only when asked for
+    jumped = eioku(*jump, "--profile", "smoke").json()
+    assert jumped["model_id"] == run["model_id"]
     assert jumped["jump_to"]["start_ms"] == min(
         item["payload"]["timestamp_ms"]
         for item in items

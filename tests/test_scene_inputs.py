@@ -156,20 +156,20 @@ def test_scenes_enter_the_cache_key_not_the_revision(db: Database, cut_clip: Pat
     cached = only(analyze(db, cut_clip, ["faces"]), "faces")
     assert (cached.outcome, cached.run_id) == (Outcome.CACHED, with_cuts.run_id)
 
-    # the selection policy (best quality) now picks a balanced run that found no cut:
-    # the key is that of no scenes at all
+    # a balanced run that found no cut, with a request override: not at its profile's
+    # revision, so the selection policy (best quality) keeps the current fast run's cut
     [uncut] = analyze(db, cut_clip, ["scenes"], "balanced", scenes={"threshold": 255.0})
     assert uncut.artifact_count == 1
+    kept = only(analyze(db, cut_clip, ["faces"]), "faces")
+    assert (kept.outcome, kept.run_id) == (Outcome.CACHED, with_cuts.run_id)
+
+    # a stored policy pinning the uncut run: the key is that of no scenes at all
+    with db.transaction() as session:
+        video_id = stored_run(db, uncut.run_id).video_id
+        pinned = SelectionPolicy(SelectionMode.PINNED, pinned_run_id=uncut.run_id)
+        SelectionPolicyManager(session).set_policy(video_id, "scene", pinned)
     back = only(analyze(db, cut_clip, ["faces"]), "faces")
     assert (back.outcome, back.run_id) == (Outcome.CACHED, without.run_id)
-
-    # a stored policy pinning the fast run brings its cut back
-    with db.transaction() as session:
-        video_id = stored_run(db, again.run_id).video_id
-        pinned = SelectionPolicy(SelectionMode.PINNED, pinned_run_id=again.run_id)
-        SelectionPolicyManager(session).set_policy(video_id, "scene", pinned)
-    pinned_back = only(analyze(db, cut_clip, ["faces"]), "faces")
-    assert (pinned_back.outcome, pinned_back.run_id) == (Outcome.CACHED, with_cuts.run_id)
 
 
 def test_one_analyze_runs_scenes_first_and_a_second_one_is_all_cached(

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 
 ConsultedFiles = dict[str, tuple[int, int]]
 
@@ -37,3 +38,12 @@ def all_unchanged(files: Mapping[str, Sequence[int]]) -> bool:
         if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
             return False
     return True
+
+
+def file_signature(path: Path) -> tuple[int, int] | None:
+    """(size, mtime) of a file or folder; None when there is nothing there."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns

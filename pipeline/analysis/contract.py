@@ -13,6 +13,15 @@ from schemas.base import Payload
 ProgressCallback = Callable[[float], None]
 """Called with the fraction done (0..1). It may raise RunCancelledError to stop the work."""
 
+UNTRAINED_MARK = " [UNTRAINED TEST MODEL]"
+"""How the model id of an untrained test model ends: the mark every output shows, and
+how the selection policy knows the runs it skips unless asked for them by profile or id
+(docs/ARCHITECTURE.md, "Selection policies")."""
+
+
+def is_untrained(model_id: str) -> bool:
+    return model_id.endswith(UNTRAINED_MARK)
+
 
 @dataclass(frozen=True)
 class ModelIdentity:
@@ -29,7 +38,7 @@ class ModelIdentity:
         if self.weights_sha256:
             label += f"@sha256:{self.weights_sha256[:16]}"
         if self.untrained:
-            label += " [UNTRAINED TEST MODEL]"
+            label += UNTRAINED_MARK
         return label
 
     def as_dict(self) -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""What every request handler shares: settings, the database, the analyzer catalog and,
-when a broker is configured, the dispatcher (created on first use)."""
+"""What every request handler shares: settings, the database, the analyzer catalog, the
+current profile revisions the selection policy prefers and, when a broker is
+configured, the dispatcher (created on first use)."""
 
 import threading
 from dataclasses import dataclass, field
@@ -7,6 +8,7 @@ from dataclasses import dataclass, field
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.api.cache_metrics import CacheCounters
 from pipeline.api.frame_limits import FrameDecodeSlots
+from pipeline.coordinator.current_revisions import CurrentRevisions
 from pipeline.coordinator.dispatch import Dispatcher
 from pipeline.db.engine import Database
 from pipeline.db.migrate import ensure_schema
@@ -19,6 +21,7 @@ class ApiContext:
     db: Database
     catalog: AnalyzerCatalog
     frame_slots: FrameDecodeSlots = field(init=False)
+    current_revisions: CurrentRevisions = field(init=False)
     counters: CacheCounters = field(default_factory=CacheCounters)
     _dispatcher: Dispatcher | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -26,6 +29,7 @@ class ApiContext:
 
     def __post_init__(self) -> None:
         self.frame_slots = FrameDecodeSlots(self.settings.frame_decodes)
+        self.current_revisions = CurrentRevisions(self.catalog, self.settings.models_path)
 
     @property
     def schema_checked(self) -> bool:

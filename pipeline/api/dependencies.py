@@ -60,7 +60,11 @@ DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def policy_manager(context: ApiContext, session: Session) -> SelectionPolicyManager:
-    return SelectionPolicyManager(session, profile_order=context.settings.profile_order)
+    return SelectionPolicyManager(
+        session,
+        profile_order=context.settings.profile_order,
+        current_revisions=context.current_revisions.of_type,
+    )
 
 
 async def get_manager(context: Context, session: DbSession) -> SelectionPolicyManager:

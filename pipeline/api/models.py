@@ -1,7 +1,7 @@
 """Request and response models: the OpenAPI contract of the HTTP API."""
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -9,6 +9,14 @@ from pipeline.db.models import RunStatus, SelectionMode
 from schemas import ArtifactEnvelope
 
 NO_NUL = r"^[^\x00]*$"
+
+ModelId = Annotated[
+    str,
+    Field(
+        description="a run's model: name or path and weights sha256; an untrained test "
+        "model's ends in [UNTRAINED TEST MODEL]"
+    ),
+]
 
 
 class ErrorDetail(BaseModel):
@@ -89,7 +97,19 @@ class TimeSpan(BaseModel):
     end_ms: int
 
 
-class JumpResult(BaseModel):
+class AnsweringRunFields(BaseModel):
+    """The run an answer comes from."""
+
+    run_id: str
+    model_id: ModelId
+    stale: bool = Field(
+        description="computed under another revision of its profile (settings, model, "
+        "engine) than the current one, or with request overrides; such a run answers where "
+        "no current run exists, or when the selection names it or is `latest`"
+    )
+
+
+class JumpResult(AnsweringRunFields):
     video_id: str
     jump_to: TimeSpan
     artifact_ids: list[str] = Field(description="every artifact starting at jump_to.start_ms")
@@ -99,7 +119,7 @@ class GlobalJumpResponse(BaseModel):
     results: list[JumpResult]
 
 
-class TextMatchOut(BaseModel):
+class TextMatchOut(AnsweringRunFields):
     video_id: str
     artifact_id: str
     source: str = Field(description="the kind of artifact the text is from: transcript, ocr, ...")
@@ -135,12 +155,14 @@ class SelectionOut(BaseModel):
     artifact_type: str
     policy: SelectionPolicyOut
     selected_run_id: str | None
+    selected_model_id: ModelId | None
 
 
 class ProfileOut(BaseModel):
     profile: str
     run_count: int = Field(description="succeeded runs of this profile")
     latest_run_id: str
+    latest_model_id: ModelId
     latest_finished_at: datetime | None
     selected: bool = Field(description="the selection policy picks this profile's run")
 
@@ -149,6 +171,7 @@ class TypeProfiles(BaseModel):
     artifact_type: str
     policy: SelectionPolicyOut
     selected_run_id: str | None
+    selected_model_id: ModelId | None
     profiles: list[ProfileOut]
 
 

@@ -9,6 +9,7 @@ from pipeline.analysis.vocabulary import UnknownKindError
 from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.options import parse_overrides, split_names
+from pipeline.coordinator.current_revisions import video_revisions
 from pipeline.coordinator.registration import find_video
 from pipeline.coordinator.submission import AnalysisRequest, InvalidRequestError, check_request
 from pipeline.db.connect import open_database
@@ -27,8 +28,15 @@ def open_db(settings: Settings) -> Database:
         raise fail(str(exc), EXIT_FAILED) from None
 
 
-def policy_manager(settings: Settings, session: Session) -> SelectionPolicyManager:
-    return SelectionPolicyManager(session, profile_order=settings.profile_order)
+def policy_manager(settings: Settings, session: Session, video_id: str) -> SelectionPolicyManager:
+    """The selection policies of the video's artifacts, which prefer runs at their
+    profile's current revision."""
+    catalog = AnalyzerCatalog(settings)
+    return SelectionPolicyManager(
+        session,
+        profile_order=settings.profile_order,
+        current_revisions=video_revisions(session, catalog, video_id),
+    )
 
 
 def declared_kind(catalog: AnalyzerCatalog, kind: str) -> Produces:

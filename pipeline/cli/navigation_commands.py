@@ -2,6 +2,7 @@
 transcript as subtitles or every artifact as JSON. All through the selection policy."""
 
 import json
+from dataclasses import asdict
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -103,7 +104,7 @@ def jump_command(
         try:
             target = jump(
                 session,
-                policy_manager(settings, session),
+                policy_manager(settings, session, found.video_id),
                 found.video_id,
                 declared,
                 direction,
@@ -129,6 +130,7 @@ def jump_command(
             f"{render.format_ms(target.start_ms)} - {render.format_ms(target.end_ms)}  "
             f"{kind}  {len(target.artifact_ids)} artifact(s): " + " ".join(target.artifact_ids)
         )
+        render.print_run_notes([target.run])
 
 
 def _describe(kind: Produces, filters: JumpFilters) -> str:
@@ -149,6 +151,7 @@ def _jump_dict(target: JumpTarget) -> dict[str, Any]:
         "video_id": target.video_id,
         "jump_to": {"start_ms": target.start_ms, "end_ms": target.end_ms},
         "artifact_ids": target.artifact_ids,
+        **asdict(target.run),
     }
 
 
@@ -175,7 +178,7 @@ def find_command(
         found = video_or_fail(session, video)
         matches = find_text(
             session,
-            policy_manager(settings, session),
+            policy_manager(settings, session, found.video_id),
             found.video_id,
             text,
             sources,
@@ -198,6 +201,7 @@ def _match_dict(match: TextMatch) -> dict[str, Any]:
         "jump_to": {"start_ms": match.start_ms, "end_ms": match.end_ms},
         "text": match.text,
         "snippet": match.snippet,
+        **asdict(match.run),
     }
 
 
@@ -229,6 +233,7 @@ def _print_matches(matches: list[TextMatch]) -> None:
             highlighted(match.snippet),
         )
     render.out.print(table)
+    render.print_run_notes([match.run for match in matches])
 
 
 class ExportFormat(StrEnum):
@@ -276,7 +281,7 @@ def _export(
     output: str | None,
     profile: str | None,
 ) -> None:
-    repository = ArtifactRepository(session, policy_manager(settings, session))
+    repository = ArtifactRepository(session, policy_manager(settings, session, found.video_id))
     if format_ is ExportFormat.JSON:
         envelopes = repository.get_by_asset(found.video_id, profile=profile)
         document = _json_text(

@@ -4,6 +4,7 @@ from typing import Annotated
 
 import typer
 
+from pipeline.analysis.contract import is_untrained
 from pipeline.cli import render
 from pipeline.cli.common import open_db, policy_manager, video_or_fail
 from pipeline.cli.context import current_settings
@@ -94,7 +95,7 @@ def artifacts(
     db = open_db(settings)
     with db.sessions() as session:
         found = video_or_fail(session, video)
-        repository = ArtifactRepository(session, policy_manager(settings, session))
+        repository = ArtifactRepository(session, policy_manager(settings, session, found.video_id))
         envelopes = repository.get_by_asset(
             found.video_id,
             artifact_type=artifact_type,
@@ -109,6 +110,9 @@ def artifacts(
         render.print_json([envelope.model_dump(mode="json") for envelope in envelopes])
     else:
         render.print_artifacts(envelopes)
+        render.print_untrained_notes(
+            {item.run_id: item.model_id for item in envelopes if is_untrained(item.model_id)}
+        )
 
 
 def select(
@@ -135,9 +139,12 @@ def select(
             pinned = RunRepository(session).get(run_id)
             if pinned is None or pinned.video_id != found.video_id:
                 raise fail(f"run {run_id} is not a run of video {found.video_id}")
-        manager = policy_manager(settings, session)
+        manager = policy_manager(settings, session, found.video_id)
         manager.set_policy(found.video_id, artifact_type, policy)
         selected = manager.selected_run_id(found.video_id, artifact_type)
+        model_id = RunRepository(session).require(selected).model_id if selected else ""
     render.out.print(
         f"{found.video_id} {artifact_type}: mode {mode.value}; selected run {selected or 'none'}"
     )
+    if selected and is_untrained(model_id):
+        render.print_untrained_notes({selected: model_id})

@@ -2,7 +2,7 @@
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -15,6 +15,7 @@ from pipeline.coordinator.reports import FileReport
 
 if TYPE_CHECKING:  # only printed here: a cached `eioku analyze` must not import them
     from pipeline.db.models import Run, Video
+    from pipeline.db.repositories.run_selection import AnsweringRun
     from schemas import ArtifactEnvelope
 
 PIPE_WIDTH = 240  # piped output is read by tools and logs, not wrapped at 80 columns
@@ -178,6 +179,7 @@ def print_runs(runs: Sequence["Run"]) -> None:
         "video",
         "analyzer",
         "profile",
+        "model",
         "status",
         "progress",
         "attempts",
@@ -192,6 +194,7 @@ def print_runs(runs: Sequence["Run"]) -> None:
             run.video_id,
             run.analyzer,
             run.profile,
+            shown(run.model_id),
             run.status,
             f"{run.progress:.0%}",
             str(run.attempts),
@@ -200,3 +203,25 @@ def print_runs(runs: Sequence["Run"]) -> None:
             shown(f"{run.error_code}: {run.error_message}") if run.error_code else "",
         )
     out.print(table)
+
+
+def print_run_notes(runs: Sequence["AnsweringRun"]) -> None:
+    """After an answer, one line for each run it comes from that is an untrained test
+    model's or stale."""
+    unique = list(dict.fromkeys(runs))
+    print_untrained_notes({run.run_id: run.model_id for run in unique if run.untrained})
+    for run in unique:
+        if run.stale:
+            out.print(
+                f"note: run {run.run_id} is stale: its profile's settings, model or engine "
+                "changed since, or it ran with --set overrides (see `eioku cache diff`)"
+            )
+
+
+def print_untrained_notes(models: Mapping[str, str]) -> None:
+    """One line for each run (id -> model id) of an untrained test model shown."""
+    for run_id, model_id in models.items():
+        out.print(
+            f"note: run {run_id} comes from an untrained test model ({shown(model_id)}): "
+            "its results mean nothing"
+        )

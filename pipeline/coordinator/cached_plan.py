@@ -43,7 +43,7 @@ def cached_report(
         return None
     if not IntentRepository(session).includes(video.video_id, request.profile, request.analyzers):
         return None
-    scenes = SceneInputs(session, video.video_id, profile_order)
+    scenes = SceneInputs(session, catalog, video.video_id, profile_order)
     runs = RunRepository(session)
     reports = []
     for name in chain.from_iterable(scenes_first(catalog, request.analyzers)):

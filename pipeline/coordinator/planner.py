@@ -114,7 +114,7 @@ def plan_runs(
 ) -> list[PlannedRun]:
     """``profile_order`` ranks profiles for the selection policy that picks the scenes
     run whose scenes the analyzers that use them are given."""
-    scenes = SceneInputs(session, video.video_id, profile_order)
+    scenes = SceneInputs(session, catalog, video.video_id, profile_order)
     return [
         plan_spec(
             session,

@@ -125,7 +125,7 @@ def plan_regeneration(
         after_exports(home, video_id, on_deferred)
         with db.transaction() as session:
             video = session.get_one(Video, video_id)
-            scenes = SceneInputs(session, video_id, profile_order)
+            scenes = SceneInputs(session, catalog, video_id, profile_order)
             for target in video_targets:
                 spec = run_spec(catalog, video, target.descriptor, target.profile, {}, scenes)
                 planned.append(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.analysis.contract import Analyzer, SceneSpan, UsesScenes
+from pipeline.coordinator.current_revisions import video_revisions
 from pipeline.db.repositories import ArtifactRepository, SelectionPolicyManager
 from schemas.payloads import Scene
 
@@ -18,8 +19,15 @@ class SceneInputs:
     """The scenes of one video, read once, when the first analyzer that uses them is
     planned. Which scenes run counts is the selection policy's choice, as for a query."""
 
-    def __init__(self, session: Session, video_id: str, profile_order: Sequence[str]) -> None:
+    def __init__(
+        self,
+        session: Session,
+        catalog: AnalyzerCatalog,
+        video_id: str,
+        profile_order: Sequence[str],
+    ) -> None:
         self._session = session
+        self._catalog = catalog
         self._video_id = video_id
         self._profile_order = profile_order
 
@@ -33,7 +41,11 @@ class SceneInputs:
     def spans(self) -> list[SceneSpan]:
         """[start_ms, end_ms) of each scene in time order; empty without a succeeded
         scenes run."""
-        selection = SelectionPolicyManager(self._session, profile_order=self._profile_order)
+        selection = SelectionPolicyManager(
+            self._session,
+            profile_order=self._profile_order,
+            current_revisions=video_revisions(self._session, self._catalog, self._video_id),
+        )
         scenes = ArtifactRepository(self._session, selection).get_by_asset(
             self._video_id, artifact_type=Scene.ARTIFACT_TYPE
         )

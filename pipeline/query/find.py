@@ -30,8 +30,13 @@ from pipeline.db.engine import connection_of
 from pipeline.db.models import SelectionMode
 from pipeline.db.projections import artifact_text
 from pipeline.db.repositories.run_selection import (
+    ANSWERING_RUN,
+    ANSWERING_RUN_COLUMNS,
+    CURRENT_REVISIONS,
+    AnsweringRun,
     SelectionPolicy,
     SelectionPolicyManager,
+    current_revisions_param,
     policy_run_statement,
 )
 from pipeline.query.kinds import Direction
@@ -50,6 +55,7 @@ class TextMatch:
     end_ms: int
     text: str
     snippet: str
+    run: AnsweringRun
 
 
 MAX_TERMS = 32  # beyond this, ts_headline's cost explodes and no search gets better
@@ -136,8 +142,9 @@ def _find_in(
 ) -> list[TextMatch]:
     connection = connection_of(reader)
     dialect = connection.dialect.name
+    artifact_type = source.artifact_type
     statement = _search_statement(
-        source.artifact_type,
+        artifact_type,
         dialect,
         direction,
         from_ms is not None,
@@ -150,10 +157,20 @@ def _find_in(
         "terms": search_terms(q, dialect),
         "from_ms": from_ms,
         "limit": limit,
+        CURRENT_REVISIONS: manager.current_revisions(artifact_type),
     }
     return [
-        TextMatch(video_id, artifact_id, str(source.jump), int(start), int(end), text, snippet)
-        for artifact_id, start, end, text, snippet in connection.execute(statement, values)
+        TextMatch(
+            video_id,
+            artifact_id,
+            str(source.jump),
+            int(start),
+            int(end),
+            text,
+            snippet,
+            manager.answering_run(artifact_type, *run),
+        )
+        for artifact_id, start, end, text, snippet, *run in connection.execute(statement, values)
     ]
 
 
@@ -166,20 +183,27 @@ def _search_statement(
     policy: SelectionPolicy | None,
     default_mode: SelectionMode,
     profile_order: tuple[str, ...],
-) -> Select[tuple[str, int, int, str, str]]:
+) -> Select[tuple[str, int, int, str, str, str, str, str | None, str]]:
     """The search of one source, its values left as bound parameters (video_id, terms,
-    from_ms, limit): built once per shape, not per request, which spares each request the
-    statement's construction and its SQLAlchemy cache key (CPU: docs/performance.md)."""
+    from_ms, limit, the current revisions): built once per shape, not per request, which
+    spares each request the statement's construction and its SQLAlchemy cache key (CPU:
+    docs/performance.md). The join to ``runs`` costs one primary-key lookup: the selected
+    run."""
     table = artifact_text
     video_id = bindparam("video_id", type_=String)
     terms = bindparam("terms", type_=String)
     selected = policy_run_statement(
-        video_id, artifact_type, policy, default_mode, profile_order
+        video_id,
+        artifact_type,
+        policy,
+        default_mode,
+        profile_order,
+        current_revisions_param(),
     ).scalar_subquery()
     query = select(
         table.c.artifact_id, table.c.start_ms, table.c.end_ms, table.c.text,
-        _snippet(table, terms, dialect),
-    ).where(
+        _snippet(table, terms, dialect), *ANSWERING_RUN_COLUMNS,
+    ).join_from(table, ANSWERING_RUN, ANSWERING_RUN.run_id == table.c.run_id).where(
         text_match(table, terms, dialect),
         # no asset_id condition: the selected run is one of the video's. Stating it made
         # PostgreSQL intersect with the (asset, start) index (docs/performance.md).

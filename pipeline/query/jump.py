@@ -1,6 +1,7 @@
 """Jump to the next or previous artifact of a kind: next = the smallest start strictly
 after ``from_ms``, prev = the greatest start strictly before it, so jumping again from the
-returned start moves on. Every artifact starting at that instant is returned, by id.
+returned start moves on. Every artifact starting at that instant is returned, by id,
+with the run they come from.
 
 What a kind moves through and which filters apply are the declaration of the artifact
 type behind it (``Produces``). Filters on labels and persons go through the facet table
@@ -33,8 +34,13 @@ from pipeline.db.engine import connection_of
 from pipeline.db.models import Artifact, SelectionMode
 from pipeline.db.projections import artifact_facets, artifact_text
 from pipeline.db.repositories.run_selection import (
+    ANSWERING_RUN,
+    ANSWERING_RUN_COLUMNS,
+    CURRENT_REVISIONS,
+    AnsweringRun,
     SelectionPolicy,
     SelectionPolicyManager,
+    current_revisions_param,
     policy_run_statement,
 )
 from pipeline.query.find import has_terms, search_terms, text_match
@@ -47,6 +53,7 @@ class JumpTarget:
     start_ms: int
     end_ms: int
     artifact_ids: list[str]
+    run: AnsweringRun
 
 
 @dataclass(frozen=True)
@@ -110,11 +117,23 @@ def jump(
     statement = _jump_statement(
         kind, filters.shape(), direction, policy, manager.default_mode, manager.profile_order
     )
-    values = {"video_id": video_id, "from_ms": from_ms, **filters.values()}
+    artifact_type = kind.artifact_type
+    values = {
+        "video_id": video_id,
+        "from_ms": from_ms,
+        CURRENT_REVISIONS: manager.current_revisions(artifact_type),
+        **filters.values(),
+    }
     rows = connection_of(reader).execute(statement, values).all()
     if not rows:
         return None
-    return JumpTarget(video_id, rows[0][1], max(row[2] for row in rows), [row[0] for row in rows])
+    return JumpTarget(
+        video_id,
+        rows[0][1],
+        max(row[2] for row in rows),
+        [row[0] for row in rows],
+        manager.answering_run(artifact_type, *rows[0][3:]),
+    )
 
 
 @lru_cache(maxsize=256)
@@ -125,14 +144,20 @@ def _jump_statement(
     policy: SelectionPolicy | None,
     default_mode: SelectionMode,
     profile_order: tuple[str, ...],
-) -> Select[tuple[str, int, int]]:
+) -> Select[tuple[str, int, int, str, str, str | None, str]]:
     """Every candidate at the first instant beyond ``from_ms``, in one statement: the
     instant is a scalar subquery. Built once per shape with its values left as bound
-    parameters (video_id, from_ms and the filters), like find's statements."""
+    parameters (video_id, from_ms, the current revisions and the filters), like find's
+    statements. The join to ``runs`` costs one primary-key lookup: the selected run."""
     scope = candidate_scope(kind, shape)
     video_id = bindparam("video_id", type_=String)
     selected = policy_run_statement(
-        video_id, kind.artifact_type, policy, default_mode, profile_order
+        video_id,
+        kind.artifact_type,
+        policy,
+        default_mode,
+        profile_order,
+        current_revisions_param(),
     ).scalar_subquery()
     conditions = [scope.asset_id == video_id, scope.run_id == selected, *scope.conditions]
     from_ms = bindparam("from_ms", type_=BigInteger)
@@ -143,7 +168,8 @@ def _jump_statement(
         .order_by(order).limit(1).scalar_subquery()
     )  # fmt: skip
     return (
-        select(scope.artifact_id, scope.start, scope.end).select_from(scope.source)
+        select(scope.artifact_id, scope.start, scope.end, *ANSWERING_RUN_COLUMNS)
+        .select_from(scope.source.join(ANSWERING_RUN, ANSWERING_RUN.run_id == scope.run_id))
         .where(*conditions, scope.start == instant).order_by(scope.artifact_id)
     )  # fmt: skip
 
@@ -191,24 +217,41 @@ def jump_global(
         values,
     ).all()  # fmt: skip
     return [
-        _target_at(connection, scope, [*conditions, scope.asset_id == video_id], values, start)
+        _target_at(
+            connection,
+            manager,
+            kind.artifact_type,
+            scope,
+            [*conditions, scope.asset_id == video_id],
+            values,
+            start,
+        )
         for video_id, start in instants
     ]
 
 
 def _target_at(
     connection: Connection,
+    manager: SelectionPolicyManager,
+    artifact_type: str,
     scope: Scope,
     conditions: list[ColumnElement[bool]],
     values: dict[str, Any],
     start: int,
 ) -> JumpTarget:
     rows = connection.execute(
-        select(scope.asset_id, scope.artifact_id, scope.end).select_from(scope.source)
+        select(scope.asset_id, scope.artifact_id, scope.end, *ANSWERING_RUN_COLUMNS)
+        .select_from(scope.source.join(ANSWERING_RUN, ANSWERING_RUN.run_id == scope.run_id))
         .where(*conditions, scope.start == start).order_by(scope.artifact_id),
         values,
     ).all()  # fmt: skip
-    return JumpTarget(rows[0][0], start, max(row[2] for row in rows), [row[1] for row in rows])
+    return JumpTarget(
+        rows[0][0],
+        start,
+        max(row[2] for row in rows),
+        [row[1] for row in rows],
+        manager.answering_run(artifact_type, *rows[0][3:]),
+    )
 
 
 def candidate_scope(kind: Produces, shape: FilterShape, dialect: str = "postgresql") -> Scope:

@@ -12,6 +12,7 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
+from pipeline.analysis.consulted import file_signature
 from pipeline.media.fingerprint import FileStat
 from pipeline.settings import Settings
 
@@ -56,15 +57,6 @@ def stamp_key(
         "models_dir": file_signature(settings.models_path),
     }
     return hashlib.sha256(json.dumps(document, separators=(",", ":")).encode()).hexdigest()
-
-
-def file_signature(path: Path) -> tuple[int, int] | None:
-    """(size, mtime) of a file or folder; None when there is nothing there."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_size, stat.st_mtime_ns
 
 
 @cache

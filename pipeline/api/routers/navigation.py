@@ -1,6 +1,7 @@
 """Navigation: jump to the next/previous artifact of a kind, find text, jump across videos.
 The SQL lives in pipeline.query; this module maps parameters and results."""
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -65,6 +66,7 @@ def _result(target: JumpTarget) -> JumpResult:
         video_id=target.video_id,
         jump_to=TimeSpan(start_ms=target.start_ms, end_ms=target.end_ms),
         artifact_ids=target.artifact_ids,
+        **asdict(target.run),
     )
 
 
@@ -76,6 +78,7 @@ def _match(match: TextMatch) -> TextMatchOut:
         jump_to=TimeSpan(start_ms=match.start_ms, end_ms=match.end_ms),
         text=match.text,
         snippet=match.snippet,
+        **asdict(match.run),
     )
 
 

@@ -112,14 +112,15 @@ def _type_profiles(
     by_profile: dict[str, list[Run]] = defaultdict(list)
     for run in runs:  # newest first
         by_profile[run.profile].append(run)
-    selected_profile = next((run.profile for run in runs if run.run_id == selected), None)
+    selected_run = next((run for run in runs if run.run_id == selected), None)
     profiles = [
         ProfileOut(
             profile=profile,
             run_count=len(profile_runs),
             latest_run_id=profile_runs[0].run_id,
+            latest_model_id=profile_runs[0].model_id,
             latest_finished_at=profile_runs[0].finished_at,
-            selected=profile == selected_profile,
+            selected=selected_run is not None and profile == selected_run.profile,
         )
         for profile, profile_runs in sorted(by_profile.items())
     ]
@@ -127,6 +128,7 @@ def _type_profiles(
         artifact_type=artifact_type,
         policy=_policy_out(policy),
         selected_run_id=selected,
+        selected_model_id=selected_run.model_id if selected_run else None,
         profiles=profiles,
     )
 
@@ -178,11 +180,13 @@ def put_selection(
     if policy.pinned_run_id is not None:
         _check_pinnable(session, video, artifact_type, policy.pinned_run_id)
     manager.set_policy(video.video_id, artifact_type, policy)
+    selected = manager.selected_run_id(video.video_id, artifact_type, policy)
     return SelectionOut(
         video_id=video.video_id,
         artifact_type=artifact_type,
         policy=_policy_out(policy),
-        selected_run_id=manager.selected_run_id(video.video_id, artifact_type, policy),
+        selected_run_id=selected,
+        selected_model_id=RunRepository(session).require(selected).model_id if selected else None,
     )
 
 

@@ -8,17 +8,71 @@ Modes (docs/ARCHITECTURE.md, "Selection policies"):
   profile order (``high_quality > balanced > fast``), latest on ties.
 - ``pinned``: exactly ``pinned_run_id``.
 - ``default``: whatever the system default policy says (``get_default_policy``).
+
+``profile`` and ``best_quality`` (so the default) prefer a run whose profile revision is
+current (the cache diff's *current*) to any other, then apply their own order: a stale
+run answers only where no current one exists. ``latest`` is the newest run whatever its
+revision, ``pinned`` its run.
+
+``latest`` and ``best_quality`` never choose a run of an untrained test model: only a
+request that names its profile or its run (``profile``, ``pinned``, a run id) does.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    or_,
+    select,
+    tuple_,
+)
+from sqlalchemy.orm import Session, aliased
 
+from pipeline.analysis.contract import UNTRAINED_MARK, is_untrained
 from pipeline.db.models import Artifact, ArtifactSelection, Run, RunStatus, SelectionMode
 from pipeline.db.types import utcnow
 from pipeline.settings import PROFILE_ORDER_DEFAULT
+
+RevisionPairs = tuple[tuple[str, str], ...]
+"""(profile, revision) of each profile at its current revision, for one artifact type."""
+
+CURRENT_REVISIONS = "current_revisions"  # the bound parameter that carries them
+
+
+# The run an answer comes from, joined by its id under its own name: a selected-run
+# subquery correlated to the outer query (global jump) must not take it for its own.
+ANSWERING_RUN = aliased(Run, name="answering_run")
+ANSWERING_RUN_COLUMNS = (
+    ANSWERING_RUN.run_id,
+    ANSWERING_RUN.profile,
+    ANSWERING_RUN.revision,
+    ANSWERING_RUN.model_id,
+)
+"""What a query reads of that run (``SelectionPolicyManager.answering_run``)."""
+
+
+@dataclass(frozen=True)
+class AnsweringRun:
+    """The run an answer comes from, as outputs show it: its model id (which marks an
+    untrained test model) and whether it was computed under a revision of its profile
+    that is no longer current."""
+
+    run_id: str
+    model_id: str
+    stale: bool
+
+    @property
+    def untrained(self) -> bool:
+        return is_untrained(self.model_id)
 
 
 class InvalidSelectionPolicyError(ValueError):
@@ -49,12 +103,33 @@ class SelectionPolicyManager:
         *,
         profile_order: Sequence[str] = PROFILE_ORDER_DEFAULT,
         default_mode: SelectionMode = SelectionMode.BEST_QUALITY,
+        current_revisions: Callable[[str], RevisionPairs] | None = None,
     ) -> None:
+        """``current_revisions`` gives an artifact type's current revisions; without it
+        no run counts as current (nor as stale: ``is_stale``)."""
         if default_mode not in (SelectionMode.LATEST, SelectionMode.BEST_QUALITY):
             raise InvalidSelectionPolicyError("default_mode", "must be latest or best_quality")
         self.session = session
         self.profile_order = tuple(profile_order)
         self.default_mode = default_mode
+        self._current_revisions = current_revisions
+
+    def current_revisions(self, artifact_type: str) -> RevisionPairs:
+        return self._current_revisions(artifact_type) if self._current_revisions else ()
+
+    def is_stale(self, artifact_type: str, profile: str, revision: str | None) -> bool:
+        """A run computed under another revision of its profile than the current one. A
+        run from before revisions were recorded is not called stale, nor is any run when
+        the current revisions are unknown."""
+        if self._current_revisions is None or revision is None:
+            return False
+        return (profile, revision) not in self.current_revisions(artifact_type)
+
+    def answering_run(
+        self, artifact_type: str, run_id: str, profile: str, revision: str | None, model_id: str
+    ) -> AnsweringRun:
+        """The run of a row read with ``ANSWERING_RUN_COLUMNS``."""
+        return AnsweringRun(run_id, model_id, self.is_stale(artifact_type, profile, revision))
 
     def get_default_policy(self) -> SelectionPolicy:
         return SelectionPolicy(self.default_mode)
@@ -88,7 +163,11 @@ class SelectionPolicyManager:
         """One row at most: the run whose artifacts the policy selects. ``asset_id`` may be
         a column of an outer query, making this a correlated subquery."""
         return selected_run_statement(
-            asset_id, artifact_type, self.resolve(policy), self.profile_order
+            asset_id,
+            artifact_type,
+            self.resolve(policy),
+            self.profile_order,
+            current_revisions_param(self.current_revisions(artifact_type)),
         )
 
     def selected_run_id(
@@ -124,26 +203,47 @@ def selected_run_statement(
     artifact_type: str,
     policy: SelectionPolicy,
     profile_order: Sequence[str],
+    current: BindParameter[Any],
 ) -> Select[tuple[str]]:
-    """``SelectionPolicyManager.selected_run_query`` for a resolved policy (not ``default``)
-    and a profile order: a function of its arguments alone, so that a caller may build it
-    once with a bound parameter for ``asset_id`` and reuse it."""
+    """``SelectionPolicyManager.selected_run_query`` for a resolved policy (not ``default``),
+    a profile order and the current revisions (``current_revisions_param``): a function of
+    its arguments alone, so that a caller may build it once with bound parameters for
+    ``asset_id`` and the revisions and reuse it."""
     query = select(Run.run_id).where(
         Run.video_id == asset_id,
         Run.artifact_type == artifact_type,
         Run.status == RunStatus.SUCCEEDED,
     )
+    current_first = _current_first(current)
     latest_first = (Run.finished_at.desc().nulls_last(), Run.run_id.desc())
     match policy.mode:
         case SelectionMode.PINNED:
             return query.where(Run.run_id == policy.pinned_run_id)
         case SelectionMode.PROFILE:
             query = query.where(Run.profile == policy.preferred_profile)
-            return query.order_by(*latest_first).limit(1)
+            return query.order_by(current_first, *latest_first).limit(1)
         case SelectionMode.BEST_QUALITY:
-            return query.order_by(_profile_rank(profile_order), *latest_first).limit(1)
+            rank = _profile_rank(profile_order)
+            return query.where(_trained()).order_by(current_first, rank, *latest_first).limit(1)
         case _:
-            return query.order_by(*latest_first).limit(1)
+            return query.where(_trained()).order_by(*latest_first).limit(1)
+
+
+def current_revisions_param(pairs: RevisionPairs | None = None) -> BindParameter[Any]:
+    """The current revisions as one expanding bound parameter. Without ``pairs``, a
+    placeholder for a statement built once per shape (jump, find): its caller passes them
+    as ``current_revisions`` with the other values."""
+    if pairs is None:
+        return bindparam(CURRENT_REVISIONS, expanding=True)
+    return bindparam(CURRENT_REVISIONS, list(pairs), expanding=True, unique=True)
+
+
+def _current_first(current: BindParameter[Any]) -> ColumnElement[int]:
+    return case((tuple_(Run.profile, Run.revision).in_(current), 0), else_=1)
+
+
+def _trained() -> ColumnElement[bool]:
+    return ~Run.model_id.endswith(UNTRAINED_MARK, autoescape=True)
 
 
 def _profile_rank(profile_order: Sequence[str]) -> ColumnElement[int]:
@@ -159,6 +259,7 @@ def stored_policy_run_statement(
     artifact_type: str,
     default_mode: SelectionMode,
     profile_order: Sequence[str],
+    current: BindParameter[Any],
 ) -> Select[tuple[str]]:
     """The run that the stored policy of (asset, type) selects, the default mode's where
     none is stored: ``selected_run_statement`` of ``get_policy``, with the policy read by
@@ -171,6 +272,7 @@ def stored_policy_run_statement(
     best_quality_first = case(
         (mode == SelectionMode.BEST_QUALITY.value, _profile_rank(profile_order)), else_=0
     )
+    current_first = case((mode == SelectionMode.LATEST.value, 0), else_=_current_first(current))
     return (
         select(Run.run_id)
         .outerjoin(
@@ -189,8 +291,9 @@ def stored_policy_run_statement(
                 mode != SelectionMode.PROFILE.value,
                 Run.profile == ArtifactSelection.preferred_profile,
             ),
+            or_(mode.in_([SelectionMode.PINNED.value, SelectionMode.PROFILE.value]), _trained()),
         )
-        .order_by(best_quality_first, *latest_first)
+        .order_by(current_first, best_quality_first, *latest_first)
         .limit(1)
     )
 
@@ -201,13 +304,16 @@ def policy_run_statement(
     policy: SelectionPolicy | None,
     default_mode: SelectionMode,
     profile_order: Sequence[str],
+    current: BindParameter[Any],
 ) -> Select[tuple[str]]:
     """The run ``policy`` selects (its mode ``default`` meaning ``default_mode``); with no
     policy, the one the stored policy selects (``stored_policy_run_statement``)."""
     if policy is None:
-        return stored_policy_run_statement(asset_id, artifact_type, default_mode, profile_order)
+        return stored_policy_run_statement(
+            asset_id, artifact_type, default_mode, profile_order, current
+        )
     return selected_run_statement(
-        asset_id, artifact_type, resolved(policy, default_mode), profile_order
+        asset_id, artifact_type, resolved(policy, default_mode), profile_order, current
     )
 
 

@@ -111,6 +111,19 @@ class RunRepository:
             query = query.where(Run.status == status)
         return list(self.session.scalars(query))
 
+    def analyzers_of(self, video_id: str, artifact_type: str) -> list[str]:
+        """The analyzers of the video's succeeded runs of ``artifact_type``."""
+        query = (
+            select(Run.analyzer)
+            .distinct()
+            .where(
+                Run.video_id == video_id,
+                Run.artifact_type == artifact_type,
+                Run.status == RunStatus.SUCCEEDED,
+            )
+        )
+        return sorted(self.session.scalars(query))
+
     def count_by_status(self) -> dict[str, int]:
         query = select(Run.status, func.count()).group_by(Run.status)
         return {status: count for status, count in self.session.execute(query)}
