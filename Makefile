@@ -9,7 +9,7 @@ LOCK := requirements/lock.txt
 DEMO_HOME ?= .eioku-demo
 SAMPLE := pipeline/demo/sample.mp4
 
-.PHONY: install lock check-lock prepare test demo lint format docs bench up clean
+.PHONY: install lock check-lock prepare test test-fast demo lint format docs bench up clean
 
 # exactly the locked versions of every dependency, then Eioku itself (editable)
 install: $(VENV)/.installed
@@ -44,6 +44,10 @@ prepare:
 
 test: install prepare
 	$(BIN)/pytest
+
+# no PostgreSQL, Redis, Celery worker or browser, nothing `slow`: the markers in pyproject.toml
+test-fast: install
+	$(BIN)/pytest -m "not postgres and not distributed and not browser and not slow"
 
 EIOKU_DEMO := EIOKU_HOME=$(DEMO_HOME) $(BIN)/eioku
 DEMO_ANALYZERS := scenes,transcript,faces,ocr

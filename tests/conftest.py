@@ -1,5 +1,9 @@
 """Shared fixtures: one migrated SQLite and one migrated PostgreSQL database per session,
-and a function-scoped ``db`` that runs a test on both with every table emptied first.
+and a function-scoped ``db`` that runs a test on both with every table emptied first; a
+private Redis (``broker``) and Chromium (``browser``) for the tests that need them.
+
+A test is marked by the services its fixtures need (``FIXTURE_MARKERS``), so that
+``make test-fast`` can deselect what needs PostgreSQL, Redis or a browser.
 
 PostgreSQL is required: when it is unreachable the PostgreSQL tests fail with a clear
 message, unless ``EIOKU_TEST_SKIP_POSTGRES=1`` (then they are skipped without connecting).
@@ -16,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from playwright.sync_api import Browser
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -23,7 +28,9 @@ from sqlalchemy.exc import OperationalError
 from pipeline.db.engine import Database, normalize_url
 from pipeline.db.migrate import current_revision, head_revision, upgrade
 from support.synthetic import alternating_shots, write_video
+from tests.support.distributed import RedisServer
 from tests.support.factories import clear_tables
+from tests.support.served import chromium
 
 # Keep hypothesis from writing an example database into the working tree.
 settings.register_profile("eioku", database=None)
@@ -33,6 +40,21 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "EIOKU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 SKIP_POSTGRES = os.environ.get("EIOKU_TEST_SKIP_POSTGRES") == "1"
+# The `db` fixture's PostgreSQL half carries its mark itself (a parameter, not a fixture).
+FIXTURE_MARKERS = {
+    "postgresql_database": "postgres",
+    "empty_postgresql_url": "postgres",
+    "broker": "distributed",
+    "browser": "browser",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with what the fixtures it uses, directly or not, need."""
+    for item in items:
+        for fixture in getattr(item, "fixturenames", ()):
+            if fixture in FIXTURE_MARKERS:
+                item.add_marker(FIXTURE_MARKERS[fixture])
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -127,3 +149,20 @@ def clip(tmp_path: Path, tiny_video: Path) -> Path:
     root = tmp_path / "videos"
     root.mkdir()
     return Path(shutil.copy2(tiny_video, root / "clip.mp4"))
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[RedisServer]:
+    """A private Redis on a free port, append-only file on; Celery's broker."""
+    server = RedisServer(tmp_path / "redis")
+    server.directory.mkdir()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, driven by Playwright."""
+    with chromium() as running:
+        yield running

@@ -364,7 +364,6 @@ def test_stamps_off_forced_and_plugins_are_always_planned(eioku: Eioku, clip: Pa
     assert stamped(eioku, SCENES, clip) is not None
 
 
-@pytest.mark.postgres
 def test_a_server_database_is_always_planned(
     postgresql_database: Database, tmp_path: Path, clip: Path
 ) -> None:

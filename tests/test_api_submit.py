@@ -170,16 +170,6 @@ def test_frames_show_the_right_shot(client: TestClient, clip: Path) -> None:
     assert abs(mean(0) - mean(29)) < 20
 
 
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis")
-    server.directory.mkdir()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.mark.postgres
 def test_with_a_broker_runs_are_sent_and_queue_depth_is_exported(
     postgresql_database: Database, broker: RedisServer, tmp_path: Path, root: Path, clip: Path
 ) -> None:

@@ -17,6 +17,7 @@ from tests.support.distributed import free_port, wait_until
 from tests.support.embedded import analyze_args, process_env, start_eioku, wait_for_http
 from tests.test_recovery import only_run, url_of
 
+pytestmark = pytest.mark.slow
 TRIALS = 3
 
 

@@ -11,8 +11,6 @@ from sqlalchemy.exc import OperationalError
 from pipeline.db.engine import create_db_engine, normalize_url
 from pipeline.db.liveness import has_input
 
-pytestmark = pytest.mark.postgres
-
 
 @pytest.fixture
 def engine(empty_postgresql_url: str) -> Iterator[Engine]:

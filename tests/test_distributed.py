@@ -29,8 +29,6 @@ from tests.support.cli import Eioku
 from tests.support.distributed import REPO, RedisServer, TcpProxy, Worker, free_port, wait_until
 from tests.support.factories import clear_tables
 
-pytestmark = pytest.mark.postgres
-
 PLUGIN = "support.analyzers:ScriptedAnalyzer"
 WORKER_TIMING = {
     "EIOKU_HEARTBEAT_INTERVAL": "0.5",
@@ -43,15 +41,6 @@ WORKER_TIMING = {
 def pg(postgresql_database: Database) -> Database:
     clear_tables(postgresql_database)
     return postgresql_database
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis")
-    server.directory.mkdir()
-    server.start()
-    yield server
-    server.stop()
 
 
 def database_url(db: Database) -> str:

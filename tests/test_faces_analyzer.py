@@ -134,6 +134,7 @@ def test_boxes_landmarks_confidence_and_embeddings(fast_faces: list) -> None:
         assert "embedding" not in face.payload.model_dump()
 
 
+@pytest.mark.slow
 def test_cnn_tells_the_two_people_apart_and_keeps_their_ids_across_the_video(
     people_video: Path,
 ) -> None:

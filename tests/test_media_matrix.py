@@ -1,6 +1,10 @@
 """Every analyzer on every real-world-shaped file (tests/support/media_matrix.py), through the real
-`eioku analyze` on SQLite and PostgreSQL: each run ends `succeeded` with artifacts that
-match the storyboard, or `skipped`/`failed` with a clear error code — never a crash."""
+`eioku analyze`: each run ends `succeeded` with artifacts that match the storyboard, or
+`skipped`/`failed` with a clear error code — never a crash.
+
+The matrix is about media, not databases: it runs on SQLite only, the embedded default.
+The same pipeline on PostgreSQL is covered by the `db`-parametrized CLI and analyzer tests
+and by tests/test_distributed.py."""
 
 import re
 import subprocess
@@ -74,18 +78,15 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Cl
     return write_matrix(tmp_path_factory.mktemp("matrix"))
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
-)
+@pytest.fixture(scope="module")
 def analysed(
-    request: pytest.FixtureRequest,
+    sqlite_database: Database,
     matrix: dict[str, tuple[Path, ClipSpec]],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Analysed:
-    database: Database = request.getfixturevalue(f"{request.param}_database")
-    clear_tables(database)
-    home = tmp_path_factory.mktemp(f"home-{request.param}")
-    eioku = Eioku(database, home)
+    clear_tables(sqlite_database)
+    home = tmp_path_factory.mktemp("home")
+    eioku = Eioku(sqlite_database, home)
     paths = [str(path) for path, _ in matrix.values()]
     reports = []
     for analyzers, profile in ((ANALYZERS, "fast"), (SMOKE_ANALYZERS, "smoke")):
@@ -101,7 +102,7 @@ def analysed(
         for run in report["runs"]:
             code = f":{run['error_code']}" if run["error_code"] else ""
             outcomes[(name, run["analyzer"])] = run["outcome"] + code
-    return Analysed(database, eioku, matrix, outcomes, video_ids, home)
+    return Analysed(sqlite_database, eioku, matrix, outcomes, video_ids, home)
 
 
 def test_every_file_and_analyzer_ends_with_a_clear_outcome(analysed: Analysed) -> None:

@@ -43,7 +43,6 @@ def test_0006_indexes_text_by_run_and_word_and_downgrades(fresh: Database) -> No
     assert text_indexes(fresh) == before
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize(
     ("revision", "table"),
     # 0009 replaced the two tables by one generic text table, indexed the same way

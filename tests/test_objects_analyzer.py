@@ -25,6 +25,7 @@ from pipeline.settings import load_settings
 from support.sources import probe_source
 from support.synthetic import write_stills_video
 from tests.support.cli import Eioku
+from tests.support.distributed import REPO, RedisServer, Worker
 from workers.analyzers.device import DeviceUnavailableError, choose_device
 from workers.analyzers.object_models import prepare_ultralytics
 from workers.analyzers.object_tracks import ImageDetection, ObjectTracker, TrackerSettings
@@ -283,6 +284,7 @@ def test_model_identity_imports_no_ml_library(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_nothing_is_written_outside_eioku_home(
     sqlite_database: Database, square_video: Path, tmp_path: Path
 ) -> None:
@@ -346,17 +348,12 @@ def test_asking_for_cuda_without_a_gpu_fails_the_run_clearly(
 # --- through a real Celery worker ---------------------------------------------------------
 
 
-@pytest.mark.postgres
 def test_smoke_objects_through_a_celery_worker_match_embedded_mode(
-    postgresql_database: Database, square_video: Path, tmp_path: Path
+    postgresql_database: Database, broker: RedisServer, square_video: Path, tmp_path: Path
 ) -> None:
-    from tests.support.distributed import REPO, RedisServer, Worker
     from tests.support.factories import clear_tables
 
     clear_tables(postgresql_database)
-    broker = RedisServer(tmp_path / "redis")
-    broker.directory.mkdir()
-    broker.start()
     env = {
         "EIOKU_DATABASE_URL": postgresql_database.engine.url.render_as_string(hide_password=False),
         "EIOKU_BROKER_URL": broker.url,
@@ -377,7 +374,6 @@ def test_smoke_objects_through_a_celery_worker_match_embedded_mode(
     finally:
         if worker is not None:
             worker.stop()
-        broker.stop()
     embedded_db = Database.from_url(f"sqlite:///{tmp_path / 'embedded.db'}")
     embedded = Eioku(embedded_db, tmp_path / "embedded-home", EIOKU_BROKER_URL="")
     assert embedded("analyze", str(square_video), "-a", "objects", "-p", "smoke").code == 0

@@ -53,6 +53,7 @@ def only_run(stdout: str) -> dict:
     return run
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rerun_flags", [[], ["--force"]], ids=["plain", "force"])
 def test_a_killed_run_is_taken_over_at_once_by_a_rerun(
     db: Database, clip: Path, tmp_path: Path, rerun_flags: list[str]
@@ -75,6 +76,7 @@ def test_a_killed_run_is_taken_over_at_once_by_a_rerun(
     assert (run.status, run.attempts, run.artifact_count) == ("succeeded", 2, 8)
 
 
+@pytest.mark.slow
 def test_sigterm_cancels_the_run_like_ctrl_c(db: Database, clip: Path, tmp_path: Path) -> None:
     env = process_env(tmp_path / "home", url_of(db))
     process = start_eioku(env, *analyze_args(clip))
@@ -91,7 +93,6 @@ def test_sigterm_cancels_the_run_like_ctrl_c(db: Database, clip: Path, tmp_path:
         assert artifact_count(session, run_id) == 0
 
 
-@pytest.mark.postgres
 def test_a_run_cut_off_from_its_database_is_taken_over_once_it_is_back(
     postgresql_database: Database, clip: Path, tmp_path: Path
 ) -> None:
@@ -140,6 +141,7 @@ def orphaned_run(db: Database, clip: Path, tmp_path: Path) -> str:
     return run_id
 
 
+@pytest.mark.slow
 def test_reconcile_without_a_broker_requeues_a_run_whose_process_died(
     db: Database, clip: Path, tmp_path: Path
 ) -> None:
@@ -160,6 +162,7 @@ def test_reconcile_without_a_broker_requeues_a_run_whose_process_died(
     assert run_row(db, run_id).status == RunStatus.SUCCEEDED
 
 
+@pytest.mark.slow
 def test_cancel_without_a_broker(db: Database, clip: Path, tmp_path: Path) -> None:
     run_id = orphaned_run(db, clip, tmp_path)
     eioku = Eioku(db, tmp_path / "home")

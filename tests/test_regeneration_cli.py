@@ -74,6 +74,7 @@ def test_edited_profile_is_stale_then_regenerated_leaving_the_rest_identical(
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_two_concurrent_regenerations_share_one_run(
     eioku: Eioku, db: Database, home: Path, clip: Path
 ) -> None:
@@ -126,6 +127,7 @@ def test_a_deleted_profile_blocks_until_a_replacement_is_given(
     assert eioku("cache", "dismiss", str(clip), "-a", "scripted", "-p", "meeting").code == 0
 
 
+@pytest.mark.slow
 def test_regeneration_waits_for_an_export_of_the_video(
     eioku: Eioku, db: Database, home: Path, clip: Path, tmp_path: Path
 ) -> None:

@@ -4,7 +4,6 @@ queued), then two videos regenerated in parallel by two worker processes."""
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from pipeline.db.engine import Database
@@ -12,7 +11,6 @@ from pipeline.db.models import Run
 from tests.support.cli import Eioku
 from tests.support.distributed import Worker, wait_until
 from tests.test_distributed import (  # noqa: F401 (fixtures)
-    broker,
     eioku,
     env,
     make_videos,
@@ -21,7 +19,6 @@ from tests.test_distributed import (  # noqa: F401 (fixtures)
     workers,
 )
 
-pytestmark = pytest.mark.postgres
 PAUSED = "Regeneration paused: no worker for eioku.analyze.scripted"
 
 

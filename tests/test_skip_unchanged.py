@@ -208,6 +208,7 @@ def test_objects_on_both_clips(static_clip: Path, changing_clip: Path) -> None:
         assert skipping == every_frame
 
 
+@pytest.mark.slow
 def test_ocr_on_a_static_clip_and_an_all_changing_one(tmp_path: Path) -> None:
     static = write_text_video(tmp_path / "static.mp4", [Caption(0, 3000, "ASK NOT")], 3000)
     changing = write_text_video(

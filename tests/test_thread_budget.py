@@ -38,7 +38,6 @@ def test_each_pool_process_gets_its_own_share_of_the_cores() -> None:
     assert core_share(0, 9, eight) is None  # more processes than cores: all keep every core
 
 
-@pytest.mark.postgres
 @pytest.mark.parametrize(
     ("concurrency", "settings", "expected", "via_eioku_cli"),
     [
@@ -49,14 +48,13 @@ def test_each_pool_process_gets_its_own_share_of_the_cores() -> None:
 )
 def test_each_worker_process_applies_its_budget(
     postgresql_database: Database,
+    broker: RedisServer,
     tmp_path: Path,
     concurrency: int,
     settings: dict[str, str],
     expected: int,
     via_eioku_cli: bool,
 ) -> None:
-    broker = RedisServer(tmp_path)
-    broker.start()
     env = {
         **{k: v for k, v in os.environ.items() if k not in (THREADS_ENV, PIN_CORES_ENV)},
         "EIOKU_DATABASE_URL": postgresql_database.engine.url.render_as_string(hide_password=False),
@@ -82,7 +80,6 @@ def test_each_worker_process_applies_its_budget(
         cores = [frozenset(os.sched_getaffinity(int(pid))) for pid, *_ in readings]
     finally:
         worker.stop()
-        broker.stop()
     assert len({pid for pid, *_ in readings}) == concurrency
     assert {reading[1:] for reading in readings} == {(str(expected),) * 3}
     if PIN_CORES_ENV in settings or len(CORES) < concurrency:

@@ -209,6 +209,7 @@ def test_model_loaded_once_per_process_across_runs(
     assert sorted((a.payload for a in artifacts), key=lambda p: p["start_ms"]) == first
 
 
+@pytest.mark.slow
 def test_balanced_profile_assembles_multilingual_base_once(home: Path, jfk_video: Path) -> None:
     analyzer = CountingTranscriptAnalyzer(load_settings())
     config = analyzer.effective_config("balanced", {})

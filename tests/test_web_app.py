@@ -11,7 +11,6 @@ from tests.support.served import (
     Served,
     WatchedPage,
     analyzed_home,
-    chromium,
     screenshot,
     served,
     watched_page,
@@ -32,12 +31,6 @@ LANE_TYPES = {
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     home, videos = analyzed_home(tmp_path_factory.mktemp("web"))
     with served(home, videos) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as running:
         yield running
 
 
@@ -155,6 +148,7 @@ def test_find_lists_the_transcript_hits_and_a_click_seeks(
     screenshot(page, "video-page-find")
 
 
+@pytest.mark.slow  # no browser, but the served home is analyzed by real models
 def test_media_answers_a_range_request_with_the_right_bytes(server: Served) -> None:
     sample = Path(server.client.get(f"/v1/videos/{server.video_id}").json()["path"])
     data = sample.read_bytes()
