@@ -17,6 +17,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from playwright.sync_api import Browser
 from sqlalchemy import select
 
 from pipeline.analysis.catalog import ENTRY_POINT_GROUP, AnalyzerCatalog
@@ -27,14 +28,7 @@ from pipeline.settings import load_settings
 from schemas.base import Payload
 from tests.support.distributed import REPO
 from tests.support.factories import INSTALLED, make_envelope, make_run, write_artifacts
-from tests.support.served import (
-    Served,
-    analyzed_home,
-    chromium,
-    screenshot,
-    served,
-    watched_page,
-)
+from tests.support.served import Served, analyzed_home, screenshot, served, watched_page
 from tests.support.strategies import payloads_of
 
 CATALOG = AnalyzerCatalog(load_settings())
@@ -177,27 +171,26 @@ def _examples(model: type[Payload], duration_ms: int, frames: int, count: int = 
     return drawn[:count]
 
 
-def test_every_declared_lane_renders(every_lane: Served) -> None:
-    with chromium() as browser:
-        watched = watched_page(browser)
-        page = watched.page
-        page.goto(f"{every_lane.base}/videos/{every_lane.video_id}")
-        for name in LANED:
-            declared = produces(name)
-            assert declared is not None and declared.lane is not None
-            lane = page.locator(f'[data-lane="{declared.jump}"]')
-            lane.wait_for()
-            stored = _artifact_count(every_lane, declared.artifact_type)
-            assert stored > 0
-            items = lane.locator("[data-artifact-id]")
-            assert items.count() == stored, name
-            assert declared.lane.title in lane.locator(".lane-title").inner_text()
-            for index in range(items.count()):
-                title = items.nth(index).get_attribute("title") or ""
-                assert "{" not in title and title.strip(), (name, title)  # the item's text
-        screenshot(page, "every-lane")
-        page.close()
-        watched.assert_no_errors()
+def test_every_declared_lane_renders(every_lane: Served, browser: Browser) -> None:
+    watched = watched_page(browser)
+    page = watched.page
+    page.goto(f"{every_lane.base}/videos/{every_lane.video_id}")
+    for name in LANED:
+        declared = produces(name)
+        assert declared is not None and declared.lane is not None
+        lane = page.locator(f'[data-lane="{declared.jump}"]')
+        lane.wait_for()
+        stored = _artifact_count(every_lane, declared.artifact_type)
+        assert stored > 0
+        items = lane.locator("[data-artifact-id]")
+        assert items.count() == stored, name
+        assert declared.lane.title in lane.locator(".lane-title").inner_text()
+        for index in range(items.count()):
+            title = items.nth(index).get_attribute("title") or ""
+            assert "{" not in title and title.strip(), (name, title)  # the item's text
+    screenshot(page, "every-lane")
+    page.close()
+    watched.assert_no_errors()
 
 
 def _artifact_count(server: Served, artifact_type: str) -> int:

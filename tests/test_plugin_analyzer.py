@@ -14,11 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser
 
 from pipeline.db.engine import Database
 from tests.support.distributed import REPO, RedisServer, Worker
 from tests.support.embedded import eioku_serve
-from tests.support.served import chromium, screenshot, watched_page
+from tests.support.served import screenshot, watched_page
+
+pytestmark = pytest.mark.slow  # a pip install, real `eioku` processes
 
 PLUGIN_SOURCE = REPO / "tests" / "data" / "brightness_plugin"
 DEMO = REPO / "pipeline" / "demo" / "sample.mp4"
@@ -119,12 +122,9 @@ def test_the_plugin_runs_embedded_and_answers_jump_and_find(
     assert json.loads(again.stdout)[0]["runs"][0]["outcome"] == "cached"
 
 
-@pytest.mark.postgres
 def test_the_plugin_runs_on_a_real_celery_worker(
-    installed: Path, postgresql_database: Database, tmp_path: Path
+    installed: Path, postgresql_database: Database, broker: RedisServer, tmp_path: Path
 ) -> None:
-    broker = RedisServer(tmp_path)
-    broker.start()
     url = postgresql_database.engine.url.render_as_string(hide_password=False)
     env = plugin_env(
         installed, tmp_path / "home", EIOKU_DATABASE_URL=url, EIOKU_BROKER_URL=broker.url
@@ -139,11 +139,10 @@ def test_the_plugin_runs_on_a_real_celery_worker(
         check_jump_and_find(env, DEMO)
     finally:
         worker.stop()
-        broker.stop()
 
 
 def test_the_plugin_is_served_by_the_api_and_drawn_as_a_lane(
-    installed: Path, tmp_path: Path
+    installed: Path, browser: Browser, tmp_path: Path
 ) -> None:
     videos = tmp_path / "videos"
     videos.mkdir()
@@ -172,18 +171,17 @@ def test_the_plugin_is_served_by_the_api_and_drawn_as_a_lane(
         refused = client.get(f"/v1/videos/{video_id}/jump", params={"kind": "brightnesss"})
         assert refused.status_code == 422
         assert "brightness" in refused.json()["error"]["message"]  # the known kinds, named
-        with chromium() as browser:
-            watched = watched_page(browser)
-            page = watched.page
-            page.goto(f"{base}/videos/{video_id}")
-            lane = page.locator('[data-lane="brightness"]')
-            lane.wait_for()
-            items = lane.locator("[data-artifact-id]")
-            assert items.count() == len(stored)
-            titles = {items.nth(i).get_attribute("title") or "" for i in range(items.count())}
-            assert all(span["label"] in " ".join(titles) for span in stored)
-            rows = {row.get_attribute("data-row") for row in lane.locator(".row").all()}
-            assert rows == {span["label"] for span in stored}  # a row per label
-            screenshot(page, "plugin-lane")
-            page.close()
-            watched.assert_no_errors()
+        watched = watched_page(browser)
+        page = watched.page
+        page.goto(f"{base}/videos/{video_id}")
+        lane = page.locator('[data-lane="brightness"]')
+        lane.wait_for()
+        items = lane.locator("[data-artifact-id]")
+        assert items.count() == len(stored)
+        titles = {items.nth(i).get_attribute("title") or "" for i in range(items.count())}
+        assert all(span["label"] in " ".join(titles) for span in stored)
+        rows = {row.get_attribute("data-row") for row in lane.locator(".row").all()}
+        assert rows == {span["label"] for span in stored}  # a row per label
+        screenshot(page, "plugin-lane")
+        page.close()
+        watched.assert_no_errors()
