@@ -30,9 +30,9 @@ from bench.support import temporary_database
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.analysis.contract import ModelIdentity
 from pipeline.coordinator.cache_diff import DescriptorStatus, Revisions, cache_diff
-from pipeline.coordinator.embedded import analyze_file
+from pipeline.coordinator.in_process import analyze_file
+from pipeline.coordinator.planning import AnalysisRequest
 from pipeline.coordinator.reports import Outcome
-from pipeline.coordinator.submission import AnalysisRequest
 from pipeline.db.engine import Database
 from pipeline.db.migrate import upgrade
 from pipeline.db.models import Intent, Run, Video

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.analysis.catalog import AnalyzerCatalog
-from pipeline.coordinator.embedded import analyze_file
-from pipeline.coordinator.submission import AnalysisRequest
+from pipeline.coordinator.in_process import analyze_file
+from pipeline.coordinator.planning import AnalysisRequest
 from pipeline.db.connect import open_database
 from pipeline.settings import load_settings
 from support.synthetic import alternating_shots, write_video

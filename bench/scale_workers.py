@@ -33,8 +33,8 @@ import redis
 
 from bench.support import temporary_database
 from pipeline.analysis.catalog import AnalyzerCatalog
-from pipeline.coordinator.dispatch import Dispatcher
-from pipeline.coordinator.submission import AnalysisRequest, plan_file
+from pipeline.coordinator.planning import AnalysisRequest, plan_file
+from pipeline.coordinator.task_sender import TaskSender
 from pipeline.coordinator.waiting import wait_for_runs
 from pipeline.db.engine import Database
 from pipeline.db.migrate import upgrade
@@ -114,7 +114,7 @@ def measure(videos: list[Path], processes: int, pinned: bool, broker: str, workd
         db = Database.from_url(url)
         upgrade(db.engine)
         workers = start_layout(env, processes, pinned, workdir)
-        dispatcher = Dispatcher(settings, db)
+        sender = TaskSender(settings, db)
         try:
             catalog = AnalyzerCatalog(settings)
             request = AnalysisRequest(["scenes"], "fast", {})
@@ -127,7 +127,7 @@ def measure(videos: list[Path], processes: int, pinned: bool, broker: str, workd
             ]
             began = datetime.now(UTC)
             for run in runs:
-                dispatcher.send(run)
+                sender.send(run)
             run_ids = [run.run_id for run in runs]
             # the clock stops when the last run finished (its own finished_at), so polling
             # can be rare: it takes no CPU from the workers and adds no latency
@@ -135,7 +135,7 @@ def measure(videos: list[Path], processes: int, pinned: bool, broker: str, workd
         finally:
             for worker in workers:
                 stop_worker(worker)
-            dispatcher.close()
+            sender.close()
             db.dispose()
         statuses = {run.status for run in finished}
         if statuses != {"succeeded"} or len(finished) != len(videos):

@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli.main import app
 from pipeline.cli.render import file_report_dict
+from pipeline.coordinator.planning import AnalysisRequest
 from pipeline.coordinator.reports import FileReport
-from pipeline.coordinator.submission import AnalysisRequest
 from pipeline.db.engine import Database
 from pipeline.db.migrate import head_revision
 from pipeline.db.models import ArtifactSelection, Intent, Run, SelectionMode, VideoFile

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.analysis.profiles import ProfileBook
 from pipeline.coordinator.cache_diff import DescriptorStatus, Revisions, VideoDiff, cache_diff
-from pipeline.coordinator.delivery import carry_out
-from pipeline.coordinator.embedded import execute_here
+from pipeline.coordinator.executors import carry_out
+from pipeline.coordinator.in_process import in_process_executor
+from pipeline.coordinator.planning import AnalysisRequest, plan_file
 from pipeline.coordinator.regeneration import (
     RegenerationBlockedError,
     TargetFilter,
@@ -22,7 +23,6 @@ from pipeline.coordinator.regeneration import (
     select_targets,
 )
 from pipeline.coordinator.reports import Outcome
-from pipeline.coordinator.submission import AnalysisRequest, plan_file
 from pipeline.coordinator.timing import DEFAULT_TIMING
 from pipeline.db.engine import Database
 from pipeline.db.models import (
@@ -89,7 +89,7 @@ def analyze(
     db: Database, catalog: AnalyzerCatalog, path: Path, names: list[str], profile: str = "fast"
 ) -> list[Outcome]:
     planned = plan_file(db, catalog, str(path), AnalysisRequest(names, profile, {}))
-    runs = carry_out(planned.planned, execute_here(db, catalog, None, DEFAULT_TIMING))
+    runs = carry_out(planned.planned, in_process_executor(db, catalog, None, DEFAULT_TIMING))
     return [run.outcome for run in runs]
 
 
@@ -110,7 +110,7 @@ def statuses(db: Database, catalog: AnalyzerCatalog) -> dict[tuple[str, str], S]
 def regenerate(db: Database, catalog: AnalyzerCatalog) -> list[Outcome]:
     targets = select_targets(diff_of(db, catalog), TargetFilter())
     planned = plan_regeneration(db, catalog, targets, home=load_settings().home, on_deferred=print)
-    deliver = execute_here(db, catalog, None, DEFAULT_TIMING)
+    deliver = in_process_executor(db, catalog, None, DEFAULT_TIMING)
     return [run.outcome for run in carry_out(planned, deliver)]
 
 

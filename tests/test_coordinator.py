@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.coordinator import registration
-from pipeline.coordinator.delivery import carry_out
 from pipeline.coordinator.execution import execute_run, media_source
-from pipeline.coordinator.planner import PlanAction, PlannedRun, plan_runs
+from pipeline.coordinator.executors import carry_out
 from pipeline.coordinator.registration import register_video
 from pipeline.coordinator.reports import Outcome, RunReport
+from pipeline.coordinator.run_plans import PlannedRun, plan_runs
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
 from pipeline.db.models import AnalysisHistory, Artifact, HistoryAction, RunStatus, Video
@@ -114,9 +114,9 @@ def test_a_run_records_its_whole_lifecycle(
     db: Database, catalog: AnalyzerCatalog, clip: Path
 ) -> None:
     planned = plan(db, catalog, clip)
-    assert planned.action is PlanAction.QUEUED
-    outcome = execute_run(db, catalog, planned.run.run_id, worker="test-worker")
-    assert (outcome.status, outcome.artifact_count) == (RunStatus.SUCCEEDED, 4)
+    assert planned.outcome is Outcome.QUEUED
+    report = execute_run(db, catalog, planned.run.run_id, worker="test-worker")
+    assert (report.outcome, report.artifact_count) == (Outcome.SUCCEEDED, 4)
     with db.sessions() as session:
         run = RunRepository(session).require(planned.run.run_id)
         video = session.get_one(Video, run.video_id)
@@ -149,9 +149,9 @@ def test_cached_plan_loads_no_model_and_redelivery_is_a_no_op(
     execute_run(db, catalog, run_id)
     assert scripted.loads == 1
     cached = plan(db, catalog, clip)
-    assert (cached.action, cached.run.run_id) == (PlanAction.CACHED, run_id)
-    again = execute_run(db, catalog, run_id)  # a redelivered task
-    assert (again.status, again.artifact_count) == (RunStatus.SUCCEEDED, 4)
+    assert (cached.outcome, cached.run.run_id) == (Outcome.CACHED, run_id)
+    redelivered = execute_run(db, catalog, run_id)  # a redelivered task
+    assert (redelivered.outcome, redelivered.artifact_count) == (Outcome.SUCCEEDED, 4)
     assert scripted.loads == 1
     assert count_artifacts(db, run_id) == 4
     with db.sessions() as session:
@@ -184,8 +184,8 @@ def test_a_half_done_run_replaces_its_own_artifacts(
         write_artifacts(session, leftovers)
         runs.transition(run, RunStatus.QUEUED)  # its worker was lost
     assert count_artifacts(db, run_id) == 2
-    outcome = execute_run(db, catalog, run_id)
-    assert (outcome.status, outcome.artifact_count) == (RunStatus.SUCCEEDED, 4)
+    report = execute_run(db, catalog, run_id)
+    assert (report.outcome, report.artifact_count) == (Outcome.SUCCEEDED, 4)
     assert count_artifacts(db, run_id) == 4
     with db.sessions() as session:
         assert RunRepository(session).require(run_id).attempts == 2
@@ -208,9 +208,9 @@ def test_failures_are_recorded_without_artifacts(
     code: str,
 ) -> None:
     run_id = plan(db, catalog, clip, outcome=outcome).run.run_id
-    result = execute_run(db, catalog, run_id)
-    assert (result.status, result.error_code) == (status, code)
-    assert result.error_message
+    report = execute_run(db, catalog, run_id)
+    assert (report.outcome, report.error_code) == (status, code)
+    assert report.error_message
     assert count_artifacts(db, run_id) == 0
     with db.sessions() as session:
         run = RunRepository(session).require(run_id)
@@ -221,10 +221,10 @@ def test_an_output_the_registry_rejects_fails_the_run_naming_item_and_field(
     db: Database, catalog: AnalyzerCatalog, clip: Path
 ) -> None:
     run_id = plan(db, catalog, clip, outcome="invalid_output").run.run_id
-    result = execute_run(db, catalog, run_id)
-    assert (result.status, result.error_code) == (RunStatus.FAILED, "invalid_output")
-    assert result.error_message is not None
-    assert "#2" in result.error_message and "scene_index" in result.error_message
+    report = execute_run(db, catalog, run_id)
+    assert (report.outcome, report.error_code) == (Outcome.FAILED, "invalid_output")
+    assert report.error_message is not None
+    assert "#2" in report.error_message and "scene_index" in report.error_message
     assert count_artifacts(db, run_id) == 0
 
 
@@ -233,21 +233,21 @@ def test_resume_continues_the_failed_run(
 ) -> None:
     failed = plan(db, catalog, clip).run.run_id
     monkeypatch.setattr(ScriptedAnalyzer, "_act", staticmethod(_crash))
-    assert execute_run(db, catalog, failed).status is RunStatus.FAILED
+    assert execute_run(db, catalog, failed).outcome is Outcome.FAILED
     monkeypatch.undo()
 
     fresh = plan(db, catalog, clip)
-    assert fresh.action is PlanAction.QUEUED and fresh.run.run_id != failed
+    assert fresh.outcome is Outcome.QUEUED and fresh.run.run_id != failed
     with db.transaction() as session:
         runs = RunRepository(session)
         runs.transition(runs.require(fresh.run.run_id), RunStatus.CANCELLED)
 
     resumed = plan(db, catalog, clip, resume=True)
-    assert resumed.action is PlanAction.RESUMED
+    assert resumed.outcome is Outcome.RESUMED
     assert resumed.run.run_id in {failed, fresh.run.run_id}
-    outcome = execute_run(db, catalog, resumed.run.run_id)
-    assert outcome.status is RunStatus.SUCCEEDED
-    assert plan(db, catalog, clip, resume=True).action is PlanAction.CACHED
+    report = execute_run(db, catalog, resumed.run.run_id)
+    assert report.outcome is Outcome.SUCCEEDED
+    assert plan(db, catalog, clip, resume=True).outcome is Outcome.CACHED
 
 
 def _crash(outcome: str) -> None:
@@ -260,7 +260,7 @@ def test_force_makes_a_new_run_and_history_says_manual(
     first = plan(db, catalog, clip).run.run_id
     execute_run(db, catalog, first)
     forced = plan(db, catalog, clip, force=True)
-    assert forced.action is PlanAction.QUEUED and forced.run.run_id != first
+    assert forced.outcome is Outcome.QUEUED and forced.run.run_id != first
     execute_run(db, catalog, forced.run.run_id)
     with db.sessions() as session:
         actions = [
@@ -281,8 +281,8 @@ def test_cancel_while_running_stops_at_the_next_checkpoint(
             runs.transition(runs.require(run_id), RunStatus.CANCELLED)
 
     scripted.midway_hook = cancel_from_outside
-    outcome = execute_run(db, catalog, run_id, timing=Timing(progress_interval_s=0))
-    assert outcome.status is RunStatus.CANCELLED
+    report = execute_run(db, catalog, run_id, timing=Timing(progress_interval_s=0))
+    assert report.outcome is Outcome.CANCELLED
     assert count_artifacts(db, run_id) == 0
 
 
@@ -303,15 +303,15 @@ def test_a_file_changed_after_registration_fails_the_run(
     run_id = plan(db, catalog, clip).run.run_id
     with clip.open("ab") as handle:
         handle.write(b"\0")
-    outcome = execute_run(db, catalog, run_id)
-    assert (outcome.status, outcome.error_code) == (RunStatus.FAILED, "input_changed")
+    report = execute_run(db, catalog, run_id)
+    assert (report.outcome, report.error_code) == (Outcome.FAILED, "input_changed")
 
 
 def test_embeddings_from_the_analyzer_are_stored_with_the_run(
     db: Database, catalog: AnalyzerCatalog, clip: Path
 ) -> None:
     run_id = plan(db, catalog, clip, embed=True).run.run_id
-    assert execute_run(db, catalog, run_id).status is RunStatus.SUCCEEDED
+    assert execute_run(db, catalog, run_id).outcome is Outcome.SUCCEEDED
     with db.sessions() as session:
         video_id = RunRepository(session).require(run_id).video_id
         stored = ArtifactRepository(session).get_by_asset(video_id, run_id=run_id)
@@ -328,8 +328,8 @@ def test_a_live_running_run_is_left_to_its_owner_until_silent_for_the_stale_time
         runs = RunRepository(session)
         runs.transition(runs.require(run_id), RunStatus.RUNNING)  # heartbeat: now
     live = plan(db, catalog, clip, resume=True)
-    assert (live.action, live.run.run_id, live.run.status) == (
-        PlanAction.ALREADY_ACTIVE, run_id, "running",
+    assert (live.outcome, live.run.run_id, live.run.status) == (
+        Outcome.ALREADY_ACTIVE, run_id, "running",
     )  # fmt: skip
     with db.transaction() as session:
         silent = RunRepository(session).require(run_id)
@@ -338,17 +338,17 @@ def test_a_live_running_run_is_left_to_its_owner_until_silent_for_the_stale_time
     timing = Timing.from_settings(settings)
     assert (timing.stale_after_s, timing.heartbeat_interval_s) == (5, 1)
 
-    assert plan(db, catalog, clip).action is PlanAction.ALREADY_ACTIVE  # default: 120 s
+    assert plan(db, catalog, clip).outcome is Outcome.ALREADY_ACTIVE  # default: 120 s
     taken = plan(db, catalog, clip, timing=timing)
-    assert (taken.action, taken.run.run_id, taken.run.status) == (
-        PlanAction.RESUMED, run_id, "queued",
+    assert (taken.outcome, taken.run.run_id, taken.run.status) == (
+        Outcome.RESUMED, run_id, "queued",
     )  # fmt: skip
 
 
 def test_cache_hits_add_no_history(db: Database, catalog: AnalyzerCatalog, clip: Path) -> None:
     execute_run(db, catalog, plan(db, catalog, clip).run.run_id)
     for _ in range(5):
-        assert plan(db, catalog, clip).action is PlanAction.CACHED
+        assert plan(db, catalog, clip).outcome is Outcome.CACHED
     with db.sessions() as session:
         assert session.scalar(select(func.count()).select_from(AnalysisHistory)) == 1
 

@@ -11,9 +11,9 @@ import pytest
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.analysis.profiles import ProfileBook
 from pipeline.coordinator.current_revisions import CurrentRevisions
-from pipeline.coordinator.embedded import analyze_file
+from pipeline.coordinator.in_process import analyze_file
+from pipeline.coordinator.planning import AnalysisRequest
 from pipeline.coordinator.scene_inputs import SceneInputs
-from pipeline.coordinator.submission import AnalysisRequest
 from pipeline.db.engine import Database
 from pipeline.db.repositories import ArtifactRepository, RunRepository
 from pipeline.settings import PROFILE_ORDER_DEFAULT, load_settings

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pipeline.analysis.catalog import AnalyzerCatalog
-from pipeline.coordinator.planner import PlannedRun, plan_runs
+from pipeline.coordinator.planning import AnalysisRequest, plan_file
 from pipeline.coordinator.registration import register_video
-from pipeline.coordinator.submission import AnalysisRequest, plan_file
+from pipeline.coordinator.run_plans import PlannedRun, plan_runs
 from pipeline.db.engine import Database
 from pipeline.db.models import Artifact, Run
 from pipeline.settings import load_settings

@@ -13,9 +13,9 @@ import pytest
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.coordinator.cache_diff import DescriptorStatus, cache_diff
-from pipeline.coordinator.embedded import analyze_file
+from pipeline.coordinator.in_process import analyze_file
+from pipeline.coordinator.planning import AnalysisRequest
 from pipeline.coordinator.reports import Outcome, RunReport
-from pipeline.coordinator.submission import AnalysisRequest
 from pipeline.db.engine import Database
 from pipeline.db.models import Run, SelectionMode
 from pipeline.db.repositories import (

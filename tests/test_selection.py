@@ -182,10 +182,10 @@ def selected(db: Database, asset: str, policy: SelectionPolicy | None) -> set[st
     return {e.artifact_id for e in found}
 
 
-def stored_pick(db: Database, asset: str, default_mode: SelectionMode) -> str | None:
+def stored_pick(db: Database, asset: str) -> str | None:
     """The run the stored policy selects, resolved in SQL (what jump and find use)."""
     statement = stored_policy_run_statement(
-        asset, ARTIFACT_TYPE, default_mode, QUALITY_ORDER, current_revisions_param(CURRENT)
+        asset, ARTIFACT_TYPE, QUALITY_ORDER, current_revisions_param(CURRENT)
     )
     with db.sessions() as session:
         return session.scalar(statement)
@@ -207,15 +207,13 @@ def test_selection_policy_picks_the_brute_force_run(
 
     assert selected(db, asset, policy) == expected
     default = expected_run(runs, SelectionPolicy(SelectionMode.DEFAULT))
-    assert stored_pick(db, asset, SelectionMode.BEST_QUALITY) == (default and default.run_id)
-    newest = expected_run(runs, SelectionPolicy(SelectionMode.LATEST))
-    assert stored_pick(db, asset, SelectionMode.LATEST) == (newest and newest.run_id)
+    assert stored_pick(db, asset) == (default and default.run_id)
 
     # the same policy stored for (asset, type) is used when the query names none
     with db.transaction() as session:
         SelectionPolicyManager(session).set_policy(asset, ARTIFACT_TYPE, policy)
     assert selected(db, asset, None) == expected
-    assert stored_pick(db, asset, SelectionMode.BEST_QUALITY) == (pick and pick.run_id)
+    assert stored_pick(db, asset) == (pick and pick.run_id)
     with db.sessions() as session:
         stored = knowing_revisions(session)
         assert stored.get_policy(asset, ARTIFACT_TYPE) == policy
@@ -260,22 +258,6 @@ def test_stored_policy_replaces_the_default_until_changed(db: Database) -> None:
         manager = SelectionPolicyManager(session)
         manager.set_policy(asset, ARTIFACT_TYPE, SelectionPolicy(SelectionMode.DEFAULT))
     assert selected(db, asset, None) == {best.artifact_id}
-
-
-def test_a_latest_default_mode_picks_the_newest_run(db: Database) -> None:
-    asset, runs = insert_runs(
-        db,
-        [
-            ("high_quality", RunStatus.SUCCEEDED, 10, None, False),
-            ("fast", RunStatus.SUCCEEDED, 30, None, False),
-        ],
-    )
-    with db.sessions() as session:
-        manager = SelectionPolicyManager(session, default_mode=SelectionMode.LATEST)
-        found = ArtifactRepository(session, selection=manager).get_by_asset(
-            asset, artifact_type=ARTIFACT_TYPE
-        )
-    assert [e.artifact_id for e in found] == [runs[1].artifact_id]
 
 
 def test_a_current_run_answers_before_a_stale_one_that_finished_later(db: Database) -> None:
@@ -334,18 +316,18 @@ def test_an_untrained_model_answers_only_when_its_profile_is_named(
     if policy is not None:  # the same policy stored, resolved by jump and find's statement
         with db.transaction() as session:
             SelectionPolicyManager(session).set_policy(asset, ARTIFACT_TYPE, policy)
-        assert stored_pick(db, asset, SelectionMode.BEST_QUALITY) == by_profile[answer].run_id
+        assert stored_pick(db, asset) == by_profile[answer].run_id
 
 
 def test_an_untrained_model_answers_when_pinned_and_never_by_default(db: Database) -> None:
     asset, runs = insert_runs(db, UNTRAINED_RUNS[1:])
     assert selected(db, asset, None) == set()
-    assert stored_pick(db, asset, SelectionMode.BEST_QUALITY) is None
+    assert stored_pick(db, asset) is None
     pinned = SelectionPolicy(SelectionMode.PINNED, pinned_run_id=runs[1].run_id)
     assert selected(db, asset, pinned) == {runs[1].artifact_id}
     with db.transaction() as session:
         SelectionPolicyManager(session).set_policy(asset, ARTIFACT_TYPE, pinned)
-    assert stored_pick(db, asset, SelectionMode.BEST_QUALITY) == runs[1].run_id
+    assert stored_pick(db, asset) == runs[1].run_id
 
 
 @pytest.mark.parametrize(
@@ -386,15 +368,6 @@ def test_incomplete_policy_is_refused_naming_the_field(
         SelectionPolicy(mode, **fields)
     assert caught.value.field == field
     assert field in str(caught.value)
-
-
-@pytest.mark.parametrize(
-    "mode", [SelectionMode.PINNED, SelectionMode.PROFILE, SelectionMode.DEFAULT]
-)
-def test_default_mode_must_be_latest_or_best_quality(mode: SelectionMode) -> None:
-    with pytest.raises(InvalidSelectionPolicyError) as caught:
-        SelectionPolicyManager(Session(), default_mode=mode)
-    assert caught.value.field == "default_mode"
 
 
 def test_plain_string_modes_are_validated_like_enum_members() -> None:

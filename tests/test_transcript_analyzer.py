@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.analysis.contract import AnalysisInputError, MediaSource
-from pipeline.coordinator.embedded import analyze_file
-from pipeline.coordinator.submission import AnalysisRequest
+from pipeline.coordinator.in_process import analyze_file
+from pipeline.coordinator.planning import AnalysisRequest
 from pipeline.db.engine import Database
 from pipeline.db.models import Artifact, Video
 from pipeline.db.projections import artifact_text

@@ -17,10 +17,10 @@ from celery import Celery, Task
 from celery.signals import celeryd_init, worker_process_init, worker_ready
 
 from pipeline.analysis.catalog import AnalyzerCatalog
-from pipeline.coordinator.dispatch import Dispatcher
 from pipeline.coordinator.execution import execute_run
 from pipeline.coordinator.faults import is_transient
 from pipeline.coordinator.reconcile import reconcile_by_settings
+from pipeline.coordinator.task_sender import TaskSender
 from pipeline.coordinator.timing import Timing
 from pipeline.db.connect import open_database
 from pipeline.db.engine import Database
@@ -79,7 +79,7 @@ def register_analysis_tasks(app: Celery, settings: Settings) -> None:
 
     def analyze(task: Task, run_id: str, **display: Any) -> dict[str, Any]:
         try:
-            outcome = execute_run(
+            report = execute_run(
                 _database(settings),
                 _catalog(settings),
                 run_id,
@@ -95,7 +95,7 @@ def register_analysis_tasks(app: Celery, settings: Settings) -> None:
             raise task.retry(
                 exc=exc, countdown=countdown, max_retries=MAX_TRANSIENT_RETRIES
             ) from exc
-        return {"run_id": outcome.run_id, "status": outcome.status.value}
+        return {"run_id": report.run_id, "status": report.outcome.value}
 
     for analyzer in _catalog(settings).names():
         app.task(bind=True, name=task_name(analyzer))(analyze)
@@ -114,11 +114,11 @@ def start_reconciler_on_ready(settings: Settings) -> None:
 
 def _reconcile_forever(settings: Settings) -> None:
     db = open_database(settings)
-    dispatcher = Dispatcher(settings, db)
+    sender = TaskSender(settings, db)
     stop = threading.Event()
     while not stop.wait(settings.reconcile_interval_s):
         try:
-            report = reconcile_by_settings(db, settings, dispatcher.send)
+            report = reconcile_by_settings(db, settings, sender.send)
         except Exception as exc:  # the reconciler must outlive database and broker outages
             log.warning("reconciler pass failed: %s", exc)
             continue

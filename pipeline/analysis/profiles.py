@@ -33,10 +33,6 @@ class ProfileDefinition:
     description: str | None
     settings: Mapping[str, Mapping[str, Any]]
 
-    @property
-    def overrides_builtin(self) -> bool:
-        return self.name == self.base
-
 
 @dataclass(frozen=True)
 class ProfileBook:
@@ -60,9 +56,6 @@ class ProfileBook:
 
     def names(self) -> list[str]:
         return sorted(set(BUILTIN_PROFILES) | set(self.definitions))
-
-    def defines(self, profile: str) -> bool:
-        return profile in self.definitions
 
     def resolve(self, analyzer: str, profile: str) -> tuple[str, dict[str, Any]]:
         """The analyzer's own profile to start from, and the file's settings on top."""

@@ -1,6 +1,6 @@
 """What every request handler shares: settings, the database, the analyzer catalog, the
 current profile revisions the selection policy prefers and, when a broker is
-configured, the dispatcher (created on first use)."""
+configured, the sender (created on first use)."""
 
 import threading
 from dataclasses import dataclass, field
@@ -9,7 +9,7 @@ from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.api.cache_metrics import CacheCounters
 from pipeline.api.frame_limits import FrameDecodeSlots
 from pipeline.coordinator.current_revisions import CurrentRevisions
-from pipeline.coordinator.dispatch import Dispatcher
+from pipeline.coordinator.task_sender import TaskSender
 from pipeline.db.engine import Database
 from pipeline.db.migrate import ensure_schema
 from pipeline.settings import Settings
@@ -23,7 +23,7 @@ class ApiContext:
     frame_slots: FrameDecodeSlots = field(init=False)
     current_revisions: CurrentRevisions = field(init=False)
     counters: CacheCounters = field(default_factory=CacheCounters)
-    _dispatcher: Dispatcher | None = None
+    _sender: TaskSender | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _schema_checked: bool = False
 
@@ -46,15 +46,15 @@ class ApiContext:
                 ensure_schema(self.db.engine, migrate=self.settings.is_embedded_database)
                 self._schema_checked = True
 
-    def dispatcher(self) -> Dispatcher:
+    def sender(self) -> TaskSender:
         with self._lock:
-            if self._dispatcher is None:
-                self._dispatcher = Dispatcher(self.settings, self.db)
-            return self._dispatcher
+            if self._sender is None:
+                self._sender = TaskSender(self.settings, self.db)
+            return self._sender
 
     def close(self) -> None:
         with self._lock:
-            if self._dispatcher is not None:
-                self._dispatcher.close()
-                self._dispatcher = None
+            if self._sender is not None:
+                self._sender.close()
+                self._sender = None
         self.db.dispose()

@@ -12,17 +12,17 @@ from pipeline.api.context import ApiContext
 from pipeline.api.errors import invalid
 from pipeline.api.models import PlannedRunOut, SubmitRequest, SubmitResponse
 from pipeline.api.roots import allowed_path
-from pipeline.coordinator.delivery import carry_out, planned_outcome, send_to_workers
-from pipeline.coordinator.execution import RunOutcome, execute_run
-from pipeline.coordinator.planner import PlannedRun
-from pipeline.coordinator.reports import Outcome, RunReport
-from pipeline.coordinator.submission import (
+from pipeline.coordinator.execution import execute_run
+from pipeline.coordinator.executors import as_planned, carry_out, queue_executor
+from pipeline.coordinator.planning import (
     AnalysisRequest,
     InvalidRequestError,
     RequestedBy,
     check_request,
     plan_file,
 )
+from pipeline.coordinator.reports import Outcome, RunReport
+from pipeline.coordinator.run_plans import PlannedRun
 from pipeline.coordinator.timing import Timing
 from pipeline.db.engine import Database
 
@@ -83,14 +83,12 @@ def deliver(
     planned: list[PlannedRun],
     background: BackgroundTasks,
     timing: Timing,
-    on_finished: Callable[[RunOutcome], None] | None = None,
+    on_finished: Callable[[RunReport], None] | None = None,
 ) -> tuple[Execution, list[RunReport]]:
     """Send the runs to the broker, or execute them in this process after the response
     (``on_finished`` sees each outcome there)."""
     broker = context.settings.broker_url is not None
-    reports = carry_out(
-        planned, send_to_workers(context.dispatcher()) if broker else planned_outcome
-    )
+    reports = carry_out(planned, queue_executor(context.sender()) if broker else as_planned)
     to_run = [plan.run.run_id for plan in planned if plan.needs_execution]
     if not broker and to_run:
         background.add_task(
@@ -104,7 +102,7 @@ def execute_in_process(
     catalog: AnalyzerCatalog,
     run_ids: list[str],
     timing: Timing,
-    on_finished: Callable[[RunOutcome], None] | None = None,
+    on_finished: Callable[[RunReport], None] | None = None,
 ) -> None:
     """Runs after the response was sent; a failure is recorded on the run by execute_run,
     a run another request already executes is left to it, anything else is logged (there

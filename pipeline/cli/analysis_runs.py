@@ -12,12 +12,12 @@ from pipeline.cli.common import analysis_request, open_db
 from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.progress import run_progress_bars, watched_run_bars
 from pipeline.cli.signals import sigterm_interrupts
-from pipeline.coordinator.delivery import carry_out, send_to_workers
-from pipeline.coordinator.dispatch import Dispatcher
-from pipeline.coordinator.embedded import analyze_file
 from pipeline.coordinator.execution import TerminationRequested
+from pipeline.coordinator.executors import carry_out, queue_executor
+from pipeline.coordinator.in_process import analyze_file
+from pipeline.coordinator.planning import plan_file
 from pipeline.coordinator.reports import FileReport, Outcome, RunReport
-from pipeline.coordinator.submission import plan_file
+from pipeline.coordinator.task_sender import TaskSender
 from pipeline.coordinator.timing import Timing
 from pipeline.coordinator.waiting import wait_for_runs
 from pipeline.db.availability import database_location, is_unavailable
@@ -91,20 +91,20 @@ def submit_to_workers(
         catalog, typed.analyzers, typed.profile, list(typed.overrides), force=force, resume=resume
     )
     db = open_db(settings)
-    dispatcher = Dispatcher(settings, db)
+    sender = TaskSender(settings, db)
     timing = Timing.from_settings(settings)
     reports = []
     try:
         for path in paths:
             planned_file = plan_file(db, catalog, path, request, timing, settings.profile_order)
             report = planned_file.report
-            report.runs = carry_out(planned_file.planned, send_to_workers(dispatcher))
+            report.runs = carry_out(planned_file.planned, queue_executor(sender))
             reports.append(report)
             show_report(report, as_json)
         if wait:
             reports = _wait(db, reports, as_json)
     finally:
-        dispatcher.close()
+        sender.close()
     finish(reports, as_json)
 
 

@@ -20,11 +20,10 @@ from pipeline.coordinator.cache_diff import (
     diff_document,
 )
 from pipeline.coordinator.consumers import paused_message, queues_without_workers
-from pipeline.coordinator.delivery import carry_out, send_to_workers
 from pipeline.coordinator.dismissal import NotExtraneousError, dismiss_extraneous
-from pipeline.coordinator.dispatch import Dispatcher
-from pipeline.coordinator.embedded import execute_here
-from pipeline.coordinator.planner import PlannedRun
+from pipeline.coordinator.executors import carry_out, queue_executor
+from pipeline.coordinator.in_process import in_process_executor
+from pipeline.coordinator.planning import RequestedBy
 from pipeline.coordinator.regeneration import (
     RegenerationBlockedError,
     TargetFilter,
@@ -33,7 +32,8 @@ from pipeline.coordinator.regeneration import (
     select_targets,
 )
 from pipeline.coordinator.reports import GOOD_OUTCOMES, Outcome, RunReport
-from pipeline.coordinator.submission import RequestedBy
+from pipeline.coordinator.run_plans import PlannedRun
+from pipeline.coordinator.task_sender import TaskSender
 from pipeline.coordinator.timing import Timing
 from pipeline.coordinator.waiting import wait_for_runs
 from pipeline.db.engine import Database
@@ -242,12 +242,12 @@ def _deliver(
 ) -> list[RunReport]:
     timing = Timing.from_settings(settings)
     if not settings.broker_url:
-        return carry_out(planned, execute_here(db, catalog, None, timing))
-    dispatcher = Dispatcher(settings, db)
+        return carry_out(planned, in_process_executor(db, catalog, None, timing))
+    sender = TaskSender(settings, db)
     try:
-        reports = carry_out(planned, send_to_workers(dispatcher))
+        reports = carry_out(planned, queue_executor(sender))
     finally:
-        dispatcher.close()
+        sender.close()
     if not wait:
         return reports
     follow = [r.run_id for r in reports if r.outcome in (Outcome.QUEUED, Outcome.ALREADY_ACTIVE)]

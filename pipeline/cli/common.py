@@ -10,8 +10,8 @@ from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.options import parse_overrides, split_names
 from pipeline.coordinator.current_revisions import video_revisions
+from pipeline.coordinator.planning import AnalysisRequest, InvalidRequestError, check_request
 from pipeline.coordinator.registration import find_video
-from pipeline.coordinator.submission import AnalysisRequest, InvalidRequestError, check_request
 from pipeline.db.connect import open_database
 from pipeline.db.engine import Database
 from pipeline.db.migrate import SchemaOutOfDateError

@@ -13,8 +13,8 @@ from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.options import split_names
 from pipeline.coordinator.cancellation import cancel_and_revoke
-from pipeline.coordinator.dispatch import Dispatcher
 from pipeline.coordinator.reconcile import reconcile_by_settings
+from pipeline.coordinator.task_sender import TaskSender
 from pipeline.db.engine import Database
 from pipeline.db.migrate import upgrade
 from pipeline.db.models import Run
@@ -105,15 +105,15 @@ def reconcile() -> None:
     them after the last attempt (workers also do this every EIOKU_RECONCILE_INTERVAL s)."""
     settings = current_settings()
     db = open_db(settings)
-    dispatcher = Dispatcher(settings, db) if settings.broker_url else None
+    sender = TaskSender(settings, db) if settings.broker_url else None
     try:
-        requeue = dispatcher.send if dispatcher is not None else _leave_queued
+        requeue = sender.send if sender is not None else _leave_queued
         report = reconcile_by_settings(db, settings, requeue)
     finally:
-        if dispatcher is not None:
-            dispatcher.close()
+        if sender is not None:
+            sender.close()
     render.out.print(f"requeued {len(report.requeued)}, failed {len(report.failed)}")
-    if report.requeued and dispatcher is None:
+    if report.requeued and sender is None:
         render.out.print(
             "nothing sent: EIOKU_BROKER_URL is not set; "
             "`eioku analyze FILE` executes the requeued runs of FILE here"

@@ -12,7 +12,7 @@ from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, AnalyzersOption, JsonFlag, fail
 from pipeline.cli.options import split_names
 from pipeline.coordinator.cache_diff import ProfileBlockedError, Revisions
-from pipeline.coordinator.submission import RequestedBy
+from pipeline.coordinator.planning import RequestedBy
 from pipeline.db.repositories.intents import IntentRepository
 
 profiles_app = typer.Typer(help="Analysis profiles: built in and from EIOKU_PROFILES.")

@@ -8,10 +8,10 @@ from itertools import chain
 from sqlalchemy.orm import Session
 
 from pipeline.analysis.catalog import AnalyzerCatalog
-from pipeline.coordinator.planner import run_spec, succeeded_run
+from pipeline.coordinator.planning import AnalysisRequest
 from pipeline.coordinator.reports import FileReport, Outcome, RunReport
+from pipeline.coordinator.run_plans import run_spec, succeeded_run
 from pipeline.coordinator.scene_inputs import SceneInputs, scenes_first
-from pipeline.coordinator.submission import AnalysisRequest
 from pipeline.db.repositories import RunRepository, VideoRepository
 from pipeline.db.repositories.intents import IntentRepository
 from pipeline.media.fingerprint import FileStat

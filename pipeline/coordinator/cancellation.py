@@ -20,11 +20,11 @@ def cancel_and_revoke(settings: Settings, db: Database, run_id: str) -> Run:
     cancel_run does."""
     run = cancel_run(db, run_id)
     if run.task_id and settings.broker_url:
-        from pipeline.coordinator.dispatch import Dispatcher  # Celery only with a broker
+        from pipeline.coordinator.task_sender import TaskSender  # Celery only with a broker
 
-        dispatcher = Dispatcher(settings, db)
+        sender = TaskSender(settings, db)
         try:
-            dispatcher.revoke(run.task_id)
+            sender.revoke(run.task_id)
         finally:
-            dispatcher.close()
+            sender.close()
     return run

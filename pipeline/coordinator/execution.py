@@ -40,6 +40,7 @@ from pipeline.coordinator.faults import is_transient
 from pipeline.coordinator.heartbeat import RunHeartbeat
 from pipeline.coordinator.owner import ProcessOwner, is_abandoned
 from pipeline.coordinator.progress import ProgressListener, RunProgressReporter
+from pipeline.coordinator.reports import RunReport
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
 from pipeline.db.models import (
@@ -64,27 +65,6 @@ from schemas import ArtifactEnvelope
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class RunOutcome:
-    run_id: str
-    status: RunStatus
-    artifact_count: int
-    error_code: str | None = None
-    error_message: str | None = None
-    progress: float = 0.0
-
-    @classmethod
-    def of(cls, run: Run) -> "RunOutcome":
-        return cls(
-            run.run_id,
-            RunStatus(run.status),
-            run.artifact_count,
-            run.error_code,
-            run.error_message,
-            run.progress,
-        )
-
-
 def default_worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -103,9 +83,9 @@ def execute_run(
     task_id: str | None = None,
     listener: ProgressListener | None = None,
     timing: Timing = DEFAULT_TIMING,
-) -> RunOutcome:
+) -> RunReport:
     claimed = _claim(db, run_id, worker or default_worker_name(), task_id, timing.stale_after_s)
-    if isinstance(claimed, RunOutcome):
+    if isinstance(claimed, RunReport):
         return claimed
     run, video = claimed
     retention = catalog.settings.history_retention
@@ -144,7 +124,7 @@ def execute_run(
 
 def _claim(
     db: Database, run_id: str, worker: str, task_id: str | None, stale_after_s: float
-) -> tuple[Run, Video] | RunOutcome:
+) -> tuple[Run, Video] | RunReport:
     with db.transaction() as session:
         runs = RunRepository(session)
         run = runs.require(run_id)
@@ -152,12 +132,12 @@ def _claim(
             if run.status == RunStatus.RUNNING and _may_take_over(run, task_id, stale_after_s):
                 runs.transition(run, RunStatus.QUEUED)
             if run.status != RunStatus.QUEUED:
-                return RunOutcome.of(run)  # succeeded (redelivery), cancelled, or busy elsewhere
+                return RunReport.of(run)  # succeeded (redelivery), cancelled, or busy elsewhere
             owner = ProcessOwner.current().as_columns()
             # in-process execution (task_id None) has no task: a stale one must not come back
             runs.transition(run, RunStatus.RUNNING, worker=worker, task_id=task_id, **owner)
         except StaleRunStateError:
-            return RunOutcome.of(run)  # another process claimed or changed it first
+            return RunReport.of(run)  # another process claimed or changed it first
         video = session.get_one(Video, run.video_id)
     return run, video
 
@@ -245,19 +225,19 @@ def _commit_artifacts(
     claimed: Run,
     collected: CollectedArtifacts,
     began: float,
-) -> RunOutcome:
+) -> RunReport:
     with db.transaction() as session:
         runs = RunRepository(session)
         run = _current_attempt(runs, claimed)
         if run is None:
-            return RunOutcome.of(runs.require(claimed.run_id))
+            return RunReport.of(runs.require(claimed.run_id))
         artifacts = ArtifactRepository(session, vocabulary=vocabulary)
         artifacts.delete_by_run(run.run_id)
         count = artifacts.batch_create(collected.envelopes, collected.embeddings)
         action = _history_action(runs, run)
         runs.transition(run, RunStatus.SUCCEEDED, artifact_count=count, progress=1.0)
         _record_history(session, retention, run, action, began, f"{count} artifacts")
-    return RunOutcome.of(run)
+    return RunReport.of(run)
 
 
 def _finish_without_artifacts(
@@ -268,21 +248,21 @@ def _finish_without_artifacts(
     code: str,
     message: str,
     began: float,
-) -> RunOutcome:
+) -> RunReport:
     with db.transaction() as session:
         runs = RunRepository(session)
         run = _current_attempt(runs, claimed)
         if run is None:
-            return RunOutcome.of(runs.require(claimed.run_id))
+            return RunReport.of(runs.require(claimed.run_id))
         action = _history_action(runs, run)
         runs.transition(run, status, error_code=code, error_message=message)
         _record_history(session, retention, run, action, began, message)
-    return RunOutcome.of(run)
+    return RunReport.of(run)
 
 
-def _outcome(db: Database, run_id: str) -> RunOutcome:
+def _outcome(db: Database, run_id: str) -> RunReport:
     with db.sessions() as session:
-        return RunOutcome.of(RunRepository(session).require(run_id))
+        return RunReport.of(RunRepository(session).require(run_id))
 
 
 def _history_action(

@@ -19,7 +19,7 @@ from pipeline.coordinator.cache_diff import (
     VideoDiff,
 )
 from pipeline.coordinator.export_lock import after_exports
-from pipeline.coordinator.planner import PlannedRun, plan_spec, run_spec
+from pipeline.coordinator.run_plans import PlannedRun, plan_spec, run_spec
 from pipeline.coordinator.scene_inputs import SceneInputs
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database

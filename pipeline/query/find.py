@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 
 from pipeline.analysis.declarations import Produces
 from pipeline.db.engine import connection_of
-from pipeline.db.models import SelectionMode
 from pipeline.db.projections import artifact_text
 from pipeline.db.repositories.run_selection import (
     ANSWERING_RUN,
@@ -149,7 +148,6 @@ def _find_in(
         direction,
         from_ms is not None,
         policy,
-        manager.default_mode,
         manager.profile_order,
     )
     values = {
@@ -181,7 +179,6 @@ def _search_statement(
     direction: Direction,
     bounded: bool,
     policy: SelectionPolicy | None,
-    default_mode: SelectionMode,
     profile_order: tuple[str, ...],
 ) -> Select[tuple[str, int, int, str, str, str, str, str | None, str]]:
     """The search of one source, its values left as bound parameters (video_id, terms,
@@ -196,7 +193,6 @@ def _search_statement(
         video_id,
         artifact_type,
         policy,
-        default_mode,
         profile_order,
         current_revisions_param(),
     ).scalar_subquery()

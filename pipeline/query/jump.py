@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.analysis.declarations import Filter, Produces
 from pipeline.db.engine import connection_of
-from pipeline.db.models import Artifact, SelectionMode
+from pipeline.db.models import Artifact
 from pipeline.db.projections import artifact_facets, artifact_text
 from pipeline.db.repositories.run_selection import (
     ANSWERING_RUN,
@@ -114,9 +114,7 @@ def jump(
 ) -> JumpTarget | None:
     """``kind``: the declaration of the artifact type the jump kind moves through."""
     check_filters(kind, filters, None)
-    statement = _jump_statement(
-        kind, filters.shape(), direction, policy, manager.default_mode, manager.profile_order
-    )
+    statement = _jump_statement(kind, filters.shape(), direction, policy, manager.profile_order)
     artifact_type = kind.artifact_type
     values = {
         "video_id": video_id,
@@ -142,7 +140,6 @@ def _jump_statement(
     shape: FilterShape,
     direction: Direction,
     policy: SelectionPolicy | None,
-    default_mode: SelectionMode,
     profile_order: tuple[str, ...],
 ) -> Select[tuple[str, int, int, str, str, str | None, str]]:
     """Every candidate at the first instant beyond ``from_ms``, in one statement: the
@@ -155,7 +152,6 @@ def _jump_statement(
         video_id,
         kind.artifact_type,
         policy,
-        default_mode,
         profile_order,
         current_revisions_param(),
     ).scalar_subquery()

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.analysis.consulted import recording_consulted
 from pipeline.coordinator.cached_plan import cached_report
-from pipeline.coordinator.submission import AnalysisRequest
+from pipeline.coordinator.planning import AnalysisRequest
 from pipeline.db.engine import Database
 from pipeline.db.migrate import head_revision
 from pipeline.media.errors import MediaError

@@ -26,7 +26,7 @@ from pipeline.api.submission import deliver
 from pipeline.coordinator.cache_diff import DescriptorStatus, Revisions, cache_diff, diff_document
 from pipeline.coordinator.consumers import queues_without_workers
 from pipeline.coordinator.dismissal import NotExtraneousError, dismiss_extraneous
-from pipeline.coordinator.execution import RunOutcome
+from pipeline.coordinator.planning import RequestedBy
 from pipeline.coordinator.regeneration import (
     RegenerationBlockedError,
     TargetFilter,
@@ -34,9 +34,8 @@ from pipeline.coordinator.regeneration import (
     replace_blocked_intents,
     select_targets,
 )
-from pipeline.coordinator.submission import RequestedBy
+from pipeline.coordinator.reports import Outcome, RunReport
 from pipeline.coordinator.timing import Timing
-from pipeline.db.models import RunStatus
 from pipeline.db.repositories import HistoryRepository
 from pipeline.db.repositories.cache import CacheRepository
 
@@ -168,9 +167,9 @@ def _check_names(catalog: AnalyzerCatalog, body: RegenerateRequest) -> None:
         raise invalid("descriptors", f"unknown descriptor(s): {', '.join(unknown)}")
 
 
-def _count_failure(counters: CacheCounters) -> Callable[[RunOutcome], None]:
-    def count(outcome: RunOutcome) -> None:
-        if outcome.status is RunStatus.FAILED:
+def _count_failure(counters: CacheCounters) -> Callable[[RunReport], None]:
+    def count(report: RunReport) -> None:
+        if report.outcome == Outcome.FAILED:
             counters.regeneration_failed.inc()
 
     return count

@@ -60,6 +60,10 @@ ANSWERING_RUN_COLUMNS = (
 """What a query reads of that run (``SelectionPolicyManager.answering_run``)."""
 
 
+DEFAULT_MODE = SelectionMode.BEST_QUALITY
+"""What mode ``default`` means: the succeeded run of the best profile."""
+
+
 @dataclass(frozen=True)
 class AnsweringRun:
     """The run an answer comes from, as outputs show it: its model id (which marks an
@@ -102,16 +106,12 @@ class SelectionPolicyManager:
         session: Session,
         *,
         profile_order: Sequence[str] = PROFILE_ORDER_DEFAULT,
-        default_mode: SelectionMode = SelectionMode.BEST_QUALITY,
         current_revisions: Callable[[str], RevisionPairs] | None = None,
     ) -> None:
         """``current_revisions`` gives an artifact type's current revisions; without it
         no run counts as current (nor as stale: ``is_stale``)."""
-        if default_mode not in (SelectionMode.LATEST, SelectionMode.BEST_QUALITY):
-            raise InvalidSelectionPolicyError("default_mode", "must be latest or best_quality")
         self.session = session
         self.profile_order = tuple(profile_order)
-        self.default_mode = default_mode
         self._current_revisions = current_revisions
 
     def current_revisions(self, artifact_type: str) -> RevisionPairs:
@@ -132,7 +132,7 @@ class SelectionPolicyManager:
         return AnsweringRun(run_id, model_id, self.is_stale(artifact_type, profile, revision))
 
     def get_default_policy(self) -> SelectionPolicy:
-        return SelectionPolicy(self.default_mode)
+        return SelectionPolicy(DEFAULT_MODE)
 
     def get_policy(self, asset_id: str, artifact_type: str) -> SelectionPolicy:
         stored = self.session.get(ArtifactSelection, (asset_id, artifact_type))
@@ -155,7 +155,7 @@ class SelectionPolicyManager:
 
     def resolve(self, policy: SelectionPolicy) -> SelectionPolicy:
         """The policy itself, or for mode ``default`` the system default."""
-        return resolved(policy, self.default_mode)
+        return resolved(policy)
 
     def selected_run_query(
         self, asset_id: str | ColumnElement[str], artifact_type: str, policy: SelectionPolicy
@@ -257,7 +257,6 @@ def _profile_rank(profile_order: Sequence[str]) -> ColumnElement[int]:
 def stored_policy_run_statement(
     asset_id: str | ColumnElement[str],
     artifact_type: str,
-    default_mode: SelectionMode,
     profile_order: Sequence[str],
     current: BindParameter[Any],
 ) -> Select[tuple[str]]:
@@ -266,7 +265,7 @@ def stored_policy_run_statement(
     a join in the same statement instead of a lookup before it (one round trip less for
     jump and find). A pinned policy whose run was deleted selects nothing."""
     mode = func.coalesce(
-        func.nullif(ArtifactSelection.mode, SelectionMode.DEFAULT.value), default_mode.value
+        func.nullif(ArtifactSelection.mode, SelectionMode.DEFAULT.value), DEFAULT_MODE.value
     )
     latest_first = (Run.finished_at.desc().nulls_last(), Run.run_id.desc())
     best_quality_first = case(
@@ -302,21 +301,16 @@ def policy_run_statement(
     asset_id: str | ColumnElement[str],
     artifact_type: str,
     policy: SelectionPolicy | None,
-    default_mode: SelectionMode,
     profile_order: Sequence[str],
     current: BindParameter[Any],
 ) -> Select[tuple[str]]:
-    """The run ``policy`` selects (its mode ``default`` meaning ``default_mode``); with no
+    """The run ``policy`` selects (its mode ``default`` meaning ``DEFAULT_MODE``); with no
     policy, the one the stored policy selects (``stored_policy_run_statement``)."""
     if policy is None:
-        return stored_policy_run_statement(
-            asset_id, artifact_type, default_mode, profile_order, current
-        )
-    return selected_run_statement(
-        asset_id, artifact_type, resolved(policy, default_mode), profile_order, current
-    )
+        return stored_policy_run_statement(asset_id, artifact_type, profile_order, current)
+    return selected_run_statement(asset_id, artifact_type, resolved(policy), profile_order, current)
 
 
-def resolved(policy: SelectionPolicy, default_mode: SelectionMode) -> SelectionPolicy:
-    """``policy``, or for mode ``default`` the default mode's policy."""
-    return SelectionPolicy(default_mode) if policy.mode is SelectionMode.DEFAULT else policy
+def resolved(policy: SelectionPolicy) -> SelectionPolicy:
+    """``policy``, or for mode ``default`` the system default's."""
+    return SelectionPolicy(DEFAULT_MODE) if policy.mode is SelectionMode.DEFAULT else policy

@@ -4,7 +4,6 @@ gone), or queue a new one."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.coordinator.cache_key import cache_key, config_hash, profile_revision
 from pipeline.coordinator.owner import is_abandoned
+from pipeline.coordinator.reports import Outcome
 from pipeline.coordinator.scene_inputs import SceneInputs
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.models import (
@@ -28,21 +28,14 @@ from pipeline.settings import PROFILE_ORDER_DEFAULT
 RESUMABLE_STATUSES = (RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.SKIPPED)
 
 
-class PlanAction(StrEnum):
-    CACHED = "cached"
-    QUEUED = "queued"
-    RESUMED = "resumed"
-    ALREADY_ACTIVE = "already_active"
-
-
 @dataclass(frozen=True)
 class PlannedRun:
     run: Run
-    action: PlanAction
+    outcome: Outcome  # cached, queued, resumed or already_active
 
     @property
     def needs_execution(self) -> bool:
-        return self.action in (PlanAction.QUEUED, PlanAction.RESUMED)
+        return self.outcome in (Outcome.QUEUED, Outcome.RESUMED)
 
 
 @dataclass(frozen=True)
@@ -144,7 +137,7 @@ def plan_spec(
     if not force:
         done = succeeded_run(runs, spec)
         if done is not None:
-            return PlannedRun(done, PlanAction.CACHED)
+            return PlannedRun(done, Outcome.CACHED)
     active = runs.latest_with_key(spec.cache_key, ACTIVE_RUN_STATUSES)
     if active is not None:
         if active.status == RunStatus.RUNNING and is_abandoned(active, stale_after_s):
@@ -164,15 +157,15 @@ def succeeded_run(runs: RunRepository, spec: RunSpec) -> Run | None:
 
 def _requeue(runs: RunRepository, run: Run) -> PlannedRun:
     try:
-        return PlannedRun(runs.transition(run, RunStatus.QUEUED), PlanAction.RESUMED)
+        return PlannedRun(runs.transition(run, RunStatus.QUEUED), Outcome.RESUMED)
     except StaleRunStateError:
         return _joined(run)  # another planner or worker changed it first
 
 
 def _joined(active: Run) -> PlannedRun:
     """An active run somebody else planned: a queued one still needs executing."""
-    action = PlanAction.QUEUED if active.status == RunStatus.QUEUED else PlanAction.ALREADY_ACTIVE
-    return PlannedRun(active, action)
+    outcome = Outcome.QUEUED if active.status == RunStatus.QUEUED else Outcome.ALREADY_ACTIVE
+    return PlannedRun(active, outcome)
 
 
 def _create_run(
@@ -204,4 +197,4 @@ def _create_run(
         if winner is None:
             raise
         return _joined(winner)
-    return PlannedRun(run, PlanAction.QUEUED)
+    return PlannedRun(run, Outcome.QUEUED)

@@ -11,9 +11,9 @@ from pydantic import ValidationError
 
 from pipeline.analysis.catalog import AnalyzerCatalog, UnknownAnalyzerError
 from pipeline.analysis.contract import UnknownProfileError
-from pipeline.coordinator.planner import PlannedRun, plan_runs
 from pipeline.coordinator.registration import register_video
 from pipeline.coordinator.reports import FileReport
+from pipeline.coordinator.run_plans import PlannedRun, plan_runs
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
 from pipeline.db.repositories.intents import IntentRepository
@@ -26,7 +26,6 @@ class RequestedBy(StrEnum):
 
     CLI = "cli"
     API = "api"
-    WATCH = "watch"
 
 
 @dataclass(frozen=True)

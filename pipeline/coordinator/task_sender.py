@@ -18,7 +18,7 @@ SEND_RETRY_POLICY = {
 }
 
 
-class Dispatcher:
+class TaskSender:
     def __init__(self, settings: Settings, db: Database) -> None:
         from celery import Celery  # only commands that talk to workers pay for Celery
 
