@@ -105,7 +105,7 @@ def check_jump_and_find(env: dict[str, str], video: Path) -> None:
         assert len(hits) == sum(span["label"] == label for span in found)
     refused = eioku(env, "jump", str(video), "--kind", "brightness", "--face-cluster", "1")
     assert refused.returncode == 2
-    assert "brightness artifacts have no person" in refused.stderr
+    assert "--face-cluster: brightness artifacts have no person" in refused.stderr
 
 
 def test_the_plugin_runs_embedded_and_answers_jump_and_find(

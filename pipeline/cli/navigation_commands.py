@@ -53,6 +53,12 @@ ProfileOption = Annotated[
     str | None, typer.Option("--profile", help="Use the latest run of this profile.")
 ]
 
+# the option of each filter a jump refuses (QueryParameterError names the field)
+JUMP_OPTIONS = {
+    "label": "--label",
+    "face_cluster_id": "--face-cluster",
+    "min_confidence": "--min-confidence",
+}
 END_OF_TIME_MS = MAX_JSON_SAFE_INT + 1  # beyond any artifact: `prev` without --from
 # beside a JSON export, one per video (``<video id>.analysis-history.json``), so exports
 # of several videos into one folder keep every video's history
@@ -113,7 +119,7 @@ def jump_command(
                 _policy(profile),
             )
         except QueryParameterError as exc:
-            raise fail(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
+            raise fail(f"{JUMP_OPTIONS.get(exc.field, exc.field)}: {exc.message}") from None
     if target is None:
         where = "after" if direction is Direction.NEXT else "before"
         position = (
