@@ -6,6 +6,7 @@ CLI, the API app, the Celery app, the benches) call it once and pass the ``Setti
 
 import math
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,21 @@ MAX_FRAME_PIXELS_DEFAULT = 4096 * 4096  # 4K (DCI and UHD) frames; 8K is refused
 HISTORY_RETENTION_DEFAULT = 1000
 DEVICE_VARIABLE = "EIOKU_DEVICE"
 MODEL_VARIABLE = "EIOKU_MODEL"
+HOME_VARIABLE = "EIOKU_HOME"
+DATABASE_VARIABLE = "EIOKU_DATABASE_URL"
+PLUGINS_VARIABLE = "EIOKU_ANALYZER_PLUGINS"
+# the largest values a setting may take: beyond them timers, timestamps and the
+# databases' integers overflow
+MAX_SECONDS = 365 * 24 * 3600
+MAX_COUNT = 2**31 - 1
+MAX_SHOWN = 40  # characters of a refused value quoted in its message
+# backend -> the drivers installed for it (None: SQLAlchemy's default for the backend)
+DATABASE_DRIVERS = {
+    "sqlite": (None, "pysqlite"),
+    "postgresql": (None, "psycopg"),
+    "postgres": (None, "psycopg"),
+}
+DATABASE_URL_START = re.compile(r"(?P<backend>[A-Za-z][A-Za-z0-9]*)(?:\+(?P<driver>\w+))?://")
 
 N = TypeVar("N", int, float)
 D = TypeVar("D", int, float, None)
@@ -68,6 +84,12 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     @property
+    def database_variable(self) -> str:
+        """The variable that names the database: the default one lives in the home."""
+        default = self.database_url == default_database_url(self.home)
+        return HOME_VARIABLE if default else DATABASE_VARIABLE
+
+    @property
     def models_path(self) -> Path:
         """Where model files assembled or converted by Eioku are kept."""
         return self.models_dir if self.models_dir is not None else self.home / "models"
@@ -99,23 +121,28 @@ def model_variable(analyzer: str, profile: str) -> str:
     return f"{MODEL_VARIABLE}_{analyzer}_{profile}".upper().replace("-", "_")
 
 
+def default_database_url(home: Path) -> str:
+    return f"sqlite:///{home / 'eioku.db'}"
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
-    home = Path(env.get("EIOKU_HOME", ".eioku")).expanduser().resolve()
-    database_url = env.get("EIOKU_DATABASE_URL") or f"sqlite:///{home / 'eioku.db'}"
+    home = _folder(HOME_VARIABLE, env.get(HOME_VARIABLE) or ".eioku")
+    database_url = env.get(DATABASE_VARIABLE) or default_database_url(home)
+    _check_database_url(database_url)
     order = env.get("EIOKU_PROFILE_ORDER")
     return Settings(
         home=home,
         database_url=database_url,
         broker_url=env.get("EIOKU_BROKER_URL") or None,
         models_dir=(
-            Path(env["EIOKU_MODELS_DIR"]).expanduser().resolve()
+            _folder("EIOKU_MODELS_DIR", env["EIOKU_MODELS_DIR"])
             if env.get("EIOKU_MODELS_DIR")
             else None
         ),
         default_profile=env.get("EIOKU_DEFAULT_PROFILE", "fast"),
-        analyzer_plugins=_names(env.get("EIOKU_ANALYZER_PLUGINS")),
-        visibility_timeout_s=_integer(env, "EIOKU_VISIBILITY_TIMEOUT", 6 * 3600),
+        analyzer_plugins=_plugins(env.get(PLUGINS_VARIABLE)),
+        visibility_timeout_s=_integer(env, "EIOKU_VISIBILITY_TIMEOUT", 6 * 3600, MAX_SECONDS),
         heartbeat_interval_s=_number(env, "EIOKU_HEARTBEAT_INTERVAL", 10),
         stale_after_s=_number(env, "EIOKU_STALE_AFTER", 120),
         max_attempts=_integer(env, "EIOKU_MAX_ATTEMPTS", 3),
@@ -160,27 +187,84 @@ def _folders(value: str | None) -> tuple[Path, ...]:
     return tuple(Path(folder).expanduser().resolve() for folder in _names(value))
 
 
+def _folder(name: str, raw: str) -> Path:
+    """The folder ``raw`` names, which may not exist yet; refused when it, or the nearest
+    part of it that exists, is not a folder. Whether a missing folder can be created is
+    learnt when it first is (the message then names the variable too)."""
+    path = Path(raw).expanduser().resolve()
+    try:
+        existing = next(part for part in (path, *path.parents) if part.exists())
+    except OSError as exc:  # a name or a path too long
+        raise SettingsError(f"{name}={raw!r} cannot be used ({exc.strerror})") from None
+    if existing == path and not path.is_dir():
+        raise SettingsError(f"{name}={raw!r} is not a folder")
+    if not existing.is_dir():
+        raise SettingsError(f"{name}={raw!r} cannot be created: {existing} is not a folder")
+    return path
+
+
+def _check_database_url(url: str) -> None:
+    """A URL of a database Eioku can open. The value is not repeated: it may hold a
+    password."""
+    start = DATABASE_URL_START.match(url)
+    if start is None:
+        raise SettingsError(
+            f"{DATABASE_VARIABLE} is not a database URL: expected sqlite:///PATH "
+            "or postgresql://USER@HOST/DATABASE"
+        )
+    backend, driver = start["backend"].lower(), start["driver"]
+    if backend not in DATABASE_DRIVERS:
+        raise SettingsError(
+            f"{DATABASE_VARIABLE} names a {backend!r} database: Eioku uses sqlite or postgresql"
+        )
+    if driver not in DATABASE_DRIVERS[backend]:
+        raise SettingsError(
+            f"{DATABASE_VARIABLE} names the driver {driver!r}, which is not installed: "
+            f"use {backend}:// or {backend}+{DATABASE_DRIVERS[backend][1]}://"
+        )
+
+
+def _plugins(value: str | None) -> tuple[str, ...]:
+    """``module:Class`` names; whether each imports is learnt when the catalog loads it."""
+    plugins = _names(value)
+    for plugin in plugins:
+        module_name, _, class_name = plugin.partition(":")
+        if not module_name or not class_name:
+            raise SettingsError(f"{PLUGINS_VARIABLE}: {plugin!r} is not of the form module:Class")
+    return plugins
+
+
 def _number(env: Mapping[str, str], name: str, default: float) -> float:
-    return _positive(env, name, default, float, "a number")
+    """Seconds, at most ``MAX_SECONDS``."""
+    return _positive(env, name, default, float, "a number", MAX_SECONDS)
 
 
-def _integer(env: Mapping[str, str], name: str, default: D) -> int | D:
-    return _positive(env, name, default, int, "a whole number")
+def _integer(env: Mapping[str, str], name: str, default: D, maximum: int = MAX_COUNT) -> int | D:
+    return _positive(env, name, default, int, "a whole number", maximum)
 
 
 def _positive(
-    env: Mapping[str, str], name: str, default: D, parse: Callable[[str], N], kind: str
+    env: Mapping[str, str],
+    name: str,
+    default: D,
+    parse: Callable[[str], N],
+    kind: str,
+    maximum: int,
 ) -> N | D:
-    """A positive finite value of ``name`` read with ``parse``, else ``default``."""
+    """A positive finite value of ``name`` up to ``maximum``, read with ``parse``, else
+    ``default``."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
+    shown = raw if len(raw) <= MAX_SHOWN else f"{raw[:MAX_SHOWN]}..."
     try:
         value = parse(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not {kind}") from None
+    except ValueError:  # also a number of more digits than int() reads
+        raise SettingsError(f"{name}={shown!r} is not {kind}") from None
     if not math.isfinite(value) or value <= 0:
-        raise SettingsError(f"{name}={raw!r} is not a positive finite number")
+        raise SettingsError(f"{name}={shown!r} is not a positive finite number")
+    if value > maximum:
+        raise SettingsError(f"{name}={shown!r} is more than {maximum}")
     return value
 
 

@@ -13,7 +13,7 @@ from pipeline.analysis.contract import Analyzer
 from pipeline.analysis.declarations import Produces
 from pipeline.analysis.profiles import ProfileBook, ProfilesFile
 from pipeline.analysis.vocabulary import Vocabulary
-from pipeline.settings import Settings
+from pipeline.settings import PLUGINS_VARIABLE, Settings, SettingsError
 
 ENTRY_POINT_GROUP = "eioku.analyzers"
 
@@ -102,8 +102,13 @@ class AnalyzerCatalog:
 
 
 def _instantiate(plugin: str, settings: Settings) -> Analyzer:
+    """The plugin's analyzer; SettingsError naming the variable when ``module:Class``
+    (checked for its form by load_settings) names no class."""
     module_name, _, class_name = plugin.partition(":")
-    if not module_name or not class_name:
-        raise ValueError(f"analyzer plugin {plugin!r} is not of the form module:Class")
-    analyzer_class = getattr(import_module(module_name), class_name)
+    try:
+        analyzer_class = getattr(import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        raise SettingsError(f"{PLUGINS_VARIABLE}: {plugin!r} cannot be loaded: {exc}") from None
+    if not isinstance(analyzer_class, type):
+        raise SettingsError(f"{PLUGINS_VARIABLE}: {plugin!r} is not a class")
     return analyzer_class(settings)  # type: ignore[no-any-return]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipeline.canonical import non_finite_key
 from pipeline.settings import SettingsError
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 BUILTIN_PROFILES = ("fast", "balanced", "high_quality")
 DEFAULT_BASE = "fast"
 PROFILE_KEYS = frozenset({"base", "description"})
+MAX_PROFILE_NAME = 32  # characters: what the databases' profile columns hold
 
 
 class ProfilesFileError(SettingsError):
@@ -47,10 +49,15 @@ class ProfileBook:
             document = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ProfilesFileError(f"{path}: cannot read the profiles file: {exc}") from None
+        except RecursionError:  # arrays or tables nested thousands deep
+            raise ProfilesFileError(f"{path}: values nested too deeply") from None
         profiles = document.get("profiles", {})
         unknown = sorted(set(document) - {"profiles"})
         if unknown or not isinstance(profiles, dict):
             raise ProfilesFileError(f"{path}: only [profiles.NAME] tables are allowed")
+        infinite = non_finite_key(profiles)
+        if infinite is not None:  # no JSON, so no revision nor cache key, can hold it
+            raise ProfilesFileError(f"{path}: profiles.{infinite} is not a finite number")
         definitions = {name: _definition(path, name, body) for name, body in profiles.items()}
         return cls(definitions, path)
 
@@ -95,6 +102,8 @@ class ProfilesFile:
 def _definition(path: Path, name: str, body: Any) -> ProfileDefinition:
     if not isinstance(body, dict):
         raise ProfilesFileError(f"{path}: profile {name!r} must be a table")
+    if len(name) > MAX_PROFILE_NAME:
+        raise ProfilesFileError(f"{path}: {too_long(name)}")
     default_base = name if name in BUILTIN_PROFILES else DEFAULT_BASE
     base = body.get("base", default_base)
     description = body.get("description")
@@ -109,3 +118,9 @@ def _definition(path: Path, name: str, body: Any) -> ProfileDefinition:
                 f"{path}: profile {name!r}: {analyzer!r} must be a table of analyzer settings"
             )
     return ProfileDefinition(name, base, description, settings)
+
+
+def too_long(profile: str) -> str:
+    """Why a profile name cannot be stored: the same words on every database."""
+    start = profile[:MAX_PROFILE_NAME]
+    return f"profile name {start!r}... is longer than {MAX_PROFILE_NAME} characters"

@@ -5,7 +5,7 @@ contract)."""
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 StatusName = Literal["current", "missing", "stale", "extraneous"]
 
@@ -55,7 +55,7 @@ class RegenerateRequest(BaseModel):
     profile: str | None = Field(
         default=None, description="only this profile; blocked intents move to it"
     )
-    force: bool = Field(default=False, description="also recompute current descriptors")
+    force: StrictBool = Field(default=False, description="also recompute current descriptors")
 
 
 class RegeneratedRunOut(BaseModel):

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from pipeline.db.models import RunStatus, SelectionMode
 from schemas import ArtifactEnvelope
@@ -190,8 +190,8 @@ class SubmitRequest(BaseModel):
         default_factory=dict,
         description='per-analyzer settings, e.g. {"scenes": {"threshold": 30}}',
     )
-    force: bool = False
-    resume: bool = False
+    force: StrictBool = False  # JSON true or false: "yes" is not taken for true
+    resume: StrictBool = False
 
 
 class PlannedRunOut(BaseModel):

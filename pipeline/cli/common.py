@@ -16,7 +16,7 @@ from pipeline.db.connect import open_database
 from pipeline.db.engine import Database
 from pipeline.db.migrate import SchemaOutOfDateError
 from pipeline.db.models import Video
-from pipeline.db.repositories import SelectionPolicyManager, VideoNotFoundError
+from pipeline.db.repositories import RunRepository, SelectionPolicyManager, VideoNotFoundError
 from pipeline.query.kinds import ALL_SOURCES
 from pipeline.settings import Settings
 
@@ -63,6 +63,16 @@ def video_or_fail(session: Session, reference: str) -> Video:
         return find_video(session, reference)
     except VideoNotFoundError as exc:
         raise fail(str(exc), EXIT_FAILED) from None
+
+
+def require_run_of_video(session: Session, video: Video, run_id: str) -> None:
+    run = RunRepository(session).get(run_id)
+    if run is None or run.video_id != video.video_id:
+        raise fail(
+            f"no run {run_id!r} of video {video.video_id}; "
+            f"`eioku runs --video {video.video_id}` lists them",
+            EXIT_FAILED,
+        )
 
 
 def analysis_request(

@@ -12,6 +12,7 @@ from pipeline.cli import render
 from pipeline.cli.common import open_db, video_or_fail
 from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, fail
+from pipeline.cli.outputs import output_file, writing
 from pipeline.coordinator.registration import register_video
 from pipeline.db.models import Video
 from pipeline.files import atomic_write_bytes
@@ -52,6 +53,8 @@ def index_command(
         raise fail(f"--video-url {video_url!r}: expected SCHEME://LOCATION, e.g. s3://bucket/key")
     from pipeline.media.offsets_file import OffsetsFileError, read_offsets_file, write_offsets_file
 
+    if out is not None:
+        output_file(out, "--out")
     settings = current_settings()
     found = registered_video(settings, video)
     table = _table(settings.home, found)
@@ -62,13 +65,15 @@ def index_command(
     except OffsetsFileError:
         up_to_date = False
     if not up_to_date:
-        write_offsets_file(table.scan.offset_index(url), destination)
+        with writing(destination, "--out" if out else None):
+            write_offsets_file(table.scan.offset_index(url), destination)
     keyframes = int((table.source.offsets == table.scan.irap_offsets).sum())
     render.err.print(f"{len(table.source)} frames, {keyframes} keyframes")
     render.out.print(str(destination.resolve()), markup=False)
 
 
-@frames_app.command("get")
+# `-1` is then the frame number it looks like, refused by its range, not an unknown option
+@frames_app.command("get", context_settings={"ignore_unknown_options": True})
 def get_command(
     video: VideoArgument,
     frame_index: Annotated[
@@ -82,6 +87,8 @@ def get_command(
     from pipeline.media.random_access import IndexedFrames
     from pipeline.media.still_image import png_bytes
 
+    if out is not None:
+        output_file(out, "--out")
     settings = current_settings()
     found = registered_video(settings, video)
     frames = IndexedFrames(_table(settings.home, found))
@@ -94,7 +101,8 @@ def get_command(
     if frame is None:
         raise fail(f"frame {frame_index} of {found.path} does not decode", EXIT_FAILED)
     destination = out or Path(f"{Path(found.path).stem}-frame{frame_index}.png")
-    atomic_write_bytes(destination, png_bytes(frame))
+    with writing(destination, "--out" if out else None):
+        atomic_write_bytes(destination, png_bytes(frame))
     render.out.print(str(destination.resolve()), markup=False)
 
 

@@ -1,11 +1,12 @@
-"""Failures any command can meet, turned into one `error:` line: a bad or missing option
-value (exit 2), an unusable setting in the environment or the database server not answering
-(exit 1). What the handlers need is imported when a failure happens, so that a command
-that needs no database does not pay for importing one."""
+"""Failures any command can meet, turned into one `error:` line: a usage error such as a
+bad or missing option value (exit 2), an unusable setting in the environment or the
+database server not answering (exit 1). What the handlers need is imported when a failure
+happens, so that a command that needs no database does not pay for importing one."""
 
 from typing import Any
 
 import typer
+from typer._click.exceptions import UsageError  # Typer's own Click; typer.BadParameter's base
 from typer.core import TyperGroup
 
 
@@ -13,7 +14,7 @@ class GuardedGroup(TyperGroup):
     def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except typer.BadParameter as exc:  # a value or a missing option; Typer draws a box
+        except UsageError as exc:  # a bad value, a missing option or value; Typer draws a box
             from pipeline.cli.flags import EXIT_USAGE, fail
 
             raise fail(" ".join(exc.format_message().split()), EXIT_USAGE) from None

@@ -26,11 +26,12 @@ from pipeline.cli.common import (
 from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, JsonFlag, fail
 from pipeline.cli.options import parse_timestamp_ms
+from pipeline.cli.outputs import output_file, writing
 from pipeline.cli.subtitles import Cue, to_srt, to_webvtt
 from pipeline.coordinator.export_lock import exporting
 from pipeline.db.models import SelectionMode, Video
 from pipeline.db.repositories import ArtifactRepository, HistoryRepository, SelectionPolicy
-from pipeline.files import atomic_output
+from pipeline.files import atomic_write_bytes
 from pipeline.query.find import MARK_END, MARK_START, TextMatch, find_text
 from pipeline.query.jump import JumpFilters, JumpTarget, jump
 from pipeline.query.kinds import ALL_SOURCES, Direction, QueryParameterError
@@ -274,9 +275,9 @@ def export(
 def _export_target(output: str, format_: ExportFormat, video_id: str) -> Path:
     """``DIR/`` (or an existing directory) holds a JSON export as ``<video id>.json``."""
     path = Path(output)
-    if format_ is ExportFormat.JSON and (output.endswith("/") or path.is_dir()):
-        return path / f"{video_id}.json"
-    return path
+    with writing(path, "--output"):  # a name too long, say
+        into_folder = format_ is ExportFormat.JSON and (output.endswith("/") or path.is_dir())
+    return path / f"{video_id}.json" if into_folder else path
 
 
 def _export(
@@ -326,17 +327,9 @@ def _json_text(value: object) -> str:
 
 
 def _write_output(output: Path, document: str) -> None:
-    """Write ``document`` to ``output`` atomically, creating missing folders; a directory
-    or a place that cannot be written (or created) is one `error:` line."""
-    if output.is_dir():
-        raise fail(f"--output {output}: is a directory", EXIT_FAILED)
-    try:
-        with atomic_output(output) as handle:
-            handle.write(document.encode())
-    except OSError as exc:
-        raise fail(
-            f"--output {output}: cannot write ({exc.strerror or exc})", EXIT_FAILED
-        ) from None
+    """Write ``document`` to ``output`` atomically, creating missing folders."""
+    with writing(output_file(output, "--output"), "--output"):
+        atomic_write_bytes(output, document.encode())
 
 
 def _iso_datetime(value: object) -> str:

@@ -89,7 +89,7 @@ def cancel(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
     settings = current_settings()
     db = open_db(settings)
     try:
-        run = cancel_and_revoke(settings, db, run_id)
+        cancelled = cancel_and_revoke(settings, db, run_id)
     except RunNotFoundError as exc:
         raise fail(f"{exc}; `eioku runs` lists the runs", EXIT_FAILED) from None
     except StaleRunStateError as exc:
@@ -97,7 +97,12 @@ def cancel(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
     except IllegalTransitionError as exc:
         message = f"{exc}: it has finished; only queued or running runs can be cancelled"
         raise fail(message, EXIT_FAILED) from None
-    render.out.print(f"run {run.run_id} cancelled")
+    render.out.print(f"run {cancelled.run.run_id} cancelled")
+    if cancelled.not_revoked:
+        render.err.print(
+            f"warning: {render.shown(cancelled.not_revoked)}: its task was not revoked; "
+            "a worker that receives it drops it"
+        )
 
 
 def reconcile() -> None:

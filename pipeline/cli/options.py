@@ -1,12 +1,19 @@
 """Parsing of command-line values that are more than a plain string."""
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
 import typer
 
 from schemas.base import MAX_JSON_SAFE_INT
+
+TIME = re.compile(
+    r"(?P<ms>\d+)"
+    r"|(?P<plain>\d+(?:\.\d+)?)s"
+    r"|(?:(?P<hours>\d+):)?(?P<minutes>\d+):(?P<seconds>\d+(?:\.\d+)?)"
+)
 
 
 def split_names(value: str) -> list[str]:
@@ -30,27 +37,38 @@ def parse_overrides(items: Iterable[str]) -> dict[str, dict[str, Any]]:
             value: Any = json.loads(raw)
         except json.JSONDecodeError:
             value = raw
+        except ValueError:  # a number of more digits than Python reads
+            raise typer.BadParameter(
+                f"{key}: the number is too long ({len(raw)} characters)"
+            ) from None
         overrides.setdefault(analyzer, {})[option] = value
     return overrides
 
 
 def parse_timestamp_ms(value: str | None) -> int | None:
-    """Milliseconds from `1234`, `12.5s`, `01:12` or `00:01:12.5`."""
+    """Milliseconds from `1234`, `12.5s`, `01:12` or `00:01:12.5`: never negative, and the
+    minutes and seconds after the first field below 60."""
     if value is None:
         return None
-    text = value.strip()
+    found = TIME.fullmatch(value.strip())
+    if found is None:
+        raise typer.BadParameter(f"{value!r} is not a time (ms, 12.5s, MM:SS or HH:MM:SS)")
     try:
-        if ":" in text:
-            seconds = 0.0
-            for part in text.split(":"):
-                seconds = seconds * 60 + float(part)
-            ms = round(seconds * 1000)
-        elif text.endswith("s"):
-            ms = round(float(text[:-1]) * 1000)
-        else:
-            ms = int(text)
-    except (ValueError, OverflowError):  # OverflowError: round() of an infinity
-        raise typer.BadParameter(f"{value!r} is not a time (ms, 12.5s or HH:MM:SS)") from None
-    if abs(ms) > MAX_JSON_SAFE_INT:
+        ms = _milliseconds(found)
+    except (ValueError, OverflowError):  # more digits than int() reads; round() of inf
+        ms = MAX_JSON_SAFE_INT + 1
+    if ms > MAX_JSON_SAFE_INT:
         raise typer.BadParameter(f"{value!r} is beyond any video (at most {MAX_JSON_SAFE_INT} ms)")
     return ms
+
+
+def _milliseconds(found: re.Match[str]) -> int:
+    if found["ms"] is not None:
+        return int(found["ms"])
+    if found["plain"] is not None:
+        return round(float(found["plain"]) * 1000)
+    hours = int(found["hours"] or 0)
+    minutes, seconds = int(found["minutes"]), float(found["seconds"])
+    if (found["hours"] is not None and minutes >= 60) or seconds >= 60:
+        raise typer.BadParameter(f"{found[0]!r} is not a time: minutes and seconds go up to 59")
+    return round((hours * 3600 + minutes * 60 + seconds) * 1000)

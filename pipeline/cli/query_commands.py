@@ -4,9 +4,11 @@ from typing import Annotated
 
 import typer
 
+from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.analysis.contract import is_untrained
+from pipeline.analysis.profiles import MAX_PROFILE_NAME, too_long
 from pipeline.cli import render
-from pipeline.cli.common import open_db, policy_manager, video_or_fail
+from pipeline.cli.common import open_db, policy_manager, require_run_of_video, video_or_fail
 from pipeline.cli.context import current_settings
 from pipeline.cli.flags import JsonFlag, fail
 from pipeline.cli.options import parse_timestamp_ms
@@ -21,6 +23,7 @@ from pipeline.db.repositories import (
 from schemas.base import MAX_JSON_SAFE_INT
 
 VideoArgument = Annotated[str, typer.Argument(help="Video id or path.")]
+POLICY_OPTIONS = {"pinned_run_id": "--run", "preferred_profile": "--profile"}
 
 
 def status(
@@ -95,6 +98,8 @@ def artifacts(
     db = open_db(settings)
     with db.sessions() as session:
         found = video_or_fail(session, video)
+        if run_id is not None:
+            require_run_of_video(session, found, run_id)
         repository = ArtifactRepository(session, policy_manager(settings, session, found.video_id))
         envelopes = repository.get_by_asset(
             found.video_id,
@@ -128,21 +133,22 @@ def select(
 ) -> None:
     """Set the selection policy of one video's artifact type."""
     settings = current_settings()
+    known = AnalyzerCatalog(settings).vocabulary().artifact_types
+    if artifact_type not in known:
+        raise fail(f"unknown artifact type {artifact_type!r} (known: {', '.join(known)})")
+    if profile is not None and len(profile) > MAX_PROFILE_NAME:
+        raise fail(f"--profile: {too_long(profile)}")
     db = open_db(settings)
     try:
-        policy = SelectionPolicy(mode, preferred_profile=profile, pinned_run_id=run_id)
+        policy = SelectionPolicy.requested(mode, profile, run_id)
+        with db.transaction() as session:
+            found = video_or_fail(session, video)
+            manager = policy_manager(settings, session, found.video_id)
+            manager.set_policy(found.video_id, artifact_type, policy)
+            selected = manager.selected_run_id(found.video_id, artifact_type)
+            model_id = RunRepository(session).require(selected).model_id if selected else ""
     except InvalidSelectionPolicyError as exc:
-        raise fail(str(exc)) from None
-    with db.transaction() as session:
-        found = video_or_fail(session, video)
-        if run_id is not None:
-            pinned = RunRepository(session).get(run_id)
-            if pinned is None or pinned.video_id != found.video_id:
-                raise fail(f"run {run_id} is not a run of video {found.video_id}")
-        manager = policy_manager(settings, session, found.video_id)
-        manager.set_policy(found.video_id, artifact_type, policy)
-        selected = manager.selected_run_id(found.video_id, artifact_type)
-        model_id = RunRepository(session).require(selected).model_id if selected else ""
+        raise fail(f"{POLICY_OPTIONS[exc.field]}: {exc.message}") from None
     render.out.print(
         f"{found.video_id} {artifact_type}: mode {mode.value}; selected run {selected or 'none'}"
     )

@@ -2,6 +2,7 @@
 "Frame Selection Type" overlay, selecting the frames first unless a valid selection is
 stored (the load path of pipeline/frame_selection/service.py)."""
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -13,12 +14,14 @@ from pipeline.cli.common import analysis_request
 from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.frames_commands import registered_video
+from pipeline.cli.outputs import output_folder, writing
 from pipeline.frame_selection.config import SelectionConfig
 from pipeline.frame_selection.screenshots import Overlay
 from pipeline.frame_selection.service import CacheMode
 from pipeline.media.errors import MediaError
 
 SCREENSHOTS_FOLDER = "screenshots"
+FRAME_NUMBER = re.compile(r"[0-9]{1,9}")  # a frame of any video, and no more digits
 
 
 def screenshots(
@@ -76,17 +79,22 @@ def screenshots(
     for target in targets or []:
         if not target.is_file():
             raise fail(f"--tgt {target}: no such file", EXIT_FAILED)
+    if out is not None:
+        output_folder(out, "--out")
     video = registered_video(settings, str(reference))
     folder = out or video_output_folder(settings.home, video.video_id)
+    option = "--out" if out else None
     try:
-        outcome = ensure_selection(video.path, targets or [], config, folder, mode)
+        with writing(folder, option):
+            outcome = ensure_selection(video.path, targets or [], config, folder, mode)
     except (SelectionError, MediaError) as exc:
         raise fail(str(exc), EXIT_FAILED) from None
     clips = [Clip(video.path, "ref")]
     clips += [Clip(str(target), f"tgt{n}") for n, target in enumerate(targets or [], start=1)]
-    written = render_screenshots(
-        clips, load_index(folder), out or folder / SCREENSHOTS_FOLDER, overlay
-    )
+    with writing(folder, option):
+        written = render_screenshots(
+            clips, load_index(folder), out or folder / SCREENSHOTS_FOLDER, overlay
+        )
     action = "selected" if outcome.computed else "loaded (no analysis)"
     render.err.print(
         f"{len(outcome.selection.selections)} frames {action}; {len(written)} screenshots",
@@ -97,20 +105,34 @@ def screenshots(
 
 
 def _user_frames(frames: str | None, frames_file: Path | None) -> list[int]:
-    from pipeline.frame_selection.files import parse_compframes
-
     chosen: list[int] = []
     if frames:
         items = [item.strip() for item in frames.split(",")]
-        if not all(item.isdigit() for item in items):
+        if not all(FRAME_NUMBER.fullmatch(item) for item in items):
             raise fail(f"--frames {frames!r}: expected frame numbers like 120,480")
         chosen += [int(item) for item in items]
     if frames_file is not None:
-        try:
-            text = frames_file.read_text("utf-8", errors="replace")
-        except OSError as exc:
-            raise fail(f"--frames-file {frames_file}: {exc.strerror}", EXIT_FAILED) from None
-        chosen += [hint.frame_index for hint in parse_compframes(text)]
+        chosen += _frames_of_file(frames_file)
+    return chosen
+
+
+def _frames_of_file(path: Path) -> list[int]:
+    """The frames a `--frames-file` lists: UTF-8 text whose every line is a frame number,
+    a `#` comment, both, or blank (so a compframes file is one)."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise fail(f"--frames-file {path}: {exc.strerror}", EXIT_FAILED) from None
+    except UnicodeDecodeError:
+        raise fail(f"--frames-file {path}: not a text file (not UTF-8)") from None
+    chosen = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        frame = line.partition("#")[0].strip()
+        if not frame:
+            continue
+        if not FRAME_NUMBER.fullmatch(frame):
+            raise fail(f"--frames-file {path}: line {number} is not a frame number: {line!r}")
+        chosen.append(int(frame))
     return chosen
 
 

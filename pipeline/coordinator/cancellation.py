@@ -2,6 +2,9 @@
 learns it at its next progress checkpoint or heartbeat and stops without writing
 artifacts. No broker is needed; with one, the caller may also revoke the run's task."""
 
+from dataclasses import dataclass
+
+from pipeline.coordinator.faults import broker_unreachable
 from pipeline.db.engine import Database
 from pipeline.db.models import Run, RunStatus
 from pipeline.db.repositories import RunRepository
@@ -15,16 +18,29 @@ def cancel_run(db: Database, run_id: str) -> Run:
         return runs.transition(runs.require(run_id), RunStatus.CANCELLED)
 
 
-def cancel_and_revoke(settings: Settings, db: Database, run_id: str) -> Run:
-    """Cancel the run and, with a broker configured, revoke its waiting task. Raises as
-    cancel_run does."""
-    run = cancel_run(db, run_id)
-    if run.task_id and settings.broker_url:
-        from pipeline.coordinator.task_sender import TaskSender  # Celery only with a broker
+@dataclass(frozen=True)
+class Cancellation:
+    run: Run
+    # why the run's waiting task was not revoked (the broker did not answer); a worker
+    # that receives it finds the run cancelled and drops it
+    not_revoked: str | None = None
 
-        sender = TaskSender(settings, db)
-        try:
-            sender.revoke(run.task_id)
-        finally:
-            sender.close()
-    return run
+
+def cancel_and_revoke(settings: Settings, db: Database, run_id: str) -> Cancellation:
+    """Cancel the run and, with a broker configured, revoke its waiting task. Raises as
+    cancel_run does; a broker that does not answer leaves the run cancelled."""
+    run = cancel_run(db, run_id)
+    if not (run.task_id and settings.broker_url):
+        return Cancellation(run)
+    from pipeline.coordinator.task_sender import TaskSender  # Celery only with a broker
+
+    sender = TaskSender(settings, db)
+    try:
+        sender.revoke(run.task_id)
+    except Exception as exc:
+        if not broker_unreachable(exc):
+            raise
+        return Cancellation(run, f"the broker is unreachable ({exc})")
+    finally:
+        sender.close()
+    return Cancellation(run)

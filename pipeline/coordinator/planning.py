@@ -1,7 +1,6 @@
 """Register a file and plan its runs: the first half of both `eioku analyze` (which then
 executes the runs in-process) and `eioku submit` (which sends them to workers)."""
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -11,6 +10,7 @@ from pydantic import ValidationError
 
 from pipeline.analysis.catalog import AnalyzerCatalog, UnknownAnalyzerError
 from pipeline.analysis.contract import UnknownProfileError
+from pipeline.canonical import non_finite_key
 from pipeline.coordinator.registration import register_video
 from pipeline.coordinator.reports import FileReport
 from pipeline.coordinator.run_plans import PlannedRun, plan_runs
@@ -36,23 +36,6 @@ class AnalysisRequest:
     force: bool = False
     resume: bool = False
     requested_by: RequestedBy = RequestedBy.CLI
-
-
-def non_finite_key(value: Any, prefix: str = "") -> str | None:
-    """The dotted key of the first NaN or infinite float in ``value``, which JSON (and so
-    a run's stored config) cannot hold; None when there is none."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return prefix
-    children: list[tuple[object, Any]] = []
-    if isinstance(value, Mapping):
-        children = list(value.items())
-    elif isinstance(value, list | tuple):
-        children = list(enumerate(value))
-    for key, item in children:
-        found = non_finite_key(item, f"{prefix}.{key}" if prefix else str(key))
-        if found is not None:
-            return found
-    return None
 
 
 class InvalidRequestError(ValueError):

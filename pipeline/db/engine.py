@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.db.liveness import check_pooled_connections
+from pipeline.db.migrate import UnusableDatabaseError
 
 
 def normalize_url(url: str) -> str:
@@ -34,13 +35,22 @@ def create_db_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         database = make_url(url).database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(Path(database))
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     engine = create_engine(url)
     check_pooled_connections(engine)
     return engine
+
+
+def _make_folder(database: Path) -> None:
+    try:
+        database.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UnusableDatabaseError(
+            f"cannot create the folder of the database {database} ({exc.strerror})"
+        ) from None
 
 
 class Database:

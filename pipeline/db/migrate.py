@@ -82,7 +82,12 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         yield
         return
-    with open(f"{database}.migrate-lock", "a") as lock:
+    try:
+        lock = open(f"{database}.migrate-lock", "a")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        message = f"cannot create the database {database} ({exc.strerror})"
+        raise UnusableDatabaseError(message) from None
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

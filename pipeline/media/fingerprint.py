@@ -35,6 +35,14 @@ def stat_media_file(path: str | os.PathLike[str]) -> FileStat:
         raise MediaError("unresolvable_path", f"{path}: cannot resolve ({reason})") from None
     if info.st_size == 0:
         raise MediaError("empty_file", f"{path}: file is empty (0 bytes)")
+    try:
+        str(resolved).encode("utf-8")
+    except UnicodeEncodeError:  # bytes the system decoded as surrogates (PEP 383)
+        name = os.fsencode(resolved).decode("utf-8", "backslashreplace")
+        raise MediaError(
+            "non_utf8_path",
+            f"{name}: the path is not UTF-8, which the database stores paths in; rename it",
+        ) from None
     return FileStat(str(resolved), info.st_size, info.st_mtime_ns)
 
 

@@ -19,7 +19,7 @@ from pipeline.api.cache_models import (
     RegenerateResponse,
     VideoDiffOut,
 )
-from pipeline.api.dependencies import DbSession, PathVideo, ReadyContext, find_video
+from pipeline.api.dependencies import DbSession, PathVideo, ReadyContext, find_video, plausible_id
 from pipeline.api.errors import ApiError, invalid
 from pipeline.api.routers import API_PREFIX
 from pipeline.api.submission import deliver
@@ -36,7 +36,7 @@ from pipeline.coordinator.regeneration import (
 )
 from pipeline.coordinator.reports import Outcome, RunReport
 from pipeline.coordinator.timing import Timing
-from pipeline.db.repositories import HistoryRepository
+from pipeline.db.repositories import HistoryRepository, VideoRepository
 from pipeline.db.repositories.cache import CacheRepository
 
 router = APIRouter(prefix=API_PREFIX, tags=["cache"])
@@ -83,7 +83,7 @@ def library_cache(
     cache = CacheRepository(session)
     revisions = Revisions(context.catalog)
     found: list[VideoDiffOut] = []
-    after, next_cursor = cursor, None
+    after, next_cursor = _resumed_after(session, cursor), None
     while True:
         batch = cache.videos(None, after=after, limit=SCAN_BATCH)
         for diff in cache_diff(session, context.catalog, batch, paused, revisions):
@@ -98,6 +98,16 @@ def library_cache(
         after = batch[-1].video_id
     context.counters.diagnostics_opened.inc()
     return CacheDiffList(videos=found, paused_queues=paused, next_cursor=next_cursor)
+
+
+def _resumed_after(session: DbSession, cursor: str | None) -> str | None:
+    """The video id a page resumes after; a cursor this endpoint hands out is the id of a
+    video (videos are never deleted), anything else is a 422 naming `cursor`."""
+    if cursor is not None and (
+        not plausible_id(cursor) or VideoRepository(session).get(cursor) is None
+    ):
+        raise invalid("cursor", "not a cursor returned by this endpoint")
+    return cursor
 
 
 @router.post("/videos/{video_id}/regenerate", response_model=RegenerateResponse, status_code=202)

@@ -29,7 +29,7 @@ from pipeline.api.models import (
 from pipeline.api.params import known_artifact_type
 from pipeline.api.routers import API_PREFIX
 from pipeline.coordinator.cancellation import cancel_and_revoke
-from pipeline.db.models import Run, RunStatus, SelectionMode, Video
+from pipeline.db.models import Run, RunStatus
 from pipeline.db.repositories import (
     IllegalTransitionError,
     InvalidSelectionPolicyError,
@@ -79,7 +79,7 @@ def cancel(run_id: Annotated[str, Path(description="run id")], context: ReadyCon
     if not plausible_id(run_id):
         raise not_found("run_not_found", f"no run with id {run_id!r}", "run_id")
     try:
-        run = cancel_and_revoke(context.settings, context.db, run_id)
+        run = cancel_and_revoke(context.settings, context.db, run_id).run
     except RunNotFoundError:
         raise not_found("run_not_found", f"no run with id {run_id!r}", "run_id") from None
     except IllegalTransitionError:
@@ -176,10 +176,14 @@ def put_selection(
     """Set which run's artifacts count for this video and type. Mode `pinned` needs a
     `run_id` of this video and type, mode `profile` a `profile` (422 otherwise)."""
     known_artifact_type(vocabulary, artifact_type, "artifact_type")
-    policy = _policy_of(body)
-    if policy.pinned_run_id is not None:
-        _check_pinnable(session, video, artifact_type, policy.pinned_run_id)
-    manager.set_policy(video.video_id, artifact_type, policy)
+    try:
+        policy = SelectionPolicy.requested(body.mode, body.profile, body.run_id)
+        manager.set_policy(video.video_id, artifact_type, policy)
+    except InvalidSelectionPolicyError as exc:
+        field = {"pinned_run_id": "run_id", "preferred_profile": "profile"}.get(
+            exc.field, exc.field
+        )
+        raise invalid(field, exc.message) from None
     selected = manager.selected_run_id(video.video_id, artifact_type, policy)
     return SelectionOut(
         video_id=video.video_id,
@@ -188,23 +192,3 @@ def put_selection(
         selected_run_id=selected,
         selected_model_id=RunRepository(session).require(selected).model_id if selected else None,
     )
-
-
-def _check_pinnable(session: DbSession, video: Video, artifact_type: str, run_id: str) -> None:
-    run = RunRepository(session).get(run_id) if plausible_id(run_id) else None
-    if run is None or run.video_id != video.video_id or run.artifact_type != artifact_type:
-        raise invalid("run_id", f"not a run of video {video.video_id} producing {artifact_type}")
-
-
-def _policy_of(body: SelectionUpdate) -> SelectionPolicy:
-    if body.profile is not None and body.mode is not SelectionMode.PROFILE:
-        raise invalid("profile", "applies to mode profile only")
-    if body.run_id is not None and body.mode is not SelectionMode.PINNED:
-        raise invalid("run_id", "applies to mode pinned only")
-    try:
-        return SelectionPolicy(body.mode, preferred_profile=body.profile, pinned_run_id=body.run_id)
-    except InvalidSelectionPolicyError as exc:
-        field = {"pinned_run_id": "run_id", "preferred_profile": "profile"}.get(
-            exc.field, exc.field
-        )
-        raise invalid(field, exc.message) from None

@@ -99,6 +99,17 @@ class SelectionPolicy:
         if self.mode is SelectionMode.PROFILE and not self.preferred_profile:
             raise InvalidSelectionPolicyError("preferred_profile", "mode 'profile' needs a profile")
 
+    @classmethod
+    def requested(
+        cls, mode: SelectionMode, profile: str | None, run_id: str | None
+    ) -> "SelectionPolicy":
+        """The policy a user asks for: the field its mode uses, and no other."""
+        if profile is not None and mode is not SelectionMode.PROFILE:
+            raise InvalidSelectionPolicyError("preferred_profile", "applies to mode profile only")
+        if run_id is not None and mode is not SelectionMode.PINNED:
+            raise InvalidSelectionPolicyError("pinned_run_id", "applies to mode pinned only")
+        return cls(mode, preferred_profile=profile, pinned_run_id=run_id)
+
 
 class SelectionPolicyManager:
     def __init__(
@@ -143,6 +154,14 @@ class SelectionPolicyManager:
         )
 
     def set_policy(self, asset_id: str, artifact_type: str, policy: SelectionPolicy) -> None:
+        """Store the policy; a pinned run must be one of the asset producing the type."""
+        if policy.pinned_run_id is not None:
+            pinned = self.session.get(Run, policy.pinned_run_id)
+            where = (asset_id, artifact_type)
+            if pinned is None or (pinned.video_id, pinned.artifact_type) != where:
+                raise InvalidSelectionPolicyError(
+                    "pinned_run_id", f"not a run of video {asset_id} producing {artifact_type}"
+                )
         stored = self.session.get(ArtifactSelection, (asset_id, artifact_type))
         if stored is None:
             stored = ArtifactSelection(asset_id=asset_id, artifact_type=artifact_type)
