@@ -18,7 +18,6 @@ from pipeline.coordinator.planner import PlannedRun
 from pipeline.coordinator.reports import Outcome, RunReport
 from pipeline.coordinator.submission import (
     AnalysisRequest,
-    InvalidRequestError,
     RequestedBy,
     check_request,
     plan_file,
@@ -41,10 +40,7 @@ def analysis_request(
         resume=body.resume,
         requested_by=RequestedBy.API,
     )
-    try:
-        check_request(catalog, request)
-    except InvalidRequestError as exc:
-        raise invalid(exc.field, exc.message) from None
+    check_request(catalog, request)
     return request
 
 

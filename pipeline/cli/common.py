@@ -1,5 +1,5 @@
-"""What the command modules that use the database share: opening it, finding a video,
-and validation of an analysis request."""
+"""What the command modules that use the database share: the selection policies, the
+declared jump kinds and text sources, and validation of an analysis request."""
 
 from sqlalchemy.orm import Session
 
@@ -7,25 +7,13 @@ from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.analysis.declarations import Produces
 from pipeline.analysis.vocabulary import UnknownKindError
 from pipeline.cli.context import current_settings
-from pipeline.cli.flags import EXIT_FAILED, fail
+from pipeline.cli.flags import fail
 from pipeline.cli.options import parse_overrides, split_names
 from pipeline.coordinator.current_revisions import video_revisions
-from pipeline.coordinator.registration import find_video
-from pipeline.coordinator.submission import AnalysisRequest, InvalidRequestError, check_request
-from pipeline.db.connect import open_database
-from pipeline.db.engine import Database
-from pipeline.db.migrate import SchemaOutOfDateError
-from pipeline.db.models import Video
-from pipeline.db.repositories import SelectionPolicyManager, VideoNotFoundError
+from pipeline.coordinator.submission import AnalysisRequest, check_request
+from pipeline.db.repositories import SelectionPolicyManager
 from pipeline.query.kinds import ALL_SOURCES
 from pipeline.settings import Settings
-
-
-def open_db(settings: Settings) -> Database:
-    try:
-        return open_database(settings)
-    except SchemaOutOfDateError as exc:
-        raise fail(str(exc), EXIT_FAILED) from None
 
 
 def policy_manager(settings: Settings, session: Session, video_id: str) -> SelectionPolicyManager:
@@ -58,13 +46,6 @@ def text_sources(catalog: AnalyzerCatalog, source: str) -> list[Produces]:
         raise fail(f"--source: {exc}") from None
 
 
-def video_or_fail(session: Session, reference: str) -> Video:
-    try:
-        return find_video(session, reference)
-    except VideoNotFoundError as exc:
-        raise fail(str(exc), EXIT_FAILED) from None
-
-
 def analysis_request(
     catalog: AnalyzerCatalog,
     analyzers: str,
@@ -75,8 +56,8 @@ def analysis_request(
     resume: bool,
 ) -> AnalysisRequest:
     """The request, checked before any file is touched: analyzers, profile and every
-    override must be valid for all the files alike. Without a profile, the configured
-    default profile is used."""
+    override must be valid for all the files alike (InvalidRequestError otherwise).
+    Without a profile, the configured default profile is used."""
     request = AnalysisRequest(
         analyzers=split_names(analyzers),
         profile=current_settings().default_profile if profile is None else profile,
@@ -84,8 +65,5 @@ def analysis_request(
         force=force,
         resume=resume,
     )
-    try:
-        check_request(catalog, request)
-    except InvalidRequestError as exc:
-        raise fail(exc.message) from None
+    check_request(catalog, request)
     return request

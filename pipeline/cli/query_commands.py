@@ -6,14 +6,15 @@ import typer
 
 from pipeline.analysis.contract import is_untrained
 from pipeline.cli import render
-from pipeline.cli.common import open_db, policy_manager, video_or_fail
+from pipeline.cli.common import policy_manager
 from pipeline.cli.context import current_settings
 from pipeline.cli.flags import JsonFlag, fail
 from pipeline.cli.options import parse_timestamp_ms
+from pipeline.coordinator.registration import find_video
+from pipeline.db.connect import open_database
 from pipeline.db.models import RunStatus, SelectionMode
 from pipeline.db.repositories import (
     ArtifactRepository,
-    InvalidSelectionPolicyError,
     RunRepository,
     SelectionPolicy,
     VideoRepository,
@@ -28,9 +29,9 @@ def status(
     as_json: JsonFlag = False,
 ) -> None:
     """Videos, their runs, statuses and cache keys."""
-    db = open_db(current_settings())
+    db = open_database(current_settings())
     with db.sessions() as session:
-        selected = [video_or_fail(session, video)] if video else VideoRepository(session).all()
+        selected = [find_video(session, video)] if video else VideoRepository(session).all()
         runs = RunRepository(session)
         rows = [(item, runs.find(video_id=item.video_id)) for item in selected]
     if as_json:
@@ -53,9 +54,9 @@ def runs(
     as_json: JsonFlag = False,
 ) -> None:
     """Runs, newest first, with worker, attempts, progress and heartbeat."""
-    db = open_db(current_settings())
+    db = open_database(current_settings())
     with db.sessions() as session:
-        video_id = video_or_fail(session, video).video_id if video else None
+        video_id = find_video(session, video).video_id if video else None
         found = RunRepository(session).find(video_id=video_id, status=status_filter, limit=limit)
     if as_json:
         render.print_json([render.run_dict(run) for run in found])
@@ -92,9 +93,9 @@ def artifacts(
 ) -> None:
     """Artifacts of a video, through its selection policy (see `eioku select`)."""
     settings = current_settings()
-    db = open_db(settings)
+    db = open_database(settings)
     with db.sessions() as session:
-        found = video_or_fail(session, video)
+        found = find_video(session, video)
         repository = ArtifactRepository(session, policy_manager(settings, session, found.video_id))
         envelopes = repository.get_by_asset(
             found.video_id,
@@ -128,13 +129,10 @@ def select(
 ) -> None:
     """Set the selection policy of one video's artifact type."""
     settings = current_settings()
-    db = open_db(settings)
-    try:
-        policy = SelectionPolicy(mode, preferred_profile=profile, pinned_run_id=run_id)
-    except InvalidSelectionPolicyError as exc:
-        raise fail(str(exc)) from None
+    db = open_database(settings)
+    policy = SelectionPolicy(mode, preferred_profile=profile, pinned_run_id=run_id)
     with db.transaction() as session:
-        found = video_or_fail(session, video)
+        found = find_video(session, video)
         if run_id is not None:
             pinned = RunRepository(session).get(run_id)
             if pinned is None or pinned.video_id != found.video_id:

@@ -16,7 +16,6 @@ from pipeline.cli.frames_commands import registered_video
 from pipeline.frame_selection.config import SelectionConfig
 from pipeline.frame_selection.screenshots import Overlay
 from pipeline.frame_selection.service import CacheMode
-from pipeline.media.errors import MediaError
 
 SCREENSHOTS_FOLDER = "screenshots"
 
@@ -65,7 +64,7 @@ def screenshots(
     """Render the selected frames of REF (and of each --tgt at the same frame indices)."""
     from pipeline.frame_selection.index import load_index
     from pipeline.frame_selection.screenshots import Clip, render_screenshots
-    from pipeline.frame_selection.service import SelectionError, ensure_selection
+    from pipeline.frame_selection.service import ensure_selection
     from pipeline.media.frame_index_store import video_output_folder
 
     if no_cache and freeze:
@@ -78,10 +77,7 @@ def screenshots(
             raise fail(f"--tgt {target}: no such file", EXIT_FAILED)
     video = registered_video(settings, str(reference))
     folder = out or video_output_folder(settings.home, video.video_id)
-    try:
-        outcome = ensure_selection(video.path, targets or [], config, folder, mode)
-    except (SelectionError, MediaError) as exc:
-        raise fail(str(exc), EXIT_FAILED) from None
+    outcome = ensure_selection(video.path, targets or [], config, folder, mode)
     clips = [Clip(video.path, "ref")]
     clips += [Clip(str(target), f"tgt{n}") for n, target in enumerate(targets or [], start=1)]
     written = render_screenshots(

@@ -17,6 +17,7 @@ from pipeline.coordinator.reports import FileReport
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
 from pipeline.db.repositories.intents import IntentRepository
+from pipeline.errors import EiokuError, ErrorKind
 from pipeline.media.errors import MediaError
 from pipeline.settings import PROFILE_ORDER_DEFAULT
 
@@ -56,13 +57,14 @@ def non_finite_key(value: Any, prefix: str = "") -> str | None:
     return None
 
 
-class InvalidRequestError(ValueError):
+class InvalidRequestError(EiokuError, ValueError):
     """The request cannot be planned for any file; ``field`` names what is wrong."""
 
+    code = "invalid_parameter"
+    kind = ErrorKind.INVALID_PARAMETER
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field)
 
 
 def check_request(catalog: AnalyzerCatalog, request: AnalysisRequest) -> None:
