@@ -20,13 +20,13 @@ from pipeline.errors import EiokuError, ErrorKind
 
 log = logging.getLogger(__name__)
 
+# a failure (ErrorKind.FAILURE) is the 500 answer of any unexpected exception
 STATUS_OF_KIND = {
     ErrorKind.INVALID_PARAMETER: 422,
     ErrorKind.UNUSABLE_INPUT: 422,
     ErrorKind.NOT_FOUND: 404,
     ErrorKind.CONFLICT: 409,
     ErrorKind.UNAVAILABLE: 503,
-    ErrorKind.FAILURE: 500,
 }
 
 
