@@ -128,14 +128,19 @@ async def regenerate(
     catalog = context.catalog
     _check_names(catalog, body)
 
-    def diffed(session: Session) -> VideoDiff:
+    def intents_replaced(session: Session) -> str:
         found = find_video(session, video_id).video_id
         if body.profile is not None:
             replace_blocked_intents(session, catalog, [found], body.profile, RequestedBy.API)
-        [diff] = cache_diff(session, catalog, CacheRepository(session).videos([found]))
+        return found
+
+    known_id = await context.write(intents_replaced)
+
+    def diffed(session: Session) -> VideoDiff:
+        [diff] = cache_diff(session, catalog, CacheRepository(session).videos([known_id]))
         return diff
 
-    diff = await context.write(diffed)
+    diff = await context.read(diffed)
     wanted = TargetFilter(
         [DescriptorStatus(name) for name in body.only],
         set(body.descriptors) if body.descriptors is not None else None,
@@ -161,7 +166,7 @@ async def regenerate(
         context.counters.regeneration_triggered.inc(sum(plan.needs_execution for plan in planned))
         paused = queues_without_workers(context.settings, {target.descriptor for target in targets})
         return RegenerateResponse(
-            video_id=diff.video_id,
+            video_id=known_id,
             execution=execution,
             runs=[
                 RegeneratedRunOut(
