@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from pipeline.errors import EiokuError
+
 PROFILE_ORDER_DEFAULT = ("high_quality", "balanced", "fast")
 MAX_BODY_BYTES_DEFAULT = 1024 * 1024
 FRAME_DECODES_DEFAULT = 2
@@ -39,8 +41,10 @@ N = TypeVar("N", int, float)
 D = TypeVar("D", int, float, None)
 
 
-class SettingsError(ValueError):
+class SettingsError(EiokuError, ValueError):
     """An environment variable has a value Eioku cannot use; the message names it."""
+
+    code = "invalid_setting"
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,19 @@ from pipeline.analysis.contract import Analyzer
 from pipeline.analysis.declarations import Produces
 from pipeline.analysis.profiles import ProfileBook, ProfilesFile
 from pipeline.analysis.vocabulary import Vocabulary
+from pipeline.errors import EiokuError, ErrorKind
 from pipeline.settings import PLUGINS_VARIABLE, Settings, SettingsError
 
 ENTRY_POINT_GROUP = "eioku.analyzers"
 
 
-class UnknownAnalyzerError(LookupError):
+class UnknownAnalyzerError(EiokuError, LookupError):
+    code = "invalid_parameter"
+    kind = ErrorKind.INVALID_PARAMETER
+
     def __init__(self, name: str, known: list[str]) -> None:
-        super().__init__(f"unknown analyzer {name!r} (known: {', '.join(known) or 'none'})")
+        message = f"unknown analyzer {name!r} (known: {', '.join(known) or 'none'})"
+        super().__init__(message, "analyzers")
         self.name = name
 
 

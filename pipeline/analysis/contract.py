@@ -8,6 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import BaseModel
 
 from pipeline.analysis.declarations import Produces
+from pipeline.errors import EiokuError, ErrorKind
 from schemas.base import Payload
 
 ProgressCallback = Callable[[float], None]
@@ -85,14 +86,14 @@ class ArtifactOutput:
 AnalyzerOutput = Payload | ArtifactOutput
 
 
-class AnalysisInputError(Exception):
+class AnalysisInputError(EiokuError):
     """The input cannot be analyzed (corrupt stream, missing audio, ...). Never retried.
     ``skip`` marks a run that has nothing to do rather than one that failed."""
 
+    kind = ErrorKind.UNUSABLE_INPUT
+
     def __init__(self, code: str, message: str, *, skip: bool = False) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
         self.skip = skip
 
 
@@ -111,14 +112,21 @@ def refuse_truncated(video_end_ms: int, duration_ms: int) -> None:
         )
 
 
-class RunCancelledError(Exception):
+class RunCancelledError(EiokuError):
     """The run was cancelled or taken over while it was working."""
 
+    code = "run_cancelled"
+    kind = ErrorKind.CONFLICT
 
-class UnknownProfileError(ValueError):
+
+class UnknownProfileError(EiokuError, ValueError):
+    code = "invalid_parameter"
+    kind = ErrorKind.INVALID_PARAMETER
+
     def __init__(self, analyzer: str, profile: str, known: list[str]) -> None:
         super().__init__(
-            f"analyzer {analyzer!r} has no profile {profile!r} (known: {', '.join(known)})"
+            f"analyzer {analyzer!r} has no profile {profile!r} (known: {', '.join(known)})",
+            "profile",
         )
 
 

@@ -18,6 +18,7 @@ from typing import Protocol, runtime_checkable
 
 from pipeline.analysis.contract import AnalysisInputError, ModelIdentity
 from pipeline.analysis.weights import weights_sha256
+from pipeline.errors import EiokuError
 from pipeline.files import atomic_output
 from pipeline.settings import Settings
 
@@ -137,8 +138,10 @@ class ModelUnavailableError(AnalysisInputError):
         super().__init__("model_unavailable", message)
 
 
-class ModelFetchError(RuntimeError):
+class ModelFetchError(EiokuError, RuntimeError):
     """A model could not be downloaded; the message says why and what to do instead."""
+
+    code = "model_fetch_failed"
 
 
 DOWNLOAD_TIMEOUT_S = 30

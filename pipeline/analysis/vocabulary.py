@@ -7,19 +7,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.analysis.declarations import Filter, Produces, Projection
+from pipeline.errors import EiokuError, ErrorKind
 from schemas.registry import SchemaRegistry
 
 
-class UnknownKindError(LookupError):
+class UnknownKindError(EiokuError, LookupError):
     """A jump kind (or find source) that no analyzer declares."""
+
+    code = "invalid_parameter"
+    kind = ErrorKind.INVALID_PARAMETER
 
     def __init__(self, name: str, known: Iterable[str], what: str = "kind") -> None:
         super().__init__(f"unknown {what} {name!r} (known: {', '.join(known) or 'none'})")
         self.name = name
 
 
-class DeclarationConflictError(ValueError):
+class DeclarationConflictError(EiokuError, ValueError):
     """Two analyzers declare the same artifact type or jump kind differently."""
+
+    code = "declaration_conflict"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """One error shape for every 4xx (and the rare 5xx): ``{"error": {"code", "message", "field"}}``.
 
-FastAPI's own validation errors, Starlette's 404/405 and the domain errors of the query and
-selection layers are all turned into it here."""
+FastAPI's own validation errors, Starlette's 404/405 and every Eioku error (one handler:
+the error's kind gives the status) are all turned into it here."""
 
 import logging
 from typing import Any
@@ -16,14 +16,25 @@ from starlette.routing import BaseRoute, Match
 
 from pipeline.api.models import ErrorResponse
 from pipeline.db.availability import database_location, is_unavailable
-from pipeline.db.migrate import SchemaOutOfDateError
-from pipeline.db.repositories import InvalidSelectionPolicyError
-from pipeline.query.kinds import QueryParameterError
+from pipeline.errors import EiokuError, ErrorKind
 
 log = logging.getLogger(__name__)
 
+# a failure (ErrorKind.FAILURE) is the 500 answer of any unexpected exception
+STATUS_OF_KIND = {
+    ErrorKind.INVALID_PARAMETER: 422,
+    ErrorKind.UNUSABLE_INPUT: 422,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.UNAVAILABLE: 503,
+}
 
-class ApiError(Exception):
+
+class ApiError(EiokuError):
+    """An error only the API answers, with its status (and headers) chosen where it is
+    raised: 401, 403, 413, 416, the frame decoder's 503, or a domain error given the
+    API's own message."""
+
     def __init__(
         self,
         status_code: int,
@@ -32,8 +43,8 @@ class ApiError(Exception):
         field: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.status_code, self.code, self.message, self.field = status_code, code, message, field
+        super().__init__(message, field, code=code)
+        self.status_code = status_code
         self.headers = headers
 
 
@@ -77,9 +88,17 @@ def _field_of(location: tuple[Any, ...]) -> str | None:
     return ".".join(parts) or None
 
 
-async def _api_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)
-    return error_response(exc.status_code, exc.code, exc.message, exc.field, exc.headers)
+async def _eioku_error(_request: Request, exc: Exception) -> JSONResponse:
+    """Any Eioku error in the one shape, its status from its kind; a failure of the
+    configuration or of Eioku itself goes on to the 500 answer (and the log) instead."""
+    assert isinstance(exc, EiokuError)
+    if isinstance(exc, ApiError):
+        return error_response(exc.status_code, exc.code, str(exc), exc.field, exc.headers)
+    if exc.kind is ErrorKind.FAILURE:
+        raise exc
+    status = STATUS_OF_KIND[exc.kind]
+    headers = RETRY_LATER if status == 503 else None
+    return error_response(status, exc.code, str(exc), exc.field, headers)
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -116,19 +135,12 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
-async def _parameter_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, QueryParameterError | InvalidSelectionPolicyError)
-    return error_response(422, "invalid_parameter", f"{exc.field}: {exc.message}", exc.field)
-
-
 async def _data_error(_request: Request, exc: Exception) -> JSONResponse:
     # The database refused a value (out of range, bad encoding): the client's input.
     return error_response(422, "invalid_parameter", "a parameter value is not acceptable")
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, SchemaOutOfDateError):
-        return error_response(503, "schema_out_of_date", str(exc), headers=RETRY_LATER)
     if not is_unavailable(exc):
         log.error("database error", exc_info=exc)
         return await _unexpected(request, exc)
@@ -142,12 +154,9 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(EiokuError, _eioku_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(QueryParameterError, _parameter_error)
-    app.add_exception_handler(InvalidSelectionPolicyError, _parameter_error)
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(SQLAlchemyError, _database_error)
-    app.add_exception_handler(SchemaOutOfDateError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

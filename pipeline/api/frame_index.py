@@ -37,13 +37,10 @@ def readable_path(settings: Settings, video: Video) -> str:
 
 def packet_table(settings: Settings, video: Video, path: str) -> "PacketTable":
     """Built and persisted on first use, read afterwards. A file that cannot be indexed
-    is 422 with the media error's code."""
+    raises its MediaError (422 with the error's code)."""
     from pipeline.media.frame_index_store import load_or_build  # PyAV only when used
 
-    try:
-        return load_or_build(settings.home, video.video_id, path)
-    except MediaError as exc:
-        raise ApiError(422, exc.code, exc.message) from None
+    return load_or_build(settings.home, video.video_id, path)
 
 
 def indexed_frames(settings: Settings, video: Video, path: str) -> "IndexedFrames":

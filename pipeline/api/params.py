@@ -4,10 +4,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from pipeline.analysis.vocabulary import Vocabulary
-from pipeline.api.dependencies import DbSession, PathVideo
 from pipeline.api.errors import invalid, not_found
 from pipeline.api.models import NO_NUL
 from pipeline.db.models import SelectionMode
@@ -57,7 +55,7 @@ async def requested_selection(
     ] = None,
 ) -> SelectionPolicy | None:
     """`profile` implies mode profile and `run_id` mode pinned; contradictions are 422. A
-    pinned run is not looked up here: see ``verified_selection``."""
+    pinned run is not looked up here (it needs the database): see ``verified_selection``."""
     if profile is not None and run_id is not None:
         raise invalid("run_id", "give either profile or run_id, not both")
     if profile is not None and selection not in (None, SelectionMode.PROFILE):
@@ -88,16 +86,3 @@ def verified_selection(
             message = f"video has no run {policy.pinned_run_id!r}"
             raise not_found("run_not_found", message, "run_id")
     return policy
-
-
-async def selection_override(
-    video: PathVideo, session: DbSession, requested: RequestedSelection
-) -> SelectionPolicy | None:
-    """The requested selection, verified; on the event loop but for a pinned run, which is
-    looked up in the thread pool."""
-    if requested is None or requested.mode is not SelectionMode.PINNED:
-        return requested
-    return await run_in_threadpool(verified_selection, session, video.video_id, requested)
-
-
-SelectionOverride = Annotated[SelectionPolicy | None, Depends(selection_override)]

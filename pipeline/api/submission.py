@@ -16,7 +16,6 @@ from pipeline.coordinator.execution import execute_run
 from pipeline.coordinator.executors import as_planned, carry_out, queue_executor
 from pipeline.coordinator.planning import (
     AnalysisRequest,
-    InvalidRequestError,
     RequestedBy,
     check_request,
     plan_file,
@@ -41,10 +40,7 @@ def analysis_request(
         resume=body.resume,
         requested_by=RequestedBy.API,
     )
-    try:
-        check_request(catalog, request)
-    except InvalidRequestError as exc:
-        raise invalid(exc.field, exc.message) from None
+    check_request(catalog, request)
     return request
 
 

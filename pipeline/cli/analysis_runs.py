@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli import render
 from pipeline.cli.analysis_output import finish, show_report
-from pipeline.cli.common import analysis_request, open_db
+from pipeline.cli.common import analysis_request
 from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.progress import run_progress_bars, watched_run_bars
 from pipeline.cli.signals import sigterm_interrupts
@@ -21,6 +21,7 @@ from pipeline.coordinator.task_sender import TaskSender
 from pipeline.coordinator.timing import Timing
 from pipeline.coordinator.waiting import wait_for_runs
 from pipeline.db.availability import database_location, is_unavailable
+from pipeline.db.connect import open_database
 from pipeline.db.engine import Database
 from pipeline.settings import Settings
 from pipeline.stamps.inputs import TypedRequest
@@ -41,7 +42,7 @@ def analyze_in_process(
     request = analysis_request(
         catalog, typed.analyzers, typed.profile, list(typed.overrides), force=force, resume=resume
     )
-    db = open_db(settings)
+    db = open_database(settings)
     timing = Timing.from_settings(settings)
     reports: list[FileReport] = []
     try:
@@ -90,7 +91,7 @@ def submit_to_workers(
     request = analysis_request(
         catalog, typed.analyzers, typed.profile, list(typed.overrides), force=force, resume=resume
     )
-    db = open_db(settings)
+    db = open_database(settings)
     sender = TaskSender(settings, db)
     timing = Timing.from_settings(settings)
     reports = []

@@ -8,7 +8,6 @@ import typer
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli import render
-from pipeline.cli.common import open_db, video_or_fail
 from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, JsonFlag, fail
 from pipeline.cli.options import split_names
@@ -20,22 +19,23 @@ from pipeline.coordinator.cache_diff import (
     diff_document,
 )
 from pipeline.coordinator.consumers import paused_message, queues_without_workers
-from pipeline.coordinator.dismissal import NotExtraneousError, dismiss_extraneous
+from pipeline.coordinator.dismissal import dismiss_extraneous
 from pipeline.coordinator.executors import carry_out, queue_executor
 from pipeline.coordinator.in_process import in_process_executor
 from pipeline.coordinator.planning import RequestedBy
 from pipeline.coordinator.regeneration import (
-    RegenerationBlockedError,
     TargetFilter,
     plan_regeneration,
     replace_blocked_intents,
     select_targets,
 )
+from pipeline.coordinator.registration import find_video
 from pipeline.coordinator.reports import GOOD_OUTCOMES, Outcome, RunReport
 from pipeline.coordinator.run_plans import PlannedRun
 from pipeline.coordinator.task_sender import TaskSender
 from pipeline.coordinator.timing import Timing
 from pipeline.coordinator.waiting import wait_for_runs
+from pipeline.db.connect import open_database
 from pipeline.db.engine import Database
 from pipeline.db.repositories import HistoryRepository
 from pipeline.db.repositories.cache import CacheRepository, VideoIdentity
@@ -53,7 +53,7 @@ cache_app = typer.Typer(help="The cache diff: what no longer matches the intents
 
 def _videos(db: Database, references: Sequence[str] | None) -> list[VideoIdentity]:
     with db.sessions() as session:
-        ids = [video_or_fail(session, ref).video_id for ref in references] if references else None
+        ids = [find_video(session, ref).video_id for ref in references] if references else None
         return CacheRepository(session).videos(ids)
 
 
@@ -87,7 +87,7 @@ def diff(
     settings = current_settings()
     catalog = AnalyzerCatalog(settings)
     wanted = _statuses(status) or set(DescriptorStatus)
-    db = open_db(settings)
+    db = open_database(settings)
     selected = _videos(db, videos)
     paused = queues_without_workers(settings, catalog.names())
     diffs = [
@@ -133,13 +133,10 @@ def dismiss(
     """Dismiss an extraneous entry: it leaves the diff; nothing is deleted."""
     settings = current_settings()
     catalog = AnalyzerCatalog(settings)
-    db = open_db(settings)
+    db = open_database(settings)
     with db.transaction() as session:
-        found = video_or_fail(session, video)
-        try:
-            count = dismiss_extraneous(session, catalog, found.video_id, analyzer, profile)
-        except NotExtraneousError as exc:
-            raise fail(str(exc), EXIT_FAILED) from None
+        found = find_video(session, video)
+        count = dismiss_extraneous(session, catalog, found.video_id, analyzer, profile)
     render.out.print(f"dismissed {analyzer}/{profile} of {found.video_id} ({count} runs)")
 
 
@@ -153,7 +150,7 @@ def prune(
     """Delete the artifacts of dismissed runs, on request only, with a count first."""
     if not dismissed:
         raise fail("say what to prune: --dismissed")
-    db = open_db(current_settings())
+    db = open_database(current_settings())
     with db.sessions() as session:
         runs, artifacts = CacheRepository(session).dismissed_counts()
     if not artifacts:
@@ -195,7 +192,7 @@ def regenerate(
         raise fail("--only takes missing and/or stale (use --force for current descriptors)")
     if profile is not None and profile not in catalog.profiles.names():
         raise fail(f"unknown profile {profile!r} (known: {', '.join(catalog.profiles.names())})")
-    db = open_db(settings)
+    db = open_database(settings)
     selected = _videos(db, videos)
     if profile is not None:
         with db.transaction() as session:
@@ -204,10 +201,7 @@ def regenerate(
     wanted = TargetFilter(
         statuses, set(split_names(analyzers)) if analyzers else None, profile, force
     )
-    try:
-        targets = select_targets(_diffs(db, catalog, selected, []), wanted)
-    except RegenerationBlockedError as exc:
-        raise fail(str(exc), EXIT_FAILED) from None
+    targets = select_targets(_diffs(db, catalog, selected, []), wanted)
     if not targets:
         if as_json:
             render.print_json([])
@@ -290,9 +284,9 @@ def history(
     as_json: JsonFlag = False,
 ) -> None:
     """The analysis history, newest first."""
-    db = open_db(current_settings())
+    db = open_database(current_settings())
     with db.sessions() as session:
-        video_id = video_or_fail(session, video).video_id if video else None
+        video_id = find_video(session, video).video_id if video else None
         entries = HistoryRepository(session).entries(video_id, limit)
     if as_json:
         render.print_json([entry_document(entry) for entry in entries])

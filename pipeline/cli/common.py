@@ -1,5 +1,5 @@
-"""What the command modules that use the database share: opening it, finding a video,
-and validation of an analysis request."""
+"""What the command modules that use the database share: the selection policies, the
+declared jump kinds and text sources, and validation of an analysis request."""
 
 from sqlalchemy.orm import Session
 
@@ -10,22 +10,11 @@ from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.options import parse_overrides, split_names
 from pipeline.coordinator.current_revisions import video_revisions
-from pipeline.coordinator.planning import AnalysisRequest, InvalidRequestError, check_request
-from pipeline.coordinator.registration import find_video
-from pipeline.db.connect import open_database
-from pipeline.db.engine import Database
-from pipeline.db.migrate import SchemaOutOfDateError
+from pipeline.coordinator.planning import AnalysisRequest, check_request
 from pipeline.db.models import Video
-from pipeline.db.repositories import RunRepository, SelectionPolicyManager, VideoNotFoundError
+from pipeline.db.repositories import RunRepository, SelectionPolicyManager
 from pipeline.query.kinds import ALL_SOURCES
 from pipeline.settings import Settings
-
-
-def open_db(settings: Settings) -> Database:
-    try:
-        return open_database(settings)
-    except SchemaOutOfDateError as exc:
-        raise fail(str(exc), EXIT_FAILED) from None
 
 
 def policy_manager(settings: Settings, session: Session, video_id: str) -> SelectionPolicyManager:
@@ -58,13 +47,6 @@ def text_sources(catalog: AnalyzerCatalog, source: str) -> list[Produces]:
         raise fail(f"--source: {exc}") from None
 
 
-def video_or_fail(session: Session, reference: str) -> Video:
-    try:
-        return find_video(session, reference)
-    except VideoNotFoundError as exc:
-        raise fail(str(exc), EXIT_FAILED) from None
-
-
 def require_run_of_video(session: Session, video: Video, run_id: str) -> None:
     run = RunRepository(session).get(run_id)
     if run is None or run.video_id != video.video_id:
@@ -85,8 +67,8 @@ def analysis_request(
     resume: bool,
 ) -> AnalysisRequest:
     """The request, checked before any file is touched: analyzers, profile and every
-    override must be valid for all the files alike. Without a profile, the configured
-    default profile is used."""
+    override must be valid for all the files alike (InvalidRequestError otherwise).
+    Without a profile, the configured default profile is used."""
     request = AnalysisRequest(
         analyzers=split_names(analyzers),
         profile=current_settings().default_profile if profile is None else profile,
@@ -94,8 +76,5 @@ def analysis_request(
         force=force,
         resume=resume,
     )
-    try:
-        check_request(catalog, request)
-    except InvalidRequestError as exc:
-        raise fail(exc.message) from None
+    check_request(catalog, request)
     return request

@@ -6,17 +6,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from sqlalchemy.orm import Session
 
 from pipeline.cli import render
-from pipeline.cli.common import open_db, video_or_fail
 from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.outputs import output_file, writing
-from pipeline.coordinator.registration import register_video
+from pipeline.coordinator.registration import find_video, register_video
+from pipeline.db.connect import open_database
 from pipeline.db.models import Video
 from pipeline.files import atomic_write_bytes
-from pipeline.media.errors import MediaError
 from pipeline.media.fingerprint import stat_media_file
 from pipeline.settings import Settings
 
@@ -135,13 +133,10 @@ def convert_command(
     existing = [str(target) for target in targets if target.exists()]
     if existing and not force:
         raise fail(f"{', '.join(existing)} exists; pass --force to overwrite", EXIT_FAILED)
-    try:
-        frame_count = convert_to_hevc(source, output, HevcSettings(gop, preset, crf))
-        if extract_offsets:
-            scan = scan_packets(str(output))
-            write_offsets_file(scan.offset_index(file_url(output)), offsets_file)
-    except MediaError as exc:
-        raise fail(exc.message, EXIT_FAILED) from None
+    frame_count = convert_to_hevc(source, output, HevcSettings(gop, preset, crf))
+    if extract_offsets:
+        scan = scan_packets(str(output))
+        write_offsets_file(scan.offset_index(file_url(output)), offsets_file)
     render.err.print(f"{frame_count} frames, keyframe every {gop}")
     for target in targets:
         render.out.print(str(target.resolve()), markup=False)
@@ -150,30 +145,17 @@ def convert_command(
 def registered_video(settings: Settings, reference: str) -> Video:
     """The registered video of a path (registering it) or of an id, whose file must be
     unchanged since it was registered."""
-    with open_db(settings).transaction() as session:
+    with open_database(settings).transaction() as session:
         if Path(reference).exists():
-            return _registered(session, reference)
-        found = video_or_fail(session, reference)
-    try:
-        stat = stat_media_file(found.path)
-    except MediaError as exc:
-        raise fail(exc.message, EXIT_FAILED) from None
+            return register_video(session, reference).video
+        found = find_video(session, reference)
+    stat = stat_media_file(found.path)
     if (stat.size_bytes, stat.mtime_ns) != (found.size_bytes, found.mtime_ns):
         raise fail(f"{found.path} changed since it was registered; pass its path", EXIT_FAILED)
     return found
 
 
-def _registered(session: Session, path: str) -> Video:
-    try:
-        return register_video(session, path).video
-    except MediaError as exc:
-        raise fail(exc.message, EXIT_FAILED) from None
-
-
 def _table(home: Path, video: Video) -> "PacketTable":
     from pipeline.media.frame_index_store import load_or_build
 
-    try:
-        return load_or_build(home, video.video_id, video.path)
-    except MediaError as exc:
-        raise fail(exc.message, EXIT_FAILED) from None
+    return load_or_build(home, video.video_id, video.path)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from pipeline.analysis.catalog import AnalyzerCatalog, UnknownAnalyzerError
+from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.analysis.models import ModelAnalyzer, ModelFetchError, ModelStatus
 from pipeline.cli import render
 from pipeline.cli.context import current_settings
@@ -32,10 +32,7 @@ def _selected(analyzers: str | None, profiles: str | None) -> list[tuple[ModelAn
     names = split_names(analyzers) if analyzers else catalog.names()
     chosen = []
     for name in names:
-        try:
-            analyzer = catalog.get(name)
-        except UnknownAnalyzerError as exc:
-            raise fail(str(exc)) from None
+        analyzer = catalog.get(name)
         if not isinstance(analyzer, ModelAnalyzer):
             if analyzers:
                 raise fail(f"analyzer {name!r} uses no model")

@@ -16,19 +16,15 @@ from sqlalchemy.orm import Session
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.analysis.declarations import Produces
 from pipeline.cli import render
-from pipeline.cli.common import (
-    declared_kind,
-    open_db,
-    policy_manager,
-    text_sources,
-    video_or_fail,
-)
+from pipeline.cli.common import declared_kind, policy_manager, text_sources
 from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, JsonFlag, fail
 from pipeline.cli.options import parse_timestamp_ms
 from pipeline.cli.outputs import output_file, writing
 from pipeline.cli.subtitles import Cue, to_srt, to_webvtt
 from pipeline.coordinator.export_lock import exporting
+from pipeline.coordinator.registration import find_video
+from pipeline.db.connect import open_database
 from pipeline.db.models import SelectionMode, Video
 from pipeline.db.repositories import ArtifactRepository, HistoryRepository, SelectionPolicy
 from pipeline.files import atomic_write_bytes
@@ -106,8 +102,8 @@ def jump_command(
     declared = declared_kind(AnalyzerCatalog(settings), kind)
     from_ms = _position(from_, direction)
     filters = JumpFilters(label=label, face_cluster_id=face_cluster, min_confidence=min_confidence)
-    with open_db(settings).sessions() as session:
-        found = video_or_fail(session, video)
+    with open_database(settings).sessions() as session:
+        found = find_video(session, video)
         try:
             target = jump(
                 session,
@@ -181,8 +177,8 @@ def find_command(
     settings = current_settings()
     sources = text_sources(AnalyzerCatalog(settings), source)
     from_ms = parse_timestamp_ms(from_)
-    with open_db(settings).sessions() as session:
-        found = video_or_fail(session, video)
+    with open_database(settings).sessions() as session:
+        found = find_video(session, video)
         matches = find_text(
             session,
             policy_manager(settings, session, found.video_id),
@@ -266,8 +262,8 @@ def export(
     """Export the transcript as WebVTT/SRT subtitles, or every artifact as JSON (with
     --output, also the video's <video id>.analysis-history.json beside it)."""
     settings = current_settings()
-    with open_db(settings).sessions() as session:
-        found = video_or_fail(session, video)
+    with open_database(settings).sessions() as session:
+        found = find_video(session, video)
         with exporting(settings.home, found.video_id):  # regeneration waits for it
             _export(session, settings, found, format_, output, profile)
 

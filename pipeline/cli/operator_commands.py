@@ -8,13 +8,13 @@ import typer
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli import render
-from pipeline.cli.common import open_db
 from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, fail
 from pipeline.cli.options import split_names
 from pipeline.coordinator.cancellation import cancel_and_revoke
 from pipeline.coordinator.reconcile import reconcile_by_settings
 from pipeline.coordinator.task_sender import TaskSender
+from pipeline.db.connect import open_database
 from pipeline.db.engine import Database
 from pipeline.db.migrate import upgrade
 from pipeline.db.models import Run
@@ -87,7 +87,7 @@ def cancel(run_id: Annotated[str, typer.Argument(help="Run id.")]) -> None:
     """Cancel a queued or running run: it stops at its next checkpoint, writing no
     artifacts; with a broker its waiting task is revoked too."""
     settings = current_settings()
-    db = open_db(settings)
+    db = open_database(settings)
     try:
         cancelled = cancel_and_revoke(settings, db, run_id)
     except RunNotFoundError as exc:
@@ -109,7 +109,7 @@ def reconcile() -> None:
     """Re-queue running runs whose process is gone or whose heartbeat is stale, or fail
     them after the last attempt (workers also do this every EIOKU_RECONCILE_INTERVAL s)."""
     settings = current_settings()
-    db = open_db(settings)
+    db = open_database(settings)
     sender = TaskSender(settings, db) if settings.broker_url else None
     try:
         requeue = sender.send if sender is not None else _leave_queued

@@ -7,12 +7,13 @@ import typer
 
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.cli import render
-from pipeline.cli.common import open_db, video_or_fail
 from pipeline.cli.context import current_settings
 from pipeline.cli.flags import EXIT_FAILED, AnalyzersOption, JsonFlag, fail
 from pipeline.cli.options import split_names
 from pipeline.coordinator.cache_diff import ProfileBlockedError, Revisions
 from pipeline.coordinator.planning import RequestedBy
+from pipeline.coordinator.registration import find_video
+from pipeline.db.connect import open_database
 from pipeline.db.repositories.intents import IntentRepository
 
 profiles_app = typer.Typer(help="Analysis profiles: built in and from EIOKU_PROFILES.")
@@ -112,10 +113,10 @@ def set_intent(
         raise fail(f"unknown analyzer(s): {', '.join(unknown)}")
     if profile not in catalog.profiles.names():
         raise fail(f"unknown profile {profile!r} (known: {', '.join(catalog.profiles.names())})")
-    with open_db(settings).transaction() as session:
+    with open_database(settings).transaction() as session:
         intents = IntentRepository(session)
         for reference in videos:
-            video = video_or_fail(session, reference)
+            video = find_video(session, reference)
             changed = intents.declare(video.video_id, profile, names, RequestedBy.CLI)
             state = "recorded" if changed else "unchanged"
             render.out.print(f"{video.video_id} {profile}: {','.join(sorted(names))} ({state})")
@@ -127,8 +128,8 @@ def list_intents(
     as_json: JsonFlag = False,
 ) -> None:
     """Every intent: video, profile, descriptors, who asked and when."""
-    with open_db(current_settings()).sessions() as session:
-        ids = [video_or_fail(session, video).video_id] if video else None
+    with open_database(current_settings()).sessions() as session:
+        ids = [find_video(session, video).video_id] if video else None
         rows = [
             {
                 "video_id": intent.video_id,

@@ -8,10 +8,12 @@ from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.analysis.contract import is_untrained
 from pipeline.analysis.profiles import MAX_PROFILE_NAME, too_long
 from pipeline.cli import render
-from pipeline.cli.common import open_db, policy_manager, require_run_of_video, video_or_fail
+from pipeline.cli.common import policy_manager, require_run_of_video
 from pipeline.cli.context import current_settings
 from pipeline.cli.flags import JsonFlag, fail
 from pipeline.cli.options import parse_timestamp_ms
+from pipeline.coordinator.registration import find_video
+from pipeline.db.connect import open_database
 from pipeline.db.models import RunStatus, SelectionMode
 from pipeline.db.repositories import (
     ArtifactRepository,
@@ -31,9 +33,9 @@ def status(
     as_json: JsonFlag = False,
 ) -> None:
     """Videos, their runs, statuses and cache keys."""
-    db = open_db(current_settings())
+    db = open_database(current_settings())
     with db.sessions() as session:
-        selected = [video_or_fail(session, video)] if video else VideoRepository(session).all()
+        selected = [find_video(session, video)] if video else VideoRepository(session).all()
         runs = RunRepository(session)
         rows = [(item, runs.find(video_id=item.video_id)) for item in selected]
     if as_json:
@@ -56,9 +58,9 @@ def runs(
     as_json: JsonFlag = False,
 ) -> None:
     """Runs, newest first, with worker, attempts, progress and heartbeat."""
-    db = open_db(current_settings())
+    db = open_database(current_settings())
     with db.sessions() as session:
-        video_id = video_or_fail(session, video).video_id if video else None
+        video_id = find_video(session, video).video_id if video else None
         found = RunRepository(session).find(video_id=video_id, status=status_filter, limit=limit)
     if as_json:
         render.print_json([render.run_dict(run) for run in found])
@@ -95,9 +97,9 @@ def artifacts(
 ) -> None:
     """Artifacts of a video, through its selection policy (see `eioku select`)."""
     settings = current_settings()
-    db = open_db(settings)
+    db = open_database(settings)
     with db.sessions() as session:
-        found = video_or_fail(session, video)
+        found = find_video(session, video)
         if run_id is not None:
             require_run_of_video(session, found, run_id)
         repository = ArtifactRepository(session, policy_manager(settings, session, found.video_id))
@@ -138,11 +140,11 @@ def select(
         raise fail(f"unknown artifact type {artifact_type!r} (known: {', '.join(known)})")
     if profile is not None and len(profile) > MAX_PROFILE_NAME:
         raise fail(f"--profile: {too_long(profile)}")
-    db = open_db(settings)
+    db = open_database(settings)
     try:
         policy = SelectionPolicy.requested(mode, profile, run_id)
         with db.transaction() as session:
-            found = video_or_fail(session, video)
+            found = find_video(session, video)
             manager = policy_manager(settings, session, found.video_id)
             manager.set_policy(found.video_id, artifact_type, policy)
             selected = manager.selected_run_id(found.video_id, artifact_type)

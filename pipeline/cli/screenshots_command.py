@@ -18,7 +18,6 @@ from pipeline.cli.outputs import output_folder, writing
 from pipeline.frame_selection.config import SelectionConfig
 from pipeline.frame_selection.screenshots import Overlay
 from pipeline.frame_selection.service import CacheMode
-from pipeline.media.errors import MediaError
 
 SCREENSHOTS_FOLDER = "screenshots"
 FRAME_NUMBER = re.compile(r"[0-9]{1,9}")  # a frame of any video, and no more digits
@@ -68,7 +67,7 @@ def screenshots(
     """Render the selected frames of REF (and of each --tgt at the same frame indices)."""
     from pipeline.frame_selection.index import load_index
     from pipeline.frame_selection.screenshots import Clip, render_screenshots
-    from pipeline.frame_selection.service import SelectionError, ensure_selection
+    from pipeline.frame_selection.service import ensure_selection
     from pipeline.media.frame_index_store import video_output_folder
 
     if no_cache and freeze:
@@ -84,11 +83,8 @@ def screenshots(
     video = registered_video(settings, str(reference))
     folder = out or video_output_folder(settings.home, video.video_id)
     option = "--out" if out else None
-    try:
-        with writing(folder, option):
-            outcome = ensure_selection(video.path, targets or [], config, folder, mode)
-    except (SelectionError, MediaError) as exc:
-        raise fail(str(exc), EXIT_FAILED) from None
+    with writing(folder, option):
+        outcome = ensure_selection(video.path, targets or [], config, folder, mode)
     clips = [Clip(video.path, "ref")]
     clips += [Clip(str(target), f"tgt{n}") for n, target in enumerate(targets or [], start=1)]
     with writing(folder, option):

@@ -6,8 +6,7 @@ from typing import Annotated
 import typer
 
 from pipeline.cli.context import current_settings
-from pipeline.cli.flags import EXIT_FAILED, EXIT_USAGE, fail
-from pipeline.db.migrate import SchemaOutOfDateError
+from pipeline.cli.flags import EXIT_USAGE, fail
 
 
 def serve(
@@ -32,11 +31,7 @@ def serve(
 
     from pipeline.api import create_app
 
-    try:
-        app = create_app(settings)
-    except SchemaOutOfDateError as exc:
-        raise fail(str(exc), EXIT_FAILED) from None
-    uvicorn.run(app, host=host, port=port)
+    uvicorn.run(create_app(settings), host=host, port=port)
 
 
 def is_loopback(host: str) -> bool:

@@ -17,6 +17,7 @@ from pipeline.analysis.contract import AnalysisInputError, ModelIdentity, Unknow
 from pipeline.coordinator.cache_key import cache_key, profile_revision
 from pipeline.db.repositories.cache import CachedResult, CacheRepository, VideoIdentity
 from pipeline.db.repositories.intents import IntentRepository
+from pipeline.errors import EiokuError, ErrorKind
 from pipeline.taskqueue import queue_name
 
 
@@ -50,9 +51,12 @@ class Revision:
         )
 
 
-class ProfileBlockedError(Exception):
+class ProfileBlockedError(EiokuError):
     """A profile x analyzer whose revision cannot be computed: the profile no longer
     exists, the analyzer is not installed, or its settings are no longer valid."""
+
+    code = "profile_blocked"
+    kind = ErrorKind.CONFLICT
 
 
 class Revisions:

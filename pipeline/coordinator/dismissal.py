@@ -8,10 +8,17 @@ from pipeline.coordinator.cache_diff import DescriptorStatus, cache_diff
 from pipeline.db.models import HistoryAction, HistoryStatus
 from pipeline.db.repositories import HistoryRepository
 from pipeline.db.repositories.cache import CacheRepository
+from pipeline.errors import EiokuError, ErrorKind
 
 
-class NotExtraneousError(ValueError):
+class NotExtraneousError(EiokuError, ValueError):
     """Only a cached entry that is no longer requested can be dismissed."""
+
+    code = "not_extraneous"
+    kind = ErrorKind.CONFLICT
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "descriptor")
 
 
 def dismiss_extraneous(

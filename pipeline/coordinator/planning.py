@@ -17,6 +17,7 @@ from pipeline.coordinator.run_plans import PlannedRun, plan_runs
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
 from pipeline.db.repositories.intents import IntentRepository
+from pipeline.errors import EiokuError, ErrorKind
 from pipeline.media.errors import MediaError
 from pipeline.settings import PROFILE_ORDER_DEFAULT
 
@@ -38,13 +39,14 @@ class AnalysisRequest:
     requested_by: RequestedBy = RequestedBy.CLI
 
 
-class InvalidRequestError(ValueError):
+class InvalidRequestError(EiokuError, ValueError):
     """The request cannot be planned for any file; ``field`` names what is wrong."""
 
+    code = "invalid_parameter"
+    kind = ErrorKind.INVALID_PARAMETER
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(message, field)
 
 
 def check_request(catalog: AnalyzerCatalog, request: AnalysisRequest) -> None:

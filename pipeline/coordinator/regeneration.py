@@ -25,6 +25,7 @@ from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
 from pipeline.db.models import RegenerationReason, Video
 from pipeline.db.repositories.intents import IntentRepository
+from pipeline.errors import EiokuError, ErrorKind
 from pipeline.settings import PROFILE_ORDER_DEFAULT
 
 REASON_OF = {
@@ -34,8 +35,14 @@ REASON_OF = {
 }
 
 
-class RegenerationBlockedError(Exception):
+class RegenerationBlockedError(EiokuError):
     """A targeted intent's profile no longer exists; a replacement must be named."""
+
+    code = "intent_blocked"
+    kind = ErrorKind.CONFLICT
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "profile")
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,11 @@ class Database:
 
 
 def connection_of(reader: Session | Connection) -> Connection:
-    """The Core connection a statement runs on: a session's, or the connection itself.
-    The hot reads (jump, find) execute there, which spares them SQLAlchemy's ORM
-    execution path (docs/performance.md, "bench.query")."""
-    return reader.connection() if isinstance(reader, Session) else reader
+    """The Core connection a statement runs on: the connection itself, the one a session
+    was opened on (``Session(bind=connection)``, as the API's reads are: that spares the
+    session's transaction bookkeeping), or a session's own. The hot reads (jump, find)
+    execute there, which spares them SQLAlchemy's ORM execution path
+    (docs/performance.md, "bench.query")."""
+    if isinstance(reader, Connection):
+        return reader
+    return reader.bind if isinstance(reader.bind, Connection) else reader.connection()

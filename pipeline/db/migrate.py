@@ -14,6 +14,7 @@ from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import DatabaseError
 
 from pipeline.db.availability import database_location, is_unavailable
+from pipeline.errors import EiokuError, ErrorKind
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -24,13 +25,18 @@ _REVISION = re.compile(r"^revision\s*(?::\s*str)?\s*=\s*[\"']([^\"']+)[\"']", re
 _DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]+)?=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
 
 
-class SchemaOutOfDateError(RuntimeError):
-    pass
+class SchemaOutOfDateError(EiokuError, RuntimeError):
+    """A server database behind the code's migrations: `eioku db upgrade` brings it up."""
+
+    code = "schema_out_of_date"
+    kind = ErrorKind.UNAVAILABLE
 
 
-class UnusableDatabaseError(RuntimeError):
+class UnusableDatabaseError(EiokuError, RuntimeError):
     """The database answered but cannot be used (an SQLite URL naming a file that is not
     a database, say); the message names it and says why."""
+
+    code = "unusable_database"
 
 
 def _alembic_config() -> "Config":

@@ -30,6 +30,7 @@ from sqlalchemy import (
 
 from pipeline.analysis.declarations import Projection
 from pipeline.db.models import Base
+from pipeline.errors import EiokuError
 from schemas.base import MAX_INT32
 
 MAX_LABEL_CHARS = 256
@@ -86,14 +87,14 @@ artifact_text = Table(
 PROJECTION_TABLES: tuple[Table, ...] = (artifact_facets, artifact_text)
 
 
-class ProjectionError(ValueError):
+class ProjectionError(EiokuError, ValueError):
     """A projected field has a value the projection tables cannot hold; ``field`` is
     the payload path."""
 
+    code = "invalid_output"
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+        super().__init__(message, field, line=f"{field}: {message}")
 
 
 def projection_rows(

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import msgspec
 from pydantic import ValidationError
 
+from pipeline.errors import EiokuError, ErrorKind
 from schemas.base import MAX_JSON_SAFE_INT
 from schemas.selection_file import SelectionFile
 
@@ -43,8 +44,9 @@ class _StoredFile(msgspec.Struct, forbid_unknown_fields=True):
 _DECODER = msgspec.json.Decoder(_StoredFile)
 
 
-class MalformedSelectionError(ValueError):
-    pass
+class MalformedSelectionError(EiokuError, ValueError):
+    code = "malformed_selection"
+    kind = ErrorKind.UNUSABLE_INPUT
 
 
 def decode_selection(data: bytes) -> tuple[SelectionFile, list[StoredRecord]]:

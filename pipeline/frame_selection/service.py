@@ -8,6 +8,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.errors import EiokuError, ErrorKind
 from pipeline.frame_selection.choose import Choice, choose_frames, selection_window
 from pipeline.frame_selection.clips import clip_input, selection_cache_key
 from pipeline.frame_selection.config import ENGINE_TAG, SelectionConfig
@@ -42,8 +43,11 @@ class CacheMode(StrEnum):
     FREEZE = "freeze"  # load when valid, else fail
 
 
-class SelectionError(Exception):
+class SelectionError(EiokuError):
     """The selection cannot be made or loaded; the message says why, in one line."""
+
+    code = "selection_failed"
+    kind = ErrorKind.UNUSABLE_INPUT
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
-class MediaError(Exception):
+from pipeline.errors import EiokuError, ErrorKind
+
+
+class MediaError(EiokuError):
     """A file cannot be used as a video; ``code`` is stable, ``message`` is for people."""
 
+    kind = ErrorKind.UNUSABLE_INPUT
+
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.errors import EiokuError, ErrorKind
 from pipeline.files import atomic_write_bytes
 from schemas.base import MAX_JSON_SAFE_INT
 from schemas.offsets import REGENERATE_HINT, offsets_problem, reject_legacy_format
@@ -38,8 +39,11 @@ _DIGITS_ONLY = bytes(c if 48 <= c <= 57 else 32 for c in range(256))
 _POWERS_OF_TEN = 10 ** np.arange(1, 19, dtype=np.int64)
 
 
-class OffsetsFileError(ValueError):
+class OffsetsFileError(EiokuError, ValueError):
     """The file is not a valid offsets index; the message says why, for people."""
+
+    code = "invalid_offsets_file"
+    kind = ErrorKind.UNUSABLE_INPUT
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,19 @@ from contextlib import closing
 import av
 import numpy as np
 
+from pipeline.errors import EiokuError, ErrorKind
 from pipeline.media.offsets import PacketTable
 from pipeline.media.packet_decoder import decoded_frames
 
 
-class NotAnIndexEntryError(ValueError):
+class NotAnIndexEntryError(EiokuError, ValueError):
     """An (offset, irap_offset) pair that is not an entry of the video's index."""
+
+    code = "not_an_index_entry"
+    kind = ErrorKind.INVALID_PARAMETER
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, "offset")
 
 
 class IndexedFrames:

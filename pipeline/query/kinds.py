@@ -5,6 +5,8 @@ The jump kinds and text sources themselves are the analyzers' declarations
 
 from enum import StrEnum
 
+from pipeline.errors import EiokuError, ErrorKind
+
 ALL_SOURCES = "all"
 """find's source that searches every kind carrying text."""
 
@@ -14,10 +16,11 @@ class Direction(StrEnum):
     PREV = "prev"
 
 
-class QueryParameterError(ValueError):
+class QueryParameterError(EiokuError, ValueError):
     """A parameter that does not apply to the query; ``field`` names it."""
 
+    code = "invalid_parameter"
+    kind = ErrorKind.INVALID_PARAMETER
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+        super().__init__(message, field, line=f"{field}: {message}")

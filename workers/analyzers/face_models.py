@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pipeline.analysis.models import ModelStatus, Resolution
 from pipeline.analysis.weights import weights_sha256
+from pipeline.errors import EiokuError
 
 Detector = Literal["hog", "cnn"]
 
@@ -24,8 +25,10 @@ LANDMARKS_FILE = "shape_predictor_5_face_landmarks.dat"
 RECOGNITION_FILE = "dlib_face_recognition_resnet_model_v1.dat"
 
 
-class FaceModelsNotFoundError(FileNotFoundError):
-    pass
+class FaceModelsNotFoundError(EiokuError, FileNotFoundError):
+    """The dlib face models are not where the settings say; the message says where."""
+
+    code = "model_unavailable"
 
 
 def default_models_dir() -> Path:

@@ -4,10 +4,11 @@ what a screenshot gallery shows. Reading it never starts a selection."""
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
-from pipeline.api.dependencies import Context, PathVideo
+from pipeline.api.dependencies import Context, VideoIdPath, find_video
 from pipeline.api.routers import API_PREFIX
-from pipeline.frame_selection.index import Origin, load_index
+from pipeline.frame_selection.index import Origin, SelectionIndex, load_index
 
 router = APIRouter(prefix=API_PREFIX, tags=["frames"])
 
@@ -34,12 +35,16 @@ class FrameSelectionOut(BaseModel):
 
 
 @router.get("/videos/{video_id}/frame-selection", response_model=FrameSelectionOut)
-def get_frame_selection(video: PathVideo, context: Context) -> FrameSelectionOut:
+async def get_frame_selection(video_id: VideoIdPath, context: Context) -> FrameSelectionOut:
     """The frames selected for comparison (`eioku analyze -a frames`, `eioku
     screenshots`) and why; an empty list when none were selected yet."""
     from pipeline.media.frame_index_store import video_output_folder
 
-    index = load_index(video_output_folder(context.settings.home, video.video_id))
+    def loaded(session: Session) -> SelectionIndex:
+        video = find_video(session, video_id)
+        return load_index(video_output_folder(context.settings.home, video.video_id))
+
+    index = await context.read(loaded)
     selections = []
     for frame_index in index.frames():
         label = index.label(frame_index)
@@ -53,11 +58,11 @@ def get_frame_selection(video: PathVideo, context: Context) -> FrameSelectionOut
                 source=label.source,
                 clip_role=label.clip_role,
                 notes=label.notes,
-                frame_url=f"{API_PREFIX}/videos/{video.video_id}/frames/{frame_index}.jpg",
+                frame_url=f"{API_PREFIX}/videos/{video_id}/frames/{frame_index}.jpg",
             )
         )
     return FrameSelectionOut(
-        video_id=video.video_id,
+        video_id=video_id,
         cache_key=index.cache_key,
         created_utc=index.created_utc,
         selections=selections,

@@ -3,8 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
+from sqlalchemy.orm import Session
 
-from pipeline.api.dependencies import Context, PathVideo
+from pipeline.api.dependencies import Context, VideoIdPath, find_video
 from pipeline.api.errors import not_found
 from pipeline.api.frame_index import indexed_frames, jpeg, readable_path
 from pipeline.api.frame_limits import check_frame_size
@@ -31,9 +32,9 @@ FRAME_ERRORS: dict[int | str, dict[str, object]] = {
         **FRAME_ERRORS,
     },
 )
-def get_frame(
+async def get_frame(
     context: Context,
-    video: PathVideo,
+    video_id: VideoIdPath,
     frame_index: Annotated[
         int, Path(ge=0, le=MAX_JSON_SAFE_INT, description="frame number in presentation order")
     ],
@@ -41,10 +42,15 @@ def get_frame(
     """Frame `frame_index` (0-based, presentation order, as displayed), found through the
     video's persisted frame index: only the packets from the keyframe before it are read
     and decoded. 404 past the end."""
-    check_frame_size(video, context.settings.max_frame_pixels)  # before touching the file
-    path = readable_path(context.settings, video)
-    with context.frame_slots.slot():
-        frame = indexed_frames(context.settings, video, path).frame(frame_index)
-    if frame is None:
-        raise not_found("frame_not_found", f"video has no frame {frame_index}", "frame_index")
-    return Response(jpeg(frame), media_type="image/jpeg")
+
+    def decoded(session: Session) -> bytes:
+        video = find_video(session, video_id)
+        check_frame_size(video, context.settings.max_frame_pixels)  # before touching the file
+        path = readable_path(context.settings, video)
+        with context.frame_slots.slot():
+            frame = indexed_frames(context.settings, video, path).frame(frame_index)
+        if frame is None:
+            raise not_found("frame_not_found", f"video has no frame {frame_index}", "frame_index")
+        return jpeg(frame)
+
+    return Response(await context.read(decoded), media_type="image/jpeg")

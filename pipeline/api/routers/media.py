@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header
 from fastapi.responses import FileResponse
+from sqlalchemy.orm import Session
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
-from pipeline.api.dependencies import Context, PathVideo
+from pipeline.api.dependencies import Context, VideoIdPath, find_video
 from pipeline.api.errors import ApiError, invalid
 from pipeline.api.frame_index import readable_path
 from pipeline.api.models import ErrorResponse
@@ -67,16 +68,22 @@ def check_range(header: str, size: int) -> None:
         416: {"model": ErrorResponse, "description": "range past the end of the file"},
     },
 )
-def get_media(
+async def get_media(
     context: Context,
-    video: PathVideo,
+    video_id: VideoIdPath,
     range_header: Annotated[
         str | None, Header(alias="range", description="e.g. bytes=0-1023")
     ] = None,
 ) -> FileResponse:
     """The video's file as registered, with `Accept-Ranges: bytes`: a `Range` request is
     answered 206 with those bytes, so players stream and seek."""
-    path = readable_path(context.settings, video)
-    if range_header is not None:
-        check_range(range_header, video.size_bytes)
+
+    def checked(session: Session) -> str:
+        video = find_video(session, video_id)
+        path = readable_path(context.settings, video)
+        if range_header is not None:
+            check_range(range_header, video.size_bytes)
+        return path
+
+    path = await context.read(checked)
     return FileResponse(path, media_type=media_type_of(path), content_disposition_type="inline")

@@ -5,7 +5,6 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from pipeline.analysis.declarations import Produces
@@ -13,9 +12,6 @@ from pipeline.analysis.vocabulary import UnknownKindError
 from pipeline.api.context import ApiContext
 from pipeline.api.dependencies import (
     Context,
-    DbSession,
-    PolicyManager,
-    ReadyContext,
     VideoIdPath,
     find_video,
     plausible_id,
@@ -97,7 +93,7 @@ def _checked_selection(
 @router.get("/videos/{video_id}/jump", response_model=JumpResult)
 async def jump_in_video(
     video_id: VideoIdPath,
-    context: ReadyContext,
+    context: Context,
     requested: RequestedSelection,
     kind: KindParam,
     direction: DirectionParam = Direction.NEXT,
@@ -118,18 +114,15 @@ async def jump_in_video(
     if not plausible_id(video_id):
         raise video_not_found(video_id)
 
-    def jumped() -> JumpTarget | None:
-        with context.db.reading() as connection, Session(bind=connection) as session:
-            policy = _checked_selection(session, video_id, requested)
-            manager = policy_manager(context, session)
-            target = jump(
-                connection, manager, video_id, declared, direction, start, filters, policy
-            )
-            if target is None:
-                find_video(session, video_id)
-            return target
+    def jumped(session: Session) -> JumpTarget | None:
+        policy = _checked_selection(session, video_id, requested)
+        manager = policy_manager(context, session)
+        target = jump(session, manager, video_id, declared, direction, start, filters, policy)
+        if target is None:
+            find_video(session, video_id)
+        return target
 
-    target = await run_in_threadpool(jumped)
+    target = await context.read(jumped)
     if target is None:
         raise not_found("no_match", f"no {kind} {direction} of {start} ms matches")
     return _result(target)
@@ -138,7 +131,7 @@ async def jump_in_video(
 @router.get("/videos/{video_id}/find", response_model=FindResponse)
 async def find_in_video(
     video_id: VideoIdPath,
-    context: ReadyContext,
+    context: Context,
     requested: RequestedSelection,
     q: Annotated[str, Query(description="words to find; any string is safe")],
     direction: Annotated[Direction, Query(description="time order of the matches")] = (
@@ -160,31 +153,28 @@ async def find_in_video(
     if not plausible_id(video_id):
         raise video_not_found(video_id)
 
-    def found() -> list[TextMatch]:
-        with context.db.reading() as connection, Session(bind=connection) as session:
-            matches = find_text(
-                connection,
-                policy_manager(context, session),
-                video_id,
-                q,
-                sources,
-                direction=direction,
-                from_ms=from_ms,
-                limit=limit,
-                policy=_checked_selection(session, video_id, requested),
-            )
-            if not matches:
-                find_video(session, video_id)
-            return matches
+    def found(session: Session) -> list[TextMatch]:
+        matches = find_text(
+            session,
+            policy_manager(context, session),
+            video_id,
+            q,
+            sources,
+            direction=direction,
+            from_ms=from_ms,
+            limit=limit,
+            policy=_checked_selection(session, video_id, requested),
+        )
+        if not matches:
+            find_video(session, video_id)
+        return matches
 
-    return FindResponse(matches=[_match(match) for match in await run_in_threadpool(found)])
+    return FindResponse(matches=[_match(match) for match in await context.read(found)])
 
 
 @router.get("/jump/global", response_model=GlobalJumpResponse)
-def jump_across_videos(
+async def jump_across_videos(
     context: Context,
-    session: DbSession,
-    manager: PolicyManager,
     kind: KindParam,
     direction: DirectionParam = Direction.NEXT,
     from_video_id: Annotated[
@@ -204,14 +194,18 @@ def jump_across_videos(
     declared = jump_kind(context, kind)
     filters = JumpFilters(label, face_cluster_id, min_confidence)
     check_filters(declared, filters, query)
-    if from_video_id is not None:
-        find_video(session, from_video_id, "from_video_id")
-    if query is not None and not sanitized(query).split():
-        return GlobalJumpResponse(results=[])  # no words: nothing can match
-    targets = jump_global(
-        session, manager, declared, direction, from_video_id, from_ms, filters, query, limit
-    )
-    return GlobalJumpResponse(results=[_result(target) for target in targets])
+
+    def jumped(session: Session) -> list[JumpTarget]:
+        if from_video_id is not None:
+            find_video(session, from_video_id, "from_video_id")
+        if query is not None and not sanitized(query).split():
+            return []  # no words: nothing can match
+        manager = policy_manager(context, session)
+        return jump_global(
+            session, manager, declared, direction, from_video_id, from_ms, filters, query, limit
+        )
+
+    return GlobalJumpResponse(results=[_result(target) for target in await context.read(jumped)])
 
 
 def jump_kind(context: ApiContext, kind: str) -> Produces:

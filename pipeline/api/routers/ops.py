@@ -4,16 +4,16 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from pipeline.api.dependencies import Context, DbSession
+from pipeline.api.dependencies import Context
 from pipeline.api.models import Health
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", response_model=Health)
-def healthz(context: Context, session: DbSession) -> Health:
+async def healthz(context: Context) -> Health:
     """200 when the database answers, 503 `database_unavailable` when it does not."""
-    session.execute(text("SELECT 1"))
+    await context.read(lambda session: session.execute(text("SELECT 1")))
     return Health(status="ok", database=context.db.dialect)
 
 

@@ -5,16 +5,17 @@ from collections import defaultdict
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
+from sqlalchemy.orm import Session
 
 from pipeline.api.dependencies import (
-    DbSession,
+    Context,
     Declared,
-    PathVideo,
-    PolicyManager,
-    ReadyContext,
+    VideoIdPath,
+    find_video,
     plausible_id,
+    policy_manager,
 )
-from pipeline.api.errors import ApiError, invalid, not_found
+from pipeline.api.errors import ApiError, invalid
 from pipeline.api.models import (
     ErrorResponse,
     ProfileOut,
@@ -29,7 +30,7 @@ from pipeline.api.models import (
 from pipeline.api.params import known_artifact_type
 from pipeline.api.routers import API_PREFIX
 from pipeline.coordinator.cancellation import cancel_and_revoke
-from pipeline.db.models import Run, RunStatus
+from pipeline.db.models import Run, RunStatus, Video
 from pipeline.db.repositories import (
     IllegalTransitionError,
     InvalidSelectionPolicyError,
@@ -45,26 +46,35 @@ MAX_RUNS = 1000
 
 
 @router.get("/videos/{video_id}/runs", response_model=RunList)
-def list_runs(
-    video: PathVideo,
-    session: DbSession,
+async def list_runs(
+    video_id: VideoIdPath,
+    context: Context,
     status: Annotated[RunStatus | None, Query(description="only runs with this status")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_RUNS)] = 100,
 ) -> RunList:
     """Runs of the video, newest first."""
-    found = RunRepository(session).find(video_id=video.video_id, status=status, limit=limit)
-    return RunList(runs=[RunOut.model_validate(run) for run in found])
+
+    def listed(session: Session) -> RunList:
+        video = find_video(session, video_id)
+        found = RunRepository(session).find(video_id=video.video_id, status=status, limit=limit)
+        return RunList(runs=[RunOut.model_validate(run) for run in found])
+
+    return await context.read(listed)
 
 
 @router.get("/runs", response_model=RunList)
-def list_all_runs(
-    session: DbSession,
+async def list_all_runs(
+    context: Context,
     status: Annotated[RunStatus | None, Query(description="only runs with this status")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_RUNS)] = 100,
 ) -> RunList:
     """Runs of every video, newest first."""
-    found = RunRepository(session).find(status=status, limit=limit)
-    return RunList(runs=[RunOut.model_validate(run) for run in found])
+
+    def listed(session: Session) -> RunList:
+        found = RunRepository(session).find(status=status, limit=limit)
+        return RunList(runs=[RunOut.model_validate(run) for run in found])
+
+    return await context.read(listed)
 
 
 @router.post(
@@ -72,30 +82,34 @@ def list_all_runs(
     response_model=RunOut,
     responses={409: {"model": ErrorResponse, "description": "the run has finished"}},
 )
-def cancel(run_id: Annotated[str, Path(description="run id")], context: ReadyContext) -> RunOut:
+async def cancel(run_id: Annotated[str, Path(description="run id")], context: Context) -> RunOut:
     """Cancel a queued or running run: it stops at its next checkpoint, writing no
     artifacts; with a broker its waiting task is revoked too. 409 `run_finished` when it
     has already finished."""
     if not plausible_id(run_id):
-        raise not_found("run_not_found", f"no run with id {run_id!r}", "run_id")
+        raise RunNotFoundError(run_id)
     try:
-        run = cancel_and_revoke(context.settings, context.db, run_id).run
-    except RunNotFoundError:
-        raise not_found("run_not_found", f"no run with id {run_id!r}", "run_id") from None
+        cancellation = await context.carry_out(
+            lambda: cancel_and_revoke(context.settings, context.db, run_id)
+        )
     except IllegalTransitionError:
         raise ApiError(
             409, "run_finished", "only queued or running runs can be cancelled", "run_id"
         ) from None
-    return RunOut.model_validate(run)
+    return RunOut.model_validate(cancellation.run)
 
 
 @router.get("/runs/{run_id}", response_model=RunOut)
-def get_run(run_id: Annotated[str, Path(description="run id")], session: DbSession) -> RunOut:
+async def get_run(run_id: Annotated[str, Path(description="run id")], context: Context) -> RunOut:
     """One run: status, progress, attempts, worker, heartbeat, cache key and error."""
-    run = RunRepository(session).get(run_id) if plausible_id(run_id) else None
-    if run is None:
-        raise not_found("run_not_found", f"no run with id {run_id!r}", "run_id")
-    return RunOut.model_validate(run)
+
+    def found(session: Session) -> RunOut:
+        run = RunRepository(session).get(run_id) if plausible_id(run_id) else None
+        if run is None:
+            raise RunNotFoundError(run_id)
+        return RunOut.model_validate(run)
+
+    return await context.read(found)
 
 
 def _policy_out(policy: SelectionPolicy) -> SelectionPolicyOut:
@@ -134,10 +148,9 @@ def _type_profiles(
 
 
 @router.get("/videos/{video_id}/profiles", response_model=ProfilesResponse)
-def list_profiles(
-    video: PathVideo,
-    session: DbSession,
-    manager: PolicyManager,
+async def list_profiles(
+    video_id: VideoIdPath,
+    context: Context,
     vocabulary: Declared,
     artifact_type: Annotated[
         str | None, Query(max_length=64, description="one type; default: every type with runs")
@@ -145,7 +158,18 @@ def list_profiles(
 ) -> ProfilesResponse:
     """Per artifact type: the profiles with succeeded runs, the stored selection policy and
     the run (and so the profile) it selects."""
-    known_artifact_type(vocabulary, artifact_type, "artifact_type")
+
+    def listed(session: Session) -> ProfilesResponse:
+        video = find_video(session, video_id)
+        known_artifact_type(vocabulary, artifact_type, "artifact_type")
+        return _profiles(session, policy_manager(context, session), video, artifact_type)
+
+    return await context.read(listed)
+
+
+def _profiles(
+    session: Session, manager: SelectionPolicyManager, video: Video, artifact_type: str | None
+) -> ProfilesResponse:
     succeeded = RunRepository(session).find(
         video_id=video.video_id, status=RunStatus.SUCCEEDED, limit=100_000
     )
@@ -165,30 +189,36 @@ def list_profiles(
 
 
 @router.put("/videos/{video_id}/selection/{artifact_type}", response_model=SelectionOut)
-def put_selection(
-    video: PathVideo,
+async def put_selection(
+    video_id: VideoIdPath,
     artifact_type: Annotated[str, Path(description="e.g. scene")],
     body: SelectionUpdate,
-    session: DbSession,
-    manager: PolicyManager,
+    context: Context,
     vocabulary: Declared,
 ) -> SelectionOut:
     """Set which run's artifacts count for this video and type. Mode `pinned` needs a
     `run_id` of this video and type, mode `profile` a `profile` (422 otherwise)."""
-    known_artifact_type(vocabulary, artifact_type, "artifact_type")
-    try:
-        policy = SelectionPolicy.requested(body.mode, body.profile, body.run_id)
-        manager.set_policy(video.video_id, artifact_type, policy)
-    except InvalidSelectionPolicyError as exc:
-        field = {"pinned_run_id": "run_id", "preferred_profile": "profile"}.get(
-            exc.field, exc.field
+
+    def stored(session: Session) -> SelectionOut:
+        video = find_video(session, video_id)
+        known_artifact_type(vocabulary, artifact_type, "artifact_type")
+        manager = policy_manager(context, session)
+        try:
+            policy = SelectionPolicy.requested(body.mode, body.profile, body.run_id)
+            manager.set_policy(video.video_id, artifact_type, policy)
+        except InvalidSelectionPolicyError as exc:
+            field = {"pinned_run_id": "run_id", "preferred_profile": "profile"}.get(
+                exc.field, exc.field
+            )
+            raise invalid(field, exc.message) from None
+        selected = manager.selected_run_id(video.video_id, artifact_type, policy)
+        selected_run = RunRepository(session).require(selected) if selected else None
+        return SelectionOut(
+            video_id=video.video_id,
+            artifact_type=artifact_type,
+            policy=_policy_out(policy),
+            selected_run_id=selected,
+            selected_model_id=selected_run.model_id if selected_run else None,
         )
-        raise invalid(field, exc.message) from None
-    selected = manager.selected_run_id(video.video_id, artifact_type, policy)
-    return SelectionOut(
-        video_id=video.video_id,
-        artifact_type=artifact_type,
-        policy=_policy_out(policy),
-        selected_run_id=selected,
-        selected_model_id=RunRepository(session).require(selected).model_id if selected else None,
-    )
+
+    return await context.write(stored)

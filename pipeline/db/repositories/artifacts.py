@@ -12,6 +12,7 @@ from pipeline.db.bulk import bulk_insert
 from pipeline.db.models import Artifact, ArtifactEmbedding, Run, RunStatus, SelectionMode
 from pipeline.db.projections import PROJECTION_TABLES, ProjectionError, projection_rows
 from pipeline.db.repositories.run_selection import SelectionPolicy, SelectionPolicyManager
+from pipeline.errors import EiokuError
 from schemas import (
     ENVELOPE_FIELDS,
     ArtifactEnvelope,
@@ -20,17 +21,15 @@ from schemas import (
 )
 
 
-class ArtifactBatchError(ValueError):
+class ArtifactBatchError(EiokuError, ValueError):
     """An item of a batch is invalid; nothing of the batch was written."""
 
+    code = "invalid_output"
+
     def __init__(self, index: int, artifact_type: str, field: str, message: str) -> None:
-        super().__init__(f"artifact #{index} ({artifact_type}): field {field!r}: {message}")
-        self.index, self.artifact_type, self.field, self.message = (
-            index,
-            artifact_type,
-            field,
-            message,
-        )
+        line = f"artifact #{index} ({artifact_type}): field {field!r}: {message}"
+        super().__init__(message, field, line=line)
+        self.index, self.artifact_type = index, artifact_type
 
 
 def _embedding_rows(

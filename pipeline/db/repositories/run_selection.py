@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session, aliased
 from pipeline.analysis.contract import UNTRAINED_MARK, is_untrained
 from pipeline.db.models import Artifact, ArtifactSelection, Run, RunStatus, SelectionMode
 from pipeline.db.types import utcnow
+from pipeline.errors import EiokuError, ErrorKind
 from pipeline.settings import PROFILE_ORDER_DEFAULT
 
 RevisionPairs = tuple[tuple[str, str], ...]
@@ -79,11 +80,12 @@ class AnsweringRun:
         return is_untrained(self.model_id)
 
 
-class InvalidSelectionPolicyError(ValueError):
+class InvalidSelectionPolicyError(EiokuError, ValueError):
+    code = "invalid_parameter"
+    kind = ErrorKind.INVALID_PARAMETER
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+        super().__init__(message, field, line=f"{field}: {message}")
 
 
 @dataclass(frozen=True)

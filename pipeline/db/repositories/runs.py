@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from pipeline.db.models import Run, RunStatus
 from pipeline.db.types import utcnow
+from pipeline.errors import EiokuError, ErrorKind
 
 ALLOWED_TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
     RunStatus.QUEUED: frozenset(
@@ -34,19 +35,27 @@ FINISHED_STATUSES = frozenset(
 )
 
 
-class IllegalTransitionError(RuntimeError):
+class IllegalTransitionError(EiokuError, RuntimeError):
+    code = "illegal_transition"
+    kind = ErrorKind.CONFLICT
+
     def __init__(self, run_id: str, current: str, target: str) -> None:
-        super().__init__(f"run {run_id}: cannot go from {current} to {target}")
+        super().__init__(f"run {run_id}: cannot go from {current} to {target}", "run_id")
         self.run_id, self.current, self.target = run_id, current, target
 
 
 class StaleRunStateError(IllegalTransitionError):
     """Someone else changed the run's status between our read and our write."""
 
+    code = "run_changed"
 
-class RunNotFoundError(LookupError):
+
+class RunNotFoundError(EiokuError, LookupError):
+    code = "run_not_found"
+    kind = ErrorKind.NOT_FOUND
+
     def __init__(self, run_id: str) -> None:
-        super().__init__(f"no run with id {run_id!r}")
+        super().__init__(f"no run with id {run_id!r}", "run_id")
         self.run_id = run_id
 
 

@@ -4,9 +4,13 @@ from sqlalchemy.orm import Session
 
 from pipeline.db.models import Video, VideoFile
 from pipeline.db.types import utcnow
+from pipeline.errors import EiokuError, ErrorKind
 
 
-class VideoNotFoundError(LookupError):
+class VideoNotFoundError(EiokuError, LookupError):
+    code = "video_not_found"
+    kind = ErrorKind.NOT_FOUND
+
     def __init__(self, reference: str) -> None:
         super().__init__(f"no video known as {reference!r} (give a video id or a path)")
         self.reference = reference
