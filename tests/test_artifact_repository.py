@@ -487,3 +487,15 @@ def test_stored_envelopes_are_what_was_inserted(db: Database, drawn: list[Payloa
     ordered = sorted(envelopes, key=lambda e: (e.span_start_ms, e.artifact_id))
     assert stored == [normalized(envelope) for envelope in ordered]
     assert all(envelope.created_at.utcoffset() is not None for envelope in stored)
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+def test_an_empty_window_overlaps_nothing(db: Database, overlap: bool) -> None:
+    # found by the property above: [0, 1] met the window from 1 to 0 by its two ends
+    asset, run = setup_video_and_run(db)
+    insert(db, [make_envelope(ocr(0, 1, "EXIT"), asset_id=asset, run_id=run)])
+    with db.sessions() as session:
+        repository = ArtifactRepository(session)
+        window = {"run_id": run, "overlap": overlap}
+        assert repository.get_by_asset(asset, from_ms=1, to_ms=0, **window) == []
+        assert len(repository.get_by_asset(asset, from_ms=1, to_ms=1, **window)) == overlap

@@ -194,6 +194,8 @@ class ArtifactRepository:
     ) -> list[ArtifactEnvelope]:
         """One page of ``get_by_asset``: the first ``limit`` artifacts after the keyset
         position ``after`` = (span_start_ms, artifact_id) of the previous page's last one."""
+        if from_ms is not None and to_ms is not None and from_ms > to_ms:
+            return []  # an empty window: nothing starts in it, nothing overlaps it
         query = self._scoped(asset_id, artifact_type, profile, run_id, selection)
         if from_ms is not None:
             # an overlapping span ends at or after the window's start
