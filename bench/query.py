@@ -30,8 +30,10 @@ session a request uses), taking turns request by request
 (so that the load of a shared machine weighs on all alike), then the naive approach:
 `ArtifactRepository.get_by_asset(video)` (every selected artifact of the video, no type
 filter) filtered in Python. The answers of the four paths are checked to agree.
-Finally the EXPLAIN ANALYZE of the jump and find SQL, captured from the engine, and for
-find how many rows `ts_headline` ran for against how many the search matched.
+Finally the EXPLAIN ANALYZE of the jump and find SQL, captured from the engine, with each
+statement's size (psycopg parses a long one again at every execution) and how PostgreSQL
+plans it once prepared (a generic plan reused or a plan per execution), and for find how
+many rows `ts_headline` ran for against how many the search matched.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, MAX_CACHED_STATEMENT_PARAMS
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -65,6 +68,7 @@ from sqlalchemy.orm import Session
 
 from bench.support import DEFAULT_ADMIN_URL, kept_database, mark_loaded, temporary_database
 from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.coordinator.current_revisions import CurrentRevisions
 from pipeline.db.bulk import bulk_insert
 from pipeline.db.engine import Database
 from pipeline.db.migrate import upgrade
@@ -84,8 +88,9 @@ LABELS = ("person", "car", "dog", "bicycle", "chair", "bottle", "cup", "laptop")
 SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "zi", "pe", "su", "da", "gu")
 WORDS_PER_SEGMENT = 10
 VOCABULARY_SIZE = 500
-# the artifact types' projections and jump kinds
-DECLARED = AnalyzerCatalog(load_settings()).vocabulary()
+SETTINGS = load_settings()
+CATALOG = AnalyzerCatalog(SETTINGS)
+DECLARED = CATALOG.vocabulary()  # the artifact types' projections and jump kinds
 FIND_LIMIT = 50
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -309,18 +314,27 @@ FindAnswer = list[str]  # artifact ids in order
 
 
 class Direct:
-    """The database work of a request (a reading session, the query), no HTTP."""
+    """The database work of a request (a reading session, the query, the selection policy
+    with the current revisions as the server passes them), no HTTP."""
 
     name = "query function"
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.current_revisions = CurrentRevisions(CATALOG, SETTINGS.models_path)
+
+    def manager(self, session: Session) -> SelectionPolicyManager:
+        return SelectionPolicyManager(
+            session,
+            profile_order=SETTINGS.profile_order,
+            current_revisions=self.current_revisions.of_type,
+        )
 
     def jump(self, request: JumpRequest) -> JumpAnswer:
         with self.db.reading() as connection, Session(bind=connection) as session:
             target = jump(
                 connection,
-                SelectionPolicyManager(session),
+                self.manager(session),
                 request.video_id,
                 DECLARED.kind("object"),
                 Direction.NEXT,
@@ -333,7 +347,7 @@ class Direct:
         with self.db.reading() as connection, Session(bind=connection) as session:
             matches = find_text(
                 connection,
-                SelectionPolicyManager(session),
+                self.manager(session),
                 request.video_id,
                 request.word,
                 [DECLARED.kind("transcript")],
@@ -599,8 +613,38 @@ def main_statement(statements: list[Captured], table: str) -> Captured:
     return next(c for c in statements if f"FROM {table}" in c.statement and "LIMIT" in c.statement)
 
 
-def explain_queries(db: Database, jump_request: JumpRequest, find_request: FindRequest) -> None:
-    direct = Direct(db)
+def statement_size(captured: Captured) -> str:
+    """psycopg parses a statement into PostgreSQL's form once and keeps it only while the
+    statement is short (4096 bytes, 50 parameters in psycopg 3.3); longer ones are parsed
+    again at every execution (docs/ARCHITECTURE.md, "Request path")."""
+    size, count = len(captured.statement.encode()), len(captured.parameters)
+    kept = size <= MAX_CACHED_STATEMENT_LENGTH and count <= MAX_CACHED_STATEMENT_PARAMS
+    return f"{size} bytes, {count} parameters: psycopg {'keeps' if kept else 'REPARSES'} its parse"
+
+
+def plan_reuse(url: str, captured: Captured, executions: int = 20) -> str:
+    """How PostgreSQL plans the statement once psycopg has prepared it (at its fifth
+    execution on a connection): one generic plan reused, or a plan made anew each time.
+    On a connection of its own, so that no other statement is counted."""
+    fresh = Database.from_url(url)
+    try:
+        with fresh.engine.connect() as connection:
+            for _ in range(executions):
+                connection.exec_driver_sql(captured.statement, captured.parameters).all()
+            generic, custom = connection.execute(
+                text("SELECT sum(generic_plans), sum(custom_plans) FROM pg_prepared_statements")
+            ).one()
+    finally:
+        fresh.dispose()
+    return (
+        f"of {executions} executions, {generic or 0} ran a generic plan, "
+        f"{custom or 0} were planned anew"
+    )
+
+
+def explain_queries(
+    url: str, db: Database, direct: Direct, jump_request: JumpRequest, find_request: FindRequest
+) -> None:
     for title, table, run in (
         ("jump (object, label, next)", "artifact_facets", lambda: direct.jump(jump_request)),
         ("find (transcript word)", "artifact_text", lambda: direct.find(find_request)),
@@ -608,11 +652,13 @@ def explain_queries(db: Database, jump_request: JumpRequest, find_request: FindR
         with captured_sql(db) as statements:
             run()
         captured = main_statement(statements, table)
+        reuse = plan_reuse(url, captured)
         plan = explain(db, captured)
         indexes = sorted(
             set(re.findall(r"Index (?:Only )?Scan (?:Backward )?(?:using|on) (\w+)", plan))
         )
         print(f"\n== EXPLAIN ANALYZE: {title}; indexes used: {', '.join(indexes) or 'NONE'}")
+        print(f"-- statement: {statement_size(captured)}; {reuse}")
         parameters = ", ".join(f"{key}={value!s}" for key, value in captured.parameters.items())
         print(f"-- SQL ({parameters}):\n{captured.statement}\n-- plan:")
         print(plan)
@@ -720,10 +766,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                         "query functions are called directly."
                     )
                 )
-                paths = [p for p in (served, http, Direct(db), Naive(db)) if p is not None]
+                direct = Direct(db)
+                paths = [p for p in (served, http, direct, Naive(db)) if p is not None]
                 timings = measure(paths, jumps, finds, args.naive_requests)
             report(timings, layout.total, args.videos, loaded, str(size), note)
-            explain_queries(db, jumps[0], finds[0])
+            explain_queries(url, db, direct, jumps[0], finds[0])
         finally:
             db.dispose()
 

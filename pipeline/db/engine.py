@@ -30,6 +30,18 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _prefer_generic_plans(dbapi_connection: Any, _record: Any) -> None:
+    """Plan a prepared statement once, not at every execution. psycopg prepares a statement
+    run five times on a connection; PostgreSQL then weighs a generic plan against planning
+    anew with the values, and for jump's statement it misjudges the generic one (a LIMIT
+    over an index scan whose run filter it cannot estimate) and replans every time: planning
+    took longer than running it (docs/ARCHITECTURE.md, "Request path")."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    dbapi_connection.execute("SET plan_cache_mode = force_generic_plan")
+    dbapi_connection.autocommit = autocommit
+
+
 def create_db_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
@@ -40,6 +52,7 @@ def create_db_engine(url: str) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     engine = create_engine(url)
+    event.listen(engine, "connect", _prefer_generic_plans)
     check_pooled_connections(engine)
     return engine
 

@@ -148,13 +148,16 @@ def _jump_statement(
     statements. The join to ``runs`` costs one primary-key lookup: the selected run."""
     scope = candidate_scope(kind, shape)
     video_id = bindparam("video_id", type_=String)
-    selected = policy_run_statement(
+    # A CTE, not the subquery twice: the statement stays under the length up to which
+    # psycopg caches its parsing of a statement (4096 bytes; docs/ARCHITECTURE.md).
+    selected_run = policy_run_statement(
         video_id,
         kind.artifact_type,
         policy,
         profile_order,
         current_revisions_param(),
-    ).scalar_subquery()
+    ).cte("selected_run")
+    selected = select(selected_run.c.run_id).scalar_subquery()
     conditions = [scope.asset_id == video_id, scope.run_id == selected, *scope.conditions]
     from_ms = bindparam("from_ms", type_=BigInteger)
     beyond = scope.start > from_ms if direction is Direction.NEXT else scope.start < from_ms
