@@ -99,10 +99,7 @@ class AnalyzerCatalog:
 
     def get(self, name: str) -> Analyzer:
         if name not in self._loaded:
-            entry_point = self._entry_points.get(name)
-            if entry_point is None:
-                raise UnknownAnalyzerError(name, self.names())
-            self._loaded[name] = entry_point.load()(self.settings)
+            self._loaded[name] = self.analyzer_class(name)(self.settings)
         return self._loaded[name]
 
 

@@ -9,7 +9,7 @@ The schema registry, the projection rows, jump and find, the API's validation, `
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -78,13 +78,7 @@ class Projection:
         return None if self.text is None else field_value(payload, self.text)
 
     def as_dict(self) -> dict[str, str]:
-        fields = {
-            "label": self.label,
-            "confidence": self.confidence,
-            "person": self.person,
-            "text": self.text,
-        }
-        return {name: path for name, path in fields.items() if path is not None}
+        return {name: path for name, path in asdict(self).items() if path is not None}
 
 
 def _optional(payload: Mapping[str, Any], path: str | None) -> Any:
@@ -123,16 +117,7 @@ class Lane:
     found_as: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "order": self.order,
-            "rows": self.rows.value,
-            "item": self.item,
-            "inline_text": self.inline_text,
-            "track": self.track,
-            "thumbnail": self.thumbnail,
-            "found_as": self.found_as,
-        }
+        return {**asdict(self), "rows": self.rows.value}
 
 
 @dataclass(frozen=True)

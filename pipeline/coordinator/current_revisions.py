@@ -9,7 +9,6 @@ reads (``video_revisions``), so that it imports only the analyzers that ran."""
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -53,9 +52,9 @@ def video_revisions(
     session: Session, catalog: AnalyzerCatalog, video_id: str
 ) -> Callable[[str], RevisionPairs]:
     """The current revisions of the analyzers that have runs of each artifact type on the
-    video, computed once per type: for a process that reads one video."""
+    video: for a process that reads one video (the selection policy manager asks once per
+    type)."""
 
-    @cache
     def of_type(artifact_type: str) -> RevisionPairs:
         return revisions_now(catalog, RunRepository(session).analyzers_of(video_id, artifact_type))
 

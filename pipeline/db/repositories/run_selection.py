@@ -122,13 +122,20 @@ class SelectionPolicyManager:
         current_revisions: Callable[[str], RevisionPairs] | None = None,
     ) -> None:
         """``current_revisions`` gives an artifact type's current revisions; without it
-        no run counts as current (nor as stale: ``is_stale``)."""
+        no run counts as current (nor as stale: ``is_stale``). It is asked once per type:
+        a manager serves one request or command, whose query and staleness marks then
+        agree, and whose answers (a find's every match) do not each ask again."""
         self.session = session
         self.profile_order = tuple(profile_order)
         self._current_revisions = current_revisions
+        self._revisions_of: dict[str, RevisionPairs] = {}
 
     def current_revisions(self, artifact_type: str) -> RevisionPairs:
-        return self._current_revisions(artifact_type) if self._current_revisions else ()
+        if self._current_revisions is None:
+            return ()
+        if artifact_type not in self._revisions_of:
+            self._revisions_of[artifact_type] = self._current_revisions(artifact_type)
+        return self._revisions_of[artifact_type]
 
     def is_stale(self, artifact_type: str, profile: str, revision: str | None) -> bool:
         """A run computed under another revision of its profile than the current one. A
