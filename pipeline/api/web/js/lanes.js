@@ -30,7 +30,6 @@ function laneOf(produces) {
   return {
     kind: produces.jump_kind,
     type: produces.artifact_type,
-    jump: produces.jump_kind,
     title: lane.title,
     order: lane.order,
     rows: lane.rows,
@@ -40,7 +39,6 @@ function laneOf(produces) {
     thumbnail: lane.thumbnail,
     projects: produces.projects,
     foundAs: lane.found_as ?? lane.title,
-    filter: lane.rows === "one" ? null : lane.rows,
     confidence: produces.filters.includes("confidence"),
   };
 }

@@ -65,7 +65,7 @@ export class Timeline {
       if (!rows.has(row.key)) rows.set(row.key, { ...row, artifacts: [] });
       rows.get(row.key).artifacts.push(artifact);
     }
-    const filterSelect = lane.filter && rows.size > 0 ? this.filterSelect(lane, rows) : null;
+    const filterSelect = lane.rows !== "one" && rows.size > 0 ? this.filterSelect(lane, rows) : null;
     const confidence = lane.confidence && artifacts.length > 0
       ? h("input", { type: "number", class: "min-confidence", min: "0", max: "100", step: "5", placeholder: "min %", title: "jump only to items at least this confident (%)", "aria-label": `${lane.title}: minimum confidence in percent` })
       : null;

@@ -46,7 +46,7 @@ export async function videoPage(main, videoId) {
       status.textContent = `no ${direction === "next" ? "next" : "previous"} ${lane.title.toLowerCase()} from ${clock(from)}`;
       return;
     }
-    const result = await api(`${base}/jump?${query({ kind: lane.jump, direction, from_ms: from, ...filter })}`);
+    const result = await api(`${base}/jump?${query({ kind: lane.kind, direction, from_ms: from, ...filter })}`);
     const target = result.jump_to.start_ms;
     timeline.mark("jumped", result.artifact_ids);
     status.textContent = `${lane.title}: ${clock(target)}`;
