@@ -14,16 +14,16 @@ from pipeline.coordinator.planning import AnalysisRequest, check_request
 from pipeline.db.models import Video
 from pipeline.db.repositories import RunRepository, SelectionPolicyManager
 from pipeline.query.kinds import ALL_SOURCES
-from pipeline.settings import Settings
 
 
-def policy_manager(settings: Settings, session: Session, video_id: str) -> SelectionPolicyManager:
+def policy_manager(
+    catalog: AnalyzerCatalog, session: Session, video_id: str
+) -> SelectionPolicyManager:
     """The selection policies of the video's artifacts, which prefer runs at their
     profile's current revision."""
-    catalog = AnalyzerCatalog(settings)
     return SelectionPolicyManager(
         session,
-        profile_order=settings.profile_order,
+        profile_order=catalog.settings.profile_order,
         current_revisions=video_revisions(session, catalog, video_id),
     )
 

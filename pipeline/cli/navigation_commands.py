@@ -99,7 +99,8 @@ def jump_command(
 ) -> None:
     """Jump to the next (or previous) artifact of a kind; exit 1 when there is none."""
     settings = current_settings()
-    declared = declared_kind(AnalyzerCatalog(settings), kind)
+    catalog = AnalyzerCatalog(settings)
+    declared = declared_kind(catalog, kind)
     from_ms = _position(from_, direction)
     filters = JumpFilters(label=label, face_cluster_id=face_cluster, min_confidence=min_confidence)
     with open_database(settings).sessions() as session:
@@ -107,7 +108,7 @@ def jump_command(
         try:
             target = jump(
                 session,
-                policy_manager(settings, session, found.video_id),
+                policy_manager(catalog, session, found.video_id),
                 found.video_id,
                 declared,
                 direction,
@@ -175,13 +176,14 @@ def find_command(
 ) -> None:
     """Find where text is said or shown, in time order from --from."""
     settings = current_settings()
-    sources = text_sources(AnalyzerCatalog(settings), source)
+    catalog = AnalyzerCatalog(settings)
+    sources = text_sources(catalog, source)
     from_ms = parse_timestamp_ms(from_)
     with open_database(settings).sessions() as session:
         found = find_video(session, video)
         matches = find_text(
             session,
-            policy_manager(settings, session, found.video_id),
+            policy_manager(catalog, session, found.video_id),
             found.video_id,
             text,
             sources,
@@ -284,7 +286,8 @@ def _export(
     output: str | None,
     profile: str | None,
 ) -> None:
-    repository = ArtifactRepository(session, policy_manager(settings, session, found.video_id))
+    manager = policy_manager(AnalyzerCatalog(settings), session, found.video_id)
+    repository = ArtifactRepository(session, manager)
     if format_ is ExportFormat.JSON:
         envelopes = repository.get_by_asset(found.video_id, profile=profile)
         document = _json_text(

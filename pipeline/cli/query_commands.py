@@ -102,7 +102,8 @@ def artifacts(
         found = find_video(session, video)
         if run_id is not None:
             require_run_of_video(session, found, run_id)
-        repository = ArtifactRepository(session, policy_manager(settings, session, found.video_id))
+        manager = policy_manager(AnalyzerCatalog(settings), session, found.video_id)
+        repository = ArtifactRepository(session, manager)
         envelopes = repository.get_by_asset(
             found.video_id,
             artifact_type=artifact_type,
@@ -135,7 +136,8 @@ def select(
 ) -> None:
     """Set the selection policy of one video's artifact type."""
     settings = current_settings()
-    known = AnalyzerCatalog(settings).vocabulary().artifact_types
+    catalog = AnalyzerCatalog(settings)
+    known = catalog.vocabulary().artifact_types
     if artifact_type not in known:
         raise fail(f"unknown artifact type {artifact_type!r} (known: {', '.join(known)})")
     if profile is not None and len(profile) > MAX_PROFILE_NAME:
@@ -145,7 +147,7 @@ def select(
         policy = SelectionPolicy.requested(mode, profile, run_id)
         with db.transaction() as session:
             found = find_video(session, video)
-            manager = policy_manager(settings, session, found.video_id)
+            manager = policy_manager(catalog, session, found.video_id)
             manager.set_policy(found.video_id, artifact_type, policy)
             selected = manager.selected_run_id(found.video_id, artifact_type)
             model_id = RunRepository(session).require(selected).model_id if selected else ""
