@@ -479,6 +479,27 @@ def test_config_is_validated_and_normalised(tmp_path: Path) -> None:
     assert analyzer.effective_config("high_quality", {}).model == "large-v3"
 
 
+def test_a_bare_model_name_is_never_a_folder_of_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder named like a model (``base``) where eioku runs must not become the model:
+    CI once ran from a directory holding ``base/`` and the balanced model lost its hash."""
+    for name in ("base", "tiny.en", "large-v3"):
+        (tmp_path / name).mkdir()
+    monkeypatch.chdir(tmp_path)
+    analyzer = TranscriptAnalyzer(load_settings())
+    for profile, model in (("fast", "tiny.en"), ("balanced", "base"), ("high_quality", "large-v3")):
+        config = analyzer.effective_config(profile, {})
+        assert (config.model, config.model_path) == (model, None)
+    assert analyzer.reference_settings("./base") == {"model_path": "./base"}
+    assert analyzer.reference_settings(str(tmp_path / "base")) == {
+        "model_path": str(tmp_path / "base")
+    }
+    assert analyzer.reference_settings("Systran/faster-whisper-base") == {
+        "model": "Systran/faster-whisper-base"
+    }
+
+
 def test_models_dir_setting(tmp_path: Path) -> None:
     home = tmp_path / "home"
     assert load_settings({"EIOKU_HOME": str(home)}).models_path == home.resolve() / "models"

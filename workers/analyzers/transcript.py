@@ -26,7 +26,7 @@ from pipeline.analysis.contract import (
     ProgressCallback,
 )
 from pipeline.analysis.declarations import Lane, Produces, Projection
-from pipeline.analysis.models import ModelFetchError, ModelStatus, Resolution
+from pipeline.analysis.models import ModelFetchError, ModelStatus, Resolution, WeightsReference
 from pipeline.analysis.weights import weights_sha256
 from pipeline.media.audio import (
     EMPTY_AUDIO,
@@ -114,9 +114,10 @@ class TranscriptAnalyzer(RegisteredModelAnalyzer[TranscriptConfig, "WhisperModel
     }
 
     def reference_settings(self, reference: str) -> dict[str, Any]:
-        """A model directory on this machine goes to ``model_path``, anything else is a
-        name or hub repo id."""
-        if Path(reference).expanduser().is_dir():
+        """A path to a model directory on this machine goes to ``model_path``, anything else
+        is a name or hub repo id. A bare name (``base``) is always a name, whatever folders
+        the working directory happens to hold."""
+        if not WeightsReference.is_bare_name(reference) and Path(reference).expanduser().is_dir():
             return {"model_path": reference}
         return {"model": reference}
 
