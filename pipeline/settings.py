@@ -61,6 +61,7 @@ class Settings:
     stale_after_s: float = 120.0
     max_attempts: int = 3
     reconcile_interval_s: float = 30.0
+    segment_s: float = 300.0  # a long video's run is planned as windows of about this
     allowed_roots: tuple[Path, ...] = ()  # the API reads and accepts files under these only
     allowed_model_roots: tuple[Path, ...] = ()  # API requests may name model paths under these
     api_tokens: tuple[str, ...] = ()  # bearer tokens that may read and write
@@ -151,6 +152,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         stale_after_s=_number(env, "EIOKU_STALE_AFTER", 120),
         max_attempts=_integer(env, "EIOKU_MAX_ATTEMPTS", 3),
         reconcile_interval_s=_number(env, "EIOKU_RECONCILE_INTERVAL", 30),
+        segment_s=_number(env, "EIOKU_SEGMENT_S", 300),
         profile_order=_names(order) or PROFILE_ORDER_DEFAULT,
         allowed_roots=_folders(env.get("EIOKU_ALLOWED_ROOTS")),
         allowed_model_roots=_folders(env.get("EIOKU_ALLOWED_MODEL_ROOTS")),

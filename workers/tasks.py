@@ -17,9 +17,10 @@ from celery import Celery, Task
 from celery.signals import celeryd_init, worker_process_init, worker_ready
 
 from pipeline.analysis.catalog import AnalyzerCatalog
-from pipeline.coordinator.execution import execute_run
+from pipeline.coordinator.execution import execute_run, help_run
 from pipeline.coordinator.faults import is_transient
 from pipeline.coordinator.reconcile import reconcile_by_settings
+from pipeline.coordinator.segmented import Dispatch
 from pipeline.coordinator.task_sender import TaskSender
 from pipeline.coordinator.timing import Timing
 from pipeline.db.connect import open_database
@@ -77,8 +78,18 @@ def backoff_s(retries: int) -> int:
 def register_analysis_tasks(app: Celery, settings: Settings) -> None:
     timing = Timing.from_settings(settings)
 
-    def analyze(task: Task, run_id: str, **display: Any) -> dict[str, Any]:
+    def analyze(task: Task, run_id: str, helper: bool = False, **display: Any) -> dict[str, Any]:
+        """One run, or with ``helper`` free windows of a segmented run someone owns."""
         try:
+            if helper:
+                finished = help_run(
+                    _database(settings),
+                    _catalog(settings),
+                    run_id,
+                    worker=task.request.hostname,
+                    timing=timing,
+                )
+                return {"run_id": run_id, "helped": finished}
             report = execute_run(
                 _database(settings),
                 _catalog(settings),
@@ -86,6 +97,7 @@ def register_analysis_tasks(app: Celery, settings: Settings) -> None:
                 worker=task.request.hostname,
                 task_id=task.request.id,
                 timing=timing,
+                dispatch=_helpers_for(task, run_id, display),
             )
         except Exception as exc:
             if not is_transient(exc):
@@ -99,6 +111,22 @@ def register_analysis_tasks(app: Celery, settings: Settings) -> None:
 
     for analyzer in _catalog(settings).names():
         app.task(bind=True, name=task_name(analyzer))(analyze)
+
+
+def _helpers_for(task: Task, run_id: str, display: dict[str, Any]) -> Dispatch:
+    """Helper tasks for the windows of a segmented run: the same task on the same queue,
+    so every idle worker of the analyzer can take one."""
+
+    def dispatch(count: int) -> None:
+        for _ in range(count):
+            task.app.send_task(
+                task.name,
+                args=[run_id],
+                kwargs={**display, "helper": True},
+            )  # routed by name to the analyzer's queue
+        log.info("run %s: asked for %d helper(s)", run_id, count)
+
+    return dispatch
 
 
 def start_reconciler_on_ready(settings: Settings) -> None:

@@ -34,13 +34,16 @@ from pipeline.analysis.contract import (
     MediaSource,
     RunCancelledError,
 )
+from pipeline.analysis.segments import SegmentedAnalyzer
 from pipeline.analysis.vocabulary import Vocabulary
 from pipeline.coordinator.envelopes import envelope_for
 from pipeline.coordinator.faults import is_transient
 from pipeline.coordinator.heartbeat import RunHeartbeat
+from pipeline.coordinator.input_guard import CHANGED_INPUT_CODES, InputGuard
 from pipeline.coordinator.owner import ProcessOwner, is_abandoned
 from pipeline.coordinator.progress import ProgressListener, RunProgressReporter
 from pipeline.coordinator.reports import RunReport
+from pipeline.coordinator.segmented import Dispatch, SegmentWork, run_is_running, windows_for
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
 from pipeline.db.models import (
@@ -56,10 +59,10 @@ from pipeline.db.repositories import (
     ArtifactRepository,
     HistoryRepository,
     RunRepository,
+    SegmentRepository,
     StaleRunStateError,
 )
 from pipeline.media.errors import MediaError
-from pipeline.media.fingerprint import stat_media_file
 from schemas import ArtifactEnvelope
 
 log = logging.getLogger(__name__)
@@ -83,7 +86,9 @@ def execute_run(
     task_id: str | None = None,
     listener: ProgressListener | None = None,
     timing: Timing = DEFAULT_TIMING,
+    dispatch: Dispatch | None = None,
 ) -> RunReport:
+    """``dispatch``: how a worker asks for helpers on a segmented run (absent embedded)."""
     claimed = _claim(db, run_id, worker or default_worker_name(), task_id, timing.stale_after_s)
     if isinstance(claimed, RunReport):
         return claimed
@@ -92,7 +97,7 @@ def execute_run(
     began = time.monotonic()
     try:
         with RunHeartbeat(db, run_id, run.attempts, timing.heartbeat_interval_s) as heartbeat:
-            collected = _analyze(db, catalog, run, video, listener, timing, heartbeat)
+            collected = _analyze(db, catalog, run, video, listener, timing, heartbeat, dispatch)
     except RunCancelledError:
         return _outcome(db, run_id)
     except (AnalysisInputError, MediaError) as exc:
@@ -177,12 +182,9 @@ def _analyze(
     listener: ProgressListener | None,
     timing: Timing,
     heartbeat: RunHeartbeat,
+    dispatch: Dispatch | None,
 ) -> CollectedArtifacts:
-    current = stat_media_file(video.path)
-    if (current.size_bytes, current.mtime_ns) != (video.size_bytes, video.mtime_ns):
-        raise MediaError(
-            "input_changed", f"{video.path}: file changed since it was submitted; submit it again"
-        )
+    guard = InputGuard.at_start(video)
     analyzer = catalog.get(run.analyzer)
     config = catalog.effective_config(run.analyzer, run.profile, run.config)
     source = media_source(video)
@@ -194,7 +196,49 @@ def _analyze(
         listener=listener,
         lost=heartbeat.lost,
     )
-    return collect_outputs(run, video, analyzer.analyze(source, config, reporter))
+    if isinstance(analyzer, SegmentedAnalyzer):
+        work = SegmentWork(
+            db, run.run_id, analyzer, config, source, worker=run.worker or "", timing=timing
+        )
+        windows = windows_for(source, catalog.settings.segment_s)
+        observations = work.own(windows, reporter, dispatch)
+        outputs = analyzer.assemble(source, config, observations)
+    else:
+        outputs = analyzer.analyze(source, config, reporter)
+    collected = collect_outputs(run, video, outputs)
+    guard.verify()
+    return collected
+
+
+def help_run(
+    db: Database, catalog: AnalyzerCatalog, run_id: str, *, worker: str, timing: Timing
+) -> int:
+    """A helper task: observe free windows of a running segmented run (see
+    coordinator/segmented.py). Returns how many windows this process finished; failures
+    are left to the run's owner, which meets them again on the same window."""
+    with db.sessions() as session:
+        run = RunRepository(session).get(run_id)
+        if run is None or run.status != RunStatus.RUNNING:
+            return 0
+        video = session.get_one(Video, run.video_id)
+        session.expunge_all()
+    analyzer = catalog.get(run.analyzer)
+    if not isinstance(analyzer, SegmentedAnalyzer):
+        return 0
+    try:
+        InputGuard.at_start(video)
+        config = catalog.effective_config(run.analyzer, run.profile, run.config)
+        work = SegmentWork(
+            db, run_id, analyzer, config, media_source(video), worker=worker, timing=timing
+        )
+        return work.help(run_is_running(db, run_id))
+    except RunCancelledError:
+        return 0
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        log.warning("run %s: helper %s stopped: %s", run_id, worker, exc)
+        return 0
 
 
 def media_source(video: Video) -> MediaSource:
@@ -234,6 +278,7 @@ def _commit_artifacts(
         artifacts = ArtifactRepository(session, vocabulary=vocabulary)
         artifacts.delete_by_run(run.run_id)
         count = artifacts.batch_create(collected.envelopes, collected.embeddings)
+        SegmentRepository(session).discard(run.run_id)
         action = _history_action(runs, run)
         runs.transition(run, RunStatus.SUCCEEDED, artifact_count=count, progress=1.0)
         _record_history(session, retention, run, action, began, f"{count} artifacts")
@@ -255,6 +300,8 @@ def _finish_without_artifacts(
         if run is None:
             return RunReport.of(runs.require(claimed.run_id))
         action = _history_action(runs, run)
+        if code in CHANGED_INPUT_CODES:  # windows observed from other bytes are worthless
+            SegmentRepository(session).discard(run.run_id)
         runs.transition(run, status, error_code=code, error_message=message)
         _record_history(session, retention, run, action, began, message)
     return RunReport.of(run)

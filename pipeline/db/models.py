@@ -144,6 +144,33 @@ class Run(Base):
     dismissed_at: Mapped[datetime | None]
 
 
+class SegmentStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+
+
+class RunSegment(Base):
+    """One time window of a segmented run (docs/ARCHITECTURE.md, "Segments"): its
+    boundaries, who works on it, and once done the analyzer's observations, kept until the
+    run commits its artifacts so that a resumed run redoes only the unfinished windows."""
+
+    __tablename__ = "run_segments"
+
+    run_id: Mapped[str] = mapped_column(
+        ForeignKey("runs.run_id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    start_ms: Mapped[int] = mapped_column(BigInteger)
+    end_ms: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default=SegmentStatus.PENDING)
+    claim: Mapped[str | None] = mapped_column(String(64))  # the claim token of its worker
+    worker: Mapped[str | None] = mapped_column(String(255))
+    heartbeat_at: Mapped[datetime | None]
+    observations: Mapped[list[Any] | None] = mapped_column(JSONDocument)
+    elapsed_ms: Mapped[int | None] = mapped_column(Integer)
+
+
 class Artifact(Base):
     __tablename__ = "artifacts"
     __table_args__ = (

@@ -149,9 +149,37 @@ class FrameSampler:
         """Frames decoded so far, wanted or not: what sampling has cost."""
         return self._decoded_count
 
-    def sample_every(self, interval_ms: int) -> Iterator[SampledFrame]:
+    def sample_every(
+        self, interval_ms: int, window: tuple[int, int | None] | None = None
+    ) -> Iterator[SampledFrame]:
         """The first frame at or after 0, interval_ms, 2 * interval_ms, ... (each frame
-        once, even when several instants fall on it)."""
+        once, even when several instants fall on it). ``window`` = (start_ms, end_ms or
+        None for the end) keeps the frames shown from start_ms up to end_ms: the same
+        frames the whole video's sampling picks there, so windows add up to the whole."""
+        return self._decode(self._window_targets(self.every_targets(interval_ms), window))
+
+    def count_every(self, interval_ms: int, window: tuple[int, int | None] | None = None) -> int:
+        """How many frames ``sample_every`` yields at most (without decoding)."""
+        return len(self._window_targets(self.every_targets(interval_ms), window))
+
+    def keyframe_times_ms(self) -> list[int]:
+        """Presentation times of the keyframes, where decoding can start."""
+        keyframes = sorted(set(self._index.keyframe_of))
+        return [self.time_ms(index) for index in keyframes]
+
+    def _window_targets(
+        self, targets: list[int], window: tuple[int, int | None] | None
+    ) -> list[int]:
+        if window is None:
+            return targets
+        start_ms, end_ms = window
+        return [
+            index
+            for index in targets
+            if self.time_ms(index) >= start_ms and (end_ms is None or self.time_ms(index) < end_ms)
+        ]
+
+    def every_targets(self, interval_ms: int) -> list[int]:
         if interval_ms <= 0:
             raise ValueError("interval_ms must be positive")
         targets: list[int] = []
@@ -164,7 +192,7 @@ class FrameSampler:
                 targets.append(index)
             # jump straight past long gaps of VFR video instead of stepping through them
             instant = max(instant + interval_ms, self._interval_after(index, interval_ms))
-        return self._decode(targets)
+        return targets
 
     def sample_at(self, timestamps_ms: Sequence[int]) -> Iterator[SampledFrame]:
         """The frame shown at each time, in time order (each frame once). A time before

@@ -5,7 +5,6 @@ Frames are as displayed and their ``to_source`` clamps to the frame (docs/ARCHIT
 "Frames")."""
 
 import logging
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -17,6 +16,7 @@ from pipeline.analysis.contract import (
     refuse_truncated,
     refuse_without_video,
 )
+from pipeline.analysis.segments import Window
 
 if TYPE_CHECKING:
     from pipeline.media.frames import SampledFrame
@@ -43,27 +43,38 @@ class SamplingPlan:
 
 
 def sampled_frames(
-    source: MediaSource, plan: SamplingPlan, progress: ProgressCallback
+    source: MediaSource,
+    plan: SamplingPlan,
+    progress: ProgressCallback,
+    window: Window | None = None,
 ) -> Iterator["SampledFrame"]:
+    """The plan's frames, or those of them inside ``window`` (a segment of a segmented
+    run: exactly the frames the whole video's sampling picks there)."""
     from pipeline.media.frames import FrameSampler  # PyAV only when frames are wanted
 
     refuse_without_video(source)
     with FrameSampler(source.path, max_side=plan.max_side) as sampler:
         refuse_truncated(sampler.frames_end_ms, sampler.duration_ms)
+        bounds = None if window is None else (window.start_ms, _end(window))
         if plan.interval_ms is not None:
-            frames = sampler.sample_every(plan.interval_ms)
-            expected = math.ceil(max(sampler.duration_ms, 1) / plan.interval_ms)
+            frames = sampler.sample_every(plan.interval_ms, bounds)
+            expected = sampler.count_every(plan.interval_ms, bounds)
         else:
             assert plan.timestamps_ms is not None
-            frames = sampler.sample_at(plan.timestamps_ms)
-            expected = len(plan.timestamps_ms)
+            wanted = [t for t in plan.timestamps_ms if window is None or window.holds(t)]
+            frames = sampler.sample_at(wanted)
+            expected = len(wanted)
         done = 0
         for done, frame in enumerate(frames, start=1):
             yield frame
             progress(min(done / max(expected, 1), 1.0) * LOOP_PROGRESS_SHARE)
         _log_skipped(source.path, sampler.skipped_frames)
-        if not done:
+        if not done and (window is None or window.is_first):
             raise AnalysisInputError("no_frames", "no video frame could be decoded")
+
+
+def _end(window: Window) -> int | None:
+    return None if window.is_last else window.end_ms
 
 
 def _log_skipped(path: str, skipped: list[int]) -> None:

@@ -10,7 +10,7 @@ import hashlib
 import importlib.util
 import logging
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -19,6 +19,7 @@ from pydantic import Field, field_validator
 from pipeline.analysis.contract import MediaSource, ModelIdentity, ProgressCallback
 from pipeline.analysis.declarations import Lane, Produces, Projection
 from pipeline.analysis.models import ModelStatus, Resolution
+from pipeline.analysis.segments import Observation, Window
 from pipeline.analysis.weights import weights_sha256
 from pipeline.media.frames import SampledFrame
 from schemas.payloads import OcrText
@@ -33,6 +34,7 @@ from workers.analyzers.unchanged import (
     SkipUnchangedConfig,
     frame_groups,
 )
+from workers.analyzers.windowed import Windowed
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +91,9 @@ class OcrConfig(SkipUnchangedConfig):
         return value
 
 
-class OcrAnalyzer(SkipsUnchangedFrames, RegisteredModelAnalyzer[OcrConfig, Any]):
+class OcrAnalyzer(
+    Windowed[OcrConfig], SkipsUnchangedFrames, RegisteredModelAnalyzer[OcrConfig, Any]
+):
     name = "ocr"
     produces = Produces(
         OcrText,
@@ -130,21 +134,43 @@ class OcrAnalyzer(SkipsUnchangedFrames, RegisteredModelAnalyzer[OcrConfig, Any])
         device = torch_device(self.settings.device_for(self.name))
         return _reader(str(resolve_model_dir(config.model_dir).resolve()), device)
 
-    def analyze(
-        self, source: MediaSource, config: OcrConfig, progress: ProgressCallback
-    ) -> Iterator[OcrText]:
+    def observe(
+        self, source: MediaSource, config: OcrConfig, window: Window, progress: ProgressCallback
+    ) -> Iterator[Observation]:
+        """Per analysed frame: the times it stands for (itself and the unchanged frames
+        carried with it) and the text read on it."""
         reader = self.load(config)
-        tracker = TextTracker()
         plan = SamplingPlan(max_side=config.max_side, interval_ms=config.interval_ms)
-        groups = frame_groups(sampled_frames(source, plan, progress), config)
-        for batch in batched(groups, config.batch_size):
-            frames = [group.analysed for group in batch]
-            for group, found in zip(batch, _read(reader, frames, config), strict=True):
+        frames = sampled_frames(source, plan, progress, window)
+        for batch in batched(frame_groups(frames, config), config.batch_size):
+            analysed = [group.analysed for group in batch]
+            for group, found in zip(batch, _read(reader, analysed, config), strict=True):
                 detections = _detections(group.analysed, found, config.min_confidence)
-                for frame in (group.analysed, *group.carried):
-                    yield from tracker.observe(frame.timestamp_ms, detections)
+                yield {
+                    "times_ms": [frame.timestamp_ms for frame in (group.analysed, *group.carried)],
+                    "texts": [_as_observed(detection) for detection in detections],
+                }
+
+    def assemble(
+        self, source: MediaSource, config: OcrConfig, observations: Iterable[Observation]
+    ) -> Iterator[OcrText]:
+        """Spans over every window's reads in time order, so a caption on screen across a
+        window boundary is one span."""
+        tracker = TextTracker()
+        for observed in observations:
+            detections = [_as_detection(text) for text in observed["texts"]]
+            for timestamp_ms in observed["times_ms"]:
+                yield from tracker.observe(timestamp_ms, detections)
         yield from tracker.finish()
-        progress(1.0)
+
+
+def _as_observed(detection: TextDetection) -> Observation:
+    return [detection.text, detection.confidence, [list(point) for point in detection.polygon]]
+
+
+def _as_detection(observed: Observation) -> TextDetection:
+    text, confidence, polygon = observed
+    return TextDetection(text, confidence, tuple((x, y) for x, y in polygon))
 
 
 def _weights_sha256(folder: Path, hashes: Path) -> str:

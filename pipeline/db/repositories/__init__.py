@@ -13,6 +13,7 @@ from pipeline.db.repositories.runs import (
     RunRepository,
     StaleRunStateError,
 )
+from pipeline.db.repositories.segments import SegmentRepository
 from pipeline.db.repositories.videos import VideoNotFoundError, VideoRepository
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "InvalidSelectionPolicyError",
     "RunNotFoundError",
     "RunRepository",
+    "SegmentRepository",
     "SelectionPolicy",
     "SelectionPolicyManager",
     "StaleRunStateError",

@@ -1,0 +1,153 @@
+"""The windows of segmented runs: planned once per run, claimed by one worker at a time
+with a compare-and-set, finished with their observations (docs/ARCHITECTURE.md,
+"Segments")."""
+
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from pipeline.analysis.segments import Observation, Window
+from pipeline.db.models import RunSegment, SegmentStatus
+from pipeline.db.types import utcnow
+
+
+class SegmentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def plan(self, run_id: str, windows: Sequence[Window]) -> list[Window]:
+        """The run's windows: those planned before (a resumed run keeps its boundaries and
+        its finished windows), else ``windows``, recorded now."""
+        planned = self.windows(run_id)
+        if planned:
+            return planned
+        for window in windows:
+            self.session.add(
+                RunSegment(
+                    run_id=run_id,
+                    seq=window.index,
+                    start_ms=window.start_ms,
+                    end_ms=window.end_ms,
+                    status=SegmentStatus.PENDING,
+                )
+            )
+        self.session.flush()
+        return list(windows)
+
+    def windows(self, run_id: str) -> list[Window]:
+        rows = self.session.execute(
+            select(RunSegment.seq, RunSegment.start_ms, RunSegment.end_ms)
+            .where(RunSegment.run_id == run_id)
+            .order_by(RunSegment.seq)
+        ).all()
+        return [Window(seq, len(rows), start, end) for seq, start, end in rows]
+
+    def claim_next(
+        self, run_id: str, worker: str, stale_before: datetime
+    ) -> tuple[Window, str] | None:
+        """Claim the first window nobody works on — pending, or running with a heartbeat
+        older than ``stale_before`` (its worker died) — and return it with the claim token
+        that later writes must show. None when every window is done or claimed."""
+        count = self.session.scalar(
+            select(func.count()).select_from(RunSegment).where(RunSegment.run_id == run_id)
+        )
+        free = (
+            select(RunSegment)
+            .where(
+                RunSegment.run_id == run_id,
+                (RunSegment.status == SegmentStatus.PENDING)
+                | (
+                    (RunSegment.status == SegmentStatus.RUNNING)
+                    & (RunSegment.heartbeat_at < stale_before)
+                ),
+            )
+            .order_by(RunSegment.seq)
+        )
+        for segment in self.session.scalars(free):
+            token = uuid.uuid4().hex
+            claimed = self.session.execute(
+                update(RunSegment)
+                .where(
+                    RunSegment.run_id == run_id,
+                    RunSegment.seq == segment.seq,
+                    RunSegment.status == segment.status,
+                    _same_claim(segment.claim),
+                )
+                .values(
+                    status=SegmentStatus.RUNNING, claim=token, worker=worker, heartbeat_at=utcnow()
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount == 1:  # type: ignore[attr-defined]
+                window = Window(segment.seq, count or 0, segment.start_ms, segment.end_ms)
+                return window, token
+        return None
+
+    def beat(self, run_id: str, seq: int, claim: str) -> bool:
+        """A heartbeat for a claimed window; False when the claim was lost."""
+        return self._by_claim(run_id, seq, claim, heartbeat_at=utcnow())
+
+    def finish(
+        self, run_id: str, seq: int, claim: str, observations: list[Observation], elapsed_ms: int
+    ) -> bool:
+        """Store a window's observations; False (nothing stored) when the claim was lost."""
+        return self._by_claim(
+            run_id,
+            seq,
+            claim,
+            status=SegmentStatus.DONE,
+            observations=observations,
+            elapsed_ms=elapsed_ms,
+            heartbeat_at=utcnow(),
+        )
+
+    def release(self, run_id: str, seq: int, claim: str) -> None:
+        """Give a window back (its work stopped) so that another worker takes it at once."""
+        self._by_claim(run_id, seq, claim, status=SegmentStatus.PENDING, claim=None, worker=None)
+
+    def counts(self, run_id: str) -> dict[str, int]:
+        rows = self.session.execute(
+            select(RunSegment.status, func.count())
+            .where(RunSegment.run_id == run_id)
+            .group_by(RunSegment.status)
+        ).all()
+        return {status: count for status, count in rows}
+
+    def observations(self, run_id: str) -> Iterator[Observation]:
+        """Every window's observations in time order, one window in memory at a time."""
+        for seq in self.session.scalars(
+            select(RunSegment.seq).where(RunSegment.run_id == run_id).order_by(RunSegment.seq)
+        ):
+            stored = self.session.scalar(
+                select(RunSegment.observations).where(
+                    RunSegment.run_id == run_id, RunSegment.seq == seq
+                )
+            )
+            yield from stored or ()
+
+    def discard(self, run_id: str) -> int:
+        """Forget a run's windows (committed, or computed from input that changed)."""
+        result = self.session.execute(delete(RunSegment).where(RunSegment.run_id == run_id))
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def _by_claim(self, run_id: str, seq: int, claim: str, **values: Any) -> bool:
+        result = self.session.execute(
+            update(RunSegment)
+            .where(
+                RunSegment.run_id == run_id,
+                RunSegment.seq == seq,
+                RunSegment.claim == claim,
+                RunSegment.status == SegmentStatus.RUNNING,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _same_claim(claim: str | None) -> Any:
+    return RunSegment.claim.is_(None) if claim is None else RunSegment.claim == claim
