@@ -39,14 +39,19 @@ def write_video(
     audio: Path | None = None,
     title: str | None = None,
     faststart: bool = False,
+    keyframe_every: int | None = None,
 ) -> Path:
     """Write an H.264 MP4 (and AAC audio copied from ``audio`` when given). ``faststart``
-    puts the index before the media data, so a truncated copy still opens."""
+    puts the index before the media data, so a truncated copy still opens;
+    ``keyframe_every`` frames a keyframe (None: the encoder's default, 250)."""
     width, height = size
     frames = (
         shot_frame(shot, index, width, height) for shot in shots for index in range(shot.frames)
     )
-    return _write_h264(path, frames, size, fps, audio=audio, title=title, faststart=faststart)
+    return _write_h264(
+        path, frames, size, fps, audio=audio, title=title, faststart=faststart,
+        keyframe_every=keyframe_every,
+    )  # fmt: skip
 
 
 def write_stills_video(
@@ -77,6 +82,7 @@ def _write_h264(
     audio: Path | None,
     title: str | None,
     faststart: bool = False,
+    keyframe_every: int | None = None,
 ) -> Path:
     options = {"movflags": "faststart"} if faststart else {}
     with av.open(str(path), mode="w", options=options) as output:
@@ -85,6 +91,8 @@ def _write_h264(
         stream = output.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
         stream.options = {"preset": "ultrafast", "tune": "stillimage", "crf": "23"}
+        if keyframe_every is not None:
+            stream.codec_context.gop_size = keyframe_every
         audio_stream = _add_audio_stream(output, audio) if audio is not None else None
         written = 0
         for image in frames:

@@ -196,16 +196,23 @@ def _analyze(
         listener=listener,
         lost=heartbeat.lost,
     )
-    if isinstance(analyzer, SegmentedAnalyzer):
-        work = SegmentWork(
-            db, run.run_id, analyzer, config, source, worker=run.worker or "", timing=timing
-        )
-        windows = windows_for(source, catalog.settings.segment_s)
-        observations = work.own(windows, reporter, dispatch)
-        outputs = analyzer.assemble(source, config, observations)
-    else:
-        outputs = analyzer.analyze(source, config, reporter)
-    collected = collect_outputs(run, video, outputs)
+    try:
+        if isinstance(analyzer, SegmentedAnalyzer):
+            work = SegmentWork(
+                db, run.run_id, analyzer, config, source, worker=run.worker or "", timing=timing
+            )
+            windows = windows_for(source, catalog.settings.segment_s)
+            observations = work.own(windows, reporter, dispatch)
+            outputs = analyzer.assemble(source, config, observations)
+        else:
+            outputs = analyzer.analyze(source, config, reporter)
+        collected = collect_outputs(run, video, outputs)
+    except RunCancelledError:
+        raise
+    except Exception as exc:
+        if not is_transient(exc):
+            guard.verify()  # a file changed under the analyzer is the reason, not its error
+        raise
     guard.verify()
     return collected
 

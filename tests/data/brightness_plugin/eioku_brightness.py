@@ -1,12 +1,13 @@
 """An Eioku analyzer shipped as a plugin: spans of similar mean brightness.
 
 Frames are sampled every ``interval_ms``; each sample is dark, normal or bright by its mean
-luma; consecutive samples of one label are one span. Everything Eioku needs to know about
-the output is declared here: the payload, what it projects (a label to jump by, a
-description to find), its jump kind and its lane.
+luma; consecutive samples of one label are one span. Its runs can be segmented: ``observe``
+measures the samples of one window, ``assemble`` builds the spans over all of them.
+Everything Eioku needs to know about the output is declared here: the payload, what it
+projects (a label to jump by, a description to find), its jump kind and its lane.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -18,8 +19,10 @@ from pipeline.analysis.contract import (
     refuse_without_video,
 )
 from pipeline.analysis.declarations import Lane, Produces, Projection, Rows
+from pipeline.analysis.segments import Observation, Window
 from schemas.base import NonEmptyText, SpanPayload
 from workers.analyzers.base import AnalyzerConfig, BaseAnalyzer
+from workers.analyzers.windowed import Windowed
 
 
 class BrightnessSpan(SpanPayload):
@@ -36,7 +39,7 @@ class BrightnessConfig(AnalyzerConfig):
     bright_above: float = Field(default=170.0, ge=0.0, le=255.0)
 
 
-class BrightnessAnalyzer(BaseAnalyzer[BrightnessConfig, None]):
+class BrightnessAnalyzer(Windowed[BrightnessConfig], BaseAnalyzer[BrightnessConfig, None]):
     name = "brightness"
     produces = Produces(
         BrightnessSpan,
@@ -61,18 +64,33 @@ class BrightnessAnalyzer(BaseAnalyzer[BrightnessConfig, None]):
     def _load_model(self, config: BrightnessConfig) -> None:
         return None
 
-    def analyze(
-        self, source: MediaSource, config: BrightnessConfig, progress: ProgressCallback
-    ) -> Iterator[BrightnessSpan]:
+    def observe(
+        self,
+        source: MediaSource,
+        config: BrightnessConfig,
+        window: Window,
+        progress: ProgressCallback,
+    ) -> Iterator[Observation]:
+        """The mean luma of each sample in the window: [time, luma]."""
         from pipeline.media.frames import FrameSampler
 
         refuse_without_video(source)
-        samples: list[tuple[int, float]] = []
         with FrameSampler(source.path, max_side=64) as frames:
-            for frame in frames.sample_every(config.interval_ms):
-                samples.append((frame.timestamp_ms, float(frame.image.mean())))
-                progress(min(frame.timestamp_ms / max(source.duration_ms, 1), 1.0))
-            end_ms = max(frames.duration_ms, samples[-1][0] if samples else 0)
+            bounds = (window.start_ms, None if window.is_last else window.end_ms)
+            expected = max(frames.count_every(config.interval_ms, bounds), 1)
+            for done, frame in enumerate(frames.sample_every(config.interval_ms, bounds), 1):
+                yield [frame.timestamp_ms, float(frame.image.mean())]
+                progress(min(done / expected, 1.0))
+
+    def assemble(
+        self,
+        source: MediaSource,
+        config: BrightnessConfig,
+        observations: Iterable[Observation],
+    ) -> Iterator[BrightnessSpan]:
+        """Spans over all windows' samples: a span crossing a window boundary is one."""
+        samples = [(int(timestamp_ms), float(luma)) for timestamp_ms, luma in observations]
+        end_ms = max(source.duration_ms, samples[-1][0] if samples else 0)
         yield from _spans(samples, end_ms, config)
 
 
