@@ -17,11 +17,12 @@ from support.synthetic import alternating_shots, write_video
     duration_ms=st.integers(0, 4 * 3600 * 1000),
     segment_ms=st.integers(1000, 900_000),
     keyframes=st.lists(st.integers(0, 4 * 3600 * 1000), max_size=60),
+    cuts=st.lists(st.integers(0, 4 * 3600 * 1000), max_size=20),
 )
-def test_windows_tile_the_video_and_start_on_keyframes(
-    duration_ms: int, segment_ms: int, keyframes: list[int]
+def test_windows_tile_the_video_and_start_on_cuts_or_keyframes(
+    duration_ms: int, segment_ms: int, keyframes: list[int], cuts: list[int]
 ) -> None:
-    windows = plan_windows(duration_ms, segment_ms, keyframes)
+    windows = plan_windows(duration_ms, segment_ms, keyframes, cuts)
     assert windows[0].start_ms == 0
     assert windows[-1].end_ms == duration_ms
     assert [w.index for w in windows] == list(range(len(windows)))
@@ -30,10 +31,17 @@ def test_windows_tile_the_video_and_start_on_keyframes(
         assert before.end_ms == after.start_ms  # no gap, no overlap
         boundary = after.start_ms
         later_keys = [key for key in keyframes if key >= boundary]
-        # a boundary is a keyframe, or a nominal time past the last keyframe
-        assert boundary in keyframes or not later_keys
+        # a boundary is a scene cut, a keyframe, or a nominal time past the last keyframe
+        assert boundary in cuts or boundary in keyframes or not later_keys
         assert after.end_ms - after.start_ms >= segment_ms // 2
         assert before.end_ms - before.start_ms >= segment_ms // 2
+
+
+def test_a_scene_cut_near_a_nominal_boundary_is_preferred_to_a_keyframe() -> None:
+    windows = plan_windows(30_000, 10_000, keyframes_ms=range(0, 30_000, 2000), cuts_ms=[13_500])
+    assert [w.start_ms for w in windows] == [0, 13_500, 24_000]  # then a keyframe again
+    far = plan_windows(30_000, 10_000, keyframes_ms=range(0, 30_000, 2000), cuts_ms=[16_000])
+    assert [w.start_ms for w in far] == [0, 10_000, 20_000]  # a cut 6 s late is too far
 
 
 @pytest.mark.parametrize(

@@ -71,19 +71,26 @@ class SegmentedAnalyzer(Protocol):
 
 
 def plan_windows(
-    duration_ms: int, segment_ms: int, keyframes_ms: Sequence[int] = ()
+    duration_ms: int,
+    segment_ms: int,
+    keyframes_ms: Sequence[int] = (),
+    cuts_ms: Sequence[int] = (),
 ) -> list[Window]:
-    """Windows of about ``segment_ms``, each boundary moved to the first keyframe at or
-    after its nominal time (so a window's decoding starts at a keyframe), and dropped when
-    that leaves a window shorter than half a segment. A video shorter than 1.5 segments
-    is one window, as an unsegmented run."""
+    """Windows of about ``segment_ms``. Each boundary goes to the first scene cut in the
+    half segment from its nominal time (nothing on screen crosses a cut, so nothing is
+    stitched there), else to the first keyframe at or after it (so a window's decoding
+    starts at a keyframe); a boundary that would leave a window shorter than half a
+    segment is dropped. A video shorter than 1.5 segments is one window."""
     if segment_ms <= 0:
         raise ValueError("segment_ms must be positive")
-    keys = sorted(set(keyframes_ms))
+    keys, cuts = sorted(set(keyframes_ms)), sorted(set(cuts_ms))
     boundaries: list[int] = []
     nominal = segment_ms
     while nominal < duration_ms:
-        boundary = _keyframe_at_or_after(keys, nominal)
+        cut = _first_at_or_after(cuts, nominal)
+        near_cut = cut is not None and cut < nominal + segment_ms // 2
+        boundary = cut if near_cut else _first_at_or_after(keys, nominal)
+        boundary = nominal if boundary is None else boundary
         previous = boundaries[-1] if boundaries else 0
         if boundary - previous >= segment_ms // 2 and duration_ms - boundary >= segment_ms // 2:
             boundaries.append(boundary)
@@ -93,6 +100,6 @@ def plan_windows(
     return [Window(i, count, edges[i], edges[i + 1]) for i in range(count)]
 
 
-def _keyframe_at_or_after(keys: Sequence[int], time_ms: int) -> int:
-    position = bisect.bisect_left(keys, time_ms)
-    return keys[position] if position < len(keys) else time_ms
+def _first_at_or_after(times: Sequence[int], time_ms: int) -> int | None:
+    position = bisect.bisect_left(times, time_ms)
+    return times[position] if position < len(times) else None

@@ -43,6 +43,7 @@ from pipeline.coordinator.input_guard import CHANGED_INPUT_CODES, InputGuard
 from pipeline.coordinator.owner import ProcessOwner, is_abandoned
 from pipeline.coordinator.progress import ProgressListener, RunProgressReporter
 from pipeline.coordinator.reports import RunReport
+from pipeline.coordinator.scene_inputs import SceneInputs
 from pipeline.coordinator.segmented import Dispatch, SegmentWork, run_is_running, windows_for
 from pipeline.coordinator.timing import DEFAULT_TIMING, Timing
 from pipeline.db.engine import Database
@@ -201,7 +202,9 @@ def _analyze(
             work = SegmentWork(
                 db, run.run_id, analyzer, config, source, worker=run.worker or "", timing=timing
             )
-            windows = windows_for(source, catalog.settings.segment_s)
+            windows = windows_for(
+                source, catalog.settings.segment_s, lambda: _scene_cuts(db, catalog, run)
+            )
             observations = work.own(windows, reporter, dispatch)
             outputs = analyzer.assemble(source, config, observations)
         else:
@@ -215,6 +218,13 @@ def _analyze(
         raise
     guard.verify()
     return collected
+
+
+def _scene_cuts(db: Database, catalog: AnalyzerCatalog, run: Run) -> list[int]:
+    """Where the video's selected scenes run found cuts (none without one)."""
+    with db.sessions() as session:
+        scenes = SceneInputs(session, catalog, run.video_id, catalog.settings.profile_order)
+        return [start_ms for start_ms, _ in scenes.spans if start_ms > 0]
 
 
 def help_run(

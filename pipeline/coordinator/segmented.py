@@ -12,7 +12,7 @@ windows and their finished observations: it redoes only what had not finished.""
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
 from types import TracebackType
 
@@ -35,12 +35,13 @@ Dispatch = Callable[[int], None]
 WAIT_POLL_S = 0.5  # how often an owner with nothing left to claim looks at its helpers
 
 
-def windows_for(source: MediaSource, segment_s: float) -> list[Window]:
-    """The run's windows: about ``segment_s`` each, boundaries on keyframes."""
+def windows_for(source: MediaSource, segment_s: float, cuts_ms: Sequence[int] = ()) -> list[Window]:
+    """The run's windows: about ``segment_s`` each, boundaries on the video's scene cuts
+    (where a scenes run found them) or keyframes."""
     segment_ms = max(round(segment_s * 1000), 1)
     if source.duration_ms < segment_ms * 3 // 2:
         return [Window.whole(source.duration_ms)]
-    return plan_windows(source.duration_ms, segment_ms, _keyframes_ms(source))
+    return plan_windows(source.duration_ms, segment_ms, _keyframes_ms(source), cuts_ms)
 
 
 def _keyframes_ms(source: MediaSource) -> list[int]:
