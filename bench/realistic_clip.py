@@ -53,9 +53,9 @@ def _pan(frames: int) -> list[Segment]:
     ]
 
 
-def write_realistic_clip(directory: Path, seconds: int) -> Path:
+def write_realistic_clip(directory: Path, seconds: int, audio: Path | None = None) -> Path:
     """About ``seconds`` long: a cycle of 24 s repeated (stills 5 s, cards 4 s, head 4 s,
-    pan 3 s), each repeat with the next text cards."""
+    pan 3 s), each repeat with the next text cards; ``audio`` (a file) as its sound."""
     zidane, bus = _picture("zidane.jpg"), _picture("bus.jpg")
     segments: list[Segment] = []
     cycle = 0
@@ -65,4 +65,4 @@ def write_realistic_clip(directory: Path, seconds: int) -> Path:
         segments += _pan(3 * FPS)
         segments += [(_card(CARDS[(2 * cycle + 1) % len(CARDS)]), 4 * FPS), (bus, 4 * FPS)]
         cycle += 1
-    return write_stills_video(directory / "realistic.mp4", segments, fps=FPS)
+    return write_stills_video(directory / "realistic.mp4", segments, fps=FPS, audio=audio)

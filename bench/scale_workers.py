@@ -59,9 +59,13 @@ def make_batch(directory: Path, count: int, seconds: int) -> list[Path]:
 
 
 def start_worker(
-    env: dict[str, str], concurrency: int, log: Path, core: int | None = None
+    env: dict[str, str],
+    concurrency: int,
+    log: Path,
+    core: int | None = None,
+    analyzer: str = "scenes",
 ) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "pipeline.cli.main", "worker", "-a", "scenes",
+    command = [sys.executable, "-m", "pipeline.cli.main", "worker", "-a", analyzer,
                "-c", str(concurrency), "-n", f"{log.stem}@%h", "-l", "INFO"]  # fmt: skip
 
     def pin() -> None:
