@@ -8,10 +8,15 @@ forward from there, or keeps decoding when no keyframe lies in between.
 
 A stream without timestamps (a raw ``.h264`` file) cannot be seeked: it is decoded
 sequentially and its frames are timed by the nominal frame rate.
+
+Decoding costs what it must: a packet that is no wanted frame is decoded only when other
+frames need it (the decoder skips it when it is no reference frame, ``skip_frame``
+NONREF), and the codec uses as many threads as the process may use cores.
 """
 
 import bisect
 import logging
+import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -92,12 +97,24 @@ class _FrameIndex:
 
 
 class FrameSampler:
-    def __init__(self, path: str, *, max_side: int | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        *,
+        max_side: int | None = None,
+        threads: int | None = None,
+        skip_unwanted: bool = True,
+    ) -> None:
+        """``threads``: the codec's (None: as many as the process may use cores);
+        ``skip_unwanted``: let the decoder skip non-reference frames nobody asked for."""
         if max_side is not None and max_side < 1:
             raise ValueError("max_side must be at least 1")
         self._path = path
         self._max_side = max_side
+        self._threads = len(os.sched_getaffinity(0)) if threads is None else threads
+        self._skip_unwanted = skip_unwanted
         self._container = self._open()
+        self._wanted_pts: set[int] | None = None  # absolute pts of the frames asked for
         self._pixel_aspect = pixel_aspect_of(self._stream)
         self._index = self._build_index()
         self._skipped: list[int] = []
@@ -250,6 +267,9 @@ class FrameSampler:
             raise MediaError("no_video_stream", f"{self._path}: has no video stream")
         # demux(video stream) hands over video packets only: other streams are ignored
         # without touching their (version-dependent) discard settings
+        if self._threads > 1:  # a worker pinned to one core decodes on that core alone
+            context = container.streams.video[0].codec_context
+            context.thread_type, context.thread_count = "AUTO", self._threads
         return container
 
     @property
@@ -331,6 +351,8 @@ class FrameSampler:
     # -- decoding ------------------------------------------------------------------
 
     def _decode(self, targets: list[int]) -> Iterator[SampledFrame]:
+        if self._index.timed and self._skip_unwanted:
+            self._wanted_pts = {self._index.pts[i] + self._index.origin for i in targets}
         pending = deque(targets)
         frames: Iterator[tuple[int, av.VideoFrame]] | None = None
         position = -1  # index of the last frame decoded
@@ -394,8 +416,12 @@ class FrameSampler:
     def _decoded(self) -> Iterator[av.VideoFrame]:
         """Frames in presentation order; a packet that fails to decode is dropped, a
         container that ends early ends the iteration."""
+        context = self._stream.codec_context
         try:
             for packet in self._container.demux(self._stream):
+                if self._wanted_pts is not None and packet.pts is not None:
+                    wanted = packet.pts in self._wanted_pts
+                    context.skip_frame = "DEFAULT" if wanted else "NONREF"
                 try:
                     frames = packet.decode()
                 except av.error.FFmpegError as exc:
