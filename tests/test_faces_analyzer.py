@@ -3,6 +3,7 @@
 
 import hashlib
 import json
+import logging
 import os
 import random
 import subprocess
@@ -25,6 +26,7 @@ from support.sources import probe_source
 from support.synthetic import alternating_shots, write_stills_video, write_video
 from tests.support.cli import Eioku
 from tests.support.stored import stored_embeddings
+from tests.support.windowed import assembled_in_windows, windows_split_at
 from workers.analyzers.face_clustering import cluster_faces, renumber_by_first_appearance
 from workers.analyzers.face_detection import (
     EMBEDDING_SIZE,
@@ -177,6 +179,82 @@ def test_corrupt_frames_mid_video_do_not_stop_the_analysis(
     first = [face for face in found if face.payload.timestamp_ms < 2000]
     assert [face.payload.timestamp_ms for face in first] == [0, 1000]
     assert len({face.payload.cluster_id for face in first}) == 1
+
+
+# --- segmented runs ------------------------------------------------------------------------
+
+# inside both Zidane shots: his faces are observed in three windows
+BOUNDARIES_MS = (1000, 4500)
+
+
+@pytest.fixture(scope="module")
+def every_sample_faces(people_video: Path, tmp_path_factory: pytest.TempPathFactory) -> list:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EIOKU_HOME", str(tmp_path_factory.mktemp("home")))
+        return run_faces(people_video, "fast", skip_unchanged=False)
+
+
+def faces_in_windows(path: Path, **overrides: object) -> list[ArtifactOutput]:
+    analyzer = FacesAnalyzer(load_settings())
+    config = analyzer.effective_config("fast", overrides)
+    source = probe_source(path)
+    windows = windows_split_at(source.duration_ms, *BOUNDARIES_MS)
+    return assembled_in_windows(analyzer, source, config, windows)
+
+
+def test_a_segmented_run_finds_exactly_the_faces_and_people_of_the_whole_video(
+    people_video: Path, every_sample_faces: list
+) -> None:
+    segmented = faces_in_windows(people_video, skip_unchanged=False)
+    assert [face.payload for face in segmented] == [face.payload for face in every_sample_faces]
+    assert [face.embedding for face in segmented] == [face.embedding for face in every_sample_faces]
+    zidane = [face.payload.timestamp_ms for face in segmented if face.payload.cluster_id == 0]
+    assert zidane == [0, 1000, 4000, 5000]  # one person across the three windows
+
+
+def test_a_windows_first_sample_is_analysed_where_the_whole_run_carried_it(
+    people_video: Path, fast_faces: list, every_sample_faces: list
+) -> None:
+    """Skipping unchanged frames starts afresh in each window: the sample at 1000 ms is
+    carried from 0 ms in the whole run, and analysed as the first of its window."""
+    segmented = faces_in_windows(people_video)
+    boundary = BOUNDARIES_MS[0]
+    carried = [face.payload for face in fast_faces if face.payload.timestamp_ms != boundary]
+    analysed = [
+        face.payload for face in every_sample_faces if face.payload.timestamp_ms == boundary
+    ]
+    expected = sorted(carried + analysed, key=lambda payload: payload.timestamp_ms)
+    assert [face.payload for face in segmented] == expected
+    assert expected != [face.payload for face in fast_faces]
+
+
+def test_a_segmented_cli_run_stores_the_faces_of_the_whole_video(
+    db: Database,
+    people_video: Path,
+    every_sample_faces: list,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Windows of 2 s: observations stored as JSON in the database between the steps keep
+    every embedding exact, so the people are the whole run's."""
+    caplog.set_level(logging.INFO, logger="pipeline.coordinator.segmented")
+    eioku = Eioku(db, tmp_path / "home", EIOKU_SEGMENT_S="2")
+    args = ("analyze", str(people_video), "-a", "faces", "--set", "faces.skip_unchanged=false")
+    result = eioku(*args, "--json")
+    assert result.code == 0, result.stderr
+    assert sum("observed in" in message for message in caplog.messages) == 3
+    with db.sessions() as session:
+        artifacts = ArtifactRepository(session).get_by_asset(
+            result.json()[0]["video_id"], artifact_type="face.detection"
+        )
+        embeddings = stored_embeddings(session, [artifact.artifact_id for artifact in artifacts])
+    stored = sorted(
+        ((artifact.payload, tuple(embeddings[artifact.artifact_id])) for artifact in artifacts),
+        key=lambda face: (face[0]["timestamp_ms"], face[0]["bbox"]["x"]),
+    )
+    assert stored == [
+        (face.payload.model_dump(mode="json"), face.embedding) for face in every_sample_faces
+    ]
 
 
 # --- the parts, on plain images ---------------------------------------------------------

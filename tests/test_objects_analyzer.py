@@ -26,6 +26,7 @@ from support.sources import probe_source
 from support.synthetic import write_stills_video
 from tests.support.cli import Eioku
 from tests.support.distributed import REPO, RedisServer, Worker
+from tests.support.windowed import assembled_in_windows, windows_split_at
 from workers.analyzers.device import DeviceUnavailableError, choose_device
 from workers.analyzers.object_models import prepare_ultralytics
 from workers.analyzers.object_tracks import ImageDetection, ObjectTracker, TrackerSettings
@@ -36,6 +37,8 @@ SQUARE = 60
 STEP = 10  # px per frame
 FRAMES = 40
 RED = (220, 40, 40)
+HIDDEN_FRAMES = range(13, 20)  # three samples at 200 ms
+DEMO_SAMPLE = REPO / "pipeline" / "demo" / "sample.mp4"
 
 
 def square_x(frame: int) -> int:
@@ -43,8 +46,10 @@ def square_x(frame: int) -> int:
     return -40 + STEP * frame
 
 
-def moving_square(frame: int) -> np.ndarray:
+def moving_square(frame: int, hidden: range = range(0)) -> np.ndarray:
     image = np.full((HEIGHT, WIDTH, 3), 70, np.uint8)
+    if frame in hidden:
+        return image
     left = square_x(frame)
     image[60 : 60 + SQUARE, max(left, 0) : max(min(left + SQUARE, WIDTH), 0)] = RED
     return image
@@ -54,6 +59,14 @@ def moving_square(frame: int) -> np.ndarray:
 def square_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("objects") / "square.mp4"
     return write_stills_video(path, [(moving_square(i), 1) for i in range(FRAMES)], fps=FPS)
+
+
+@pytest.fixture(scope="module")
+def hidden_square_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The square, hidden from 1.3 to 2 s: its track is lost for three samples."""
+    path = tmp_path_factory.mktemp("objects") / "hidden.mp4"
+    frames = [(moving_square(i, hidden=HIDDEN_FRAMES), 1) for i in range(FRAMES)]
+    return write_stills_video(path, frames, fps=FPS)
 
 
 @pytest.fixture(autouse=True)
@@ -114,6 +127,39 @@ def test_a_square_crossing_the_frame_keeps_one_track_from_entry_to_exit(
         assert box.x + box.width == pytest.approx(min(left + SQUARE, WIDTH), abs=4)
         assert box.y == pytest.approx(60, abs=4) and box.height == pytest.approx(SQUARE, abs=4)
         assert 0 <= box.x and box.x + box.width <= WIDTH and box.y + box.height <= HEIGHT
+
+
+@pytest.mark.parametrize(("lost_samples", "tracks"), [(10, [0, 0]), (1, [0, 1])])
+def test_a_track_lost_across_a_window_boundary_is_found_again_as_in_the_whole_video(
+    hidden_square_video: Path, lost_samples: int, tracks: list[int]
+) -> None:
+    """Boundaries at 1.5 s, while the square is hidden for three samples, and at 2.7 s: the
+    one tracker running over all windows finds its track again when it waits long enough,
+    and starts a second one (id 1, not a window's own 0) when it does not."""
+    analyzer = SquareObjectsAnalyzer(load_settings())
+    overrides = {"interval_ms": 200, "batch_size": 3, "track_lost_samples": lost_samples}
+    config = analyzer.effective_config("smoke", overrides)
+    source = probe_source(hidden_square_video)
+    whole = list(analyzer.analyze(source, config, lambda f: None))
+    windows = windows_split_at(source.duration_ms, 1500, 2700)
+    segmented = assembled_in_windows(analyzer, source, config, windows)
+    assert segmented == whole
+    before = {d.track_id for d in segmented if d.timestamp_ms < 1500}
+    after = [d for d in segmented if d.timestamp_ms >= 1500]
+    assert (before, {d.track_id for d in after}) == ({tracks[0]}, {tracks[1]})
+    assert after[0].timestamp_ms == 2000 and after[-1].timestamp_ms > 2700
+
+
+def test_smoke_tracks_on_a_real_video_are_the_same_window_by_window() -> None:
+    """Five boxes a sample of the untrained model on the demo clip, tracked through a
+    boundary mid-clip and one on its keyframe at 10 s."""
+    analyzer = ObjectsAnalyzer(load_settings())
+    config = analyzer.effective_config("smoke", {"interval_ms": 200, "max_det": 5})
+    source = probe_source(DEMO_SAMPLE)
+    whole = list(analyzer.analyze(source, config, lambda f: None))
+    windows = windows_split_at(source.duration_ms, 5100, 10_000)
+    assert assembled_in_windows(analyzer, source, config, windows) == whole
+    assert len(whole) == 5 * 60 and len({d.track_id for d in whole}) == 5
 
 
 def tracker() -> ObjectTracker:

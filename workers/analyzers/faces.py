@@ -2,12 +2,13 @@
 
 Sampled frames go through a detector (HOG, or the CNN in ``high_quality``), the 5-point
 landmark predictor and the ResNet that gives each face a 128-d embedding. Once the whole
-video is seen, the embeddings are clustered so one person has one ``cluster_id`` across
-the video (ids 0..k-1 in order of first appearance). Each face is one artifact; its
-embedding travels beside it (``ArtifactOutput.embedding``), not in the JSON payload.
+video is seen (every window of a segmented run), the embeddings are clustered so one
+person has one ``cluster_id`` across the video (ids 0..k-1 in order of first
+appearance). Each face is one artifact; its embedding travels beside it
+(``ArtifactOutput.embedding``), not in the JSON payload.
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -21,6 +22,7 @@ from pipeline.analysis.contract import (
 )
 from pipeline.analysis.declarations import Lane, Produces, Projection, Rows
 from pipeline.analysis.models import ModelStatus
+from pipeline.analysis.segments import Observation, Window
 from schemas.base import BoundingBox, Point
 from schemas.payloads import FaceDetection
 from workers.analyzers.base import distribution_version
@@ -42,6 +44,7 @@ from workers.analyzers.unchanged import (
     SkipUnchangedConfig,
     frame_groups,
 )
+from workers.analyzers.windowed import Windowed
 
 if TYPE_CHECKING:
     from pipeline.media.frames import SampledFrame
@@ -86,7 +89,11 @@ class FacesConfig(SkipUnchangedConfig):
         return value
 
 
-class FacesAnalyzer(SkipsUnchangedFrames, RegisteredModelAnalyzer[FacesConfig, FaceModels]):
+class FacesAnalyzer(
+    Windowed[FacesConfig],
+    SkipsUnchangedFrames,
+    RegisteredModelAnalyzer[FacesConfig, FaceModels],
+):
     name = "faces"
     produces = Produces(
         FaceDetection,
@@ -134,18 +141,18 @@ class FacesAnalyzer(SkipsUnchangedFrames, RegisteredModelAnalyzer[FacesConfig, F
     def _load_model(self, config: FacesConfig) -> FaceModels:
         return load_face_models(FaceModelFiles.locate(config.detector, config.models_dir))
 
-    def analyze(
-        self, source: MediaSource, config: FacesConfig, progress: ProgressCallback
-    ) -> Iterator[ArtifactOutput]:
-        from workers.analyzers.face_clustering import cluster_faces
+    def observe(
+        self, source: MediaSource, config: FacesConfig, window: Window, progress: ProgressCallback
+    ) -> Iterator[Observation]:
+        """Per analysed frame: the faces found on it and on the unchanged frames carried
+        with it, in displayed-frame coordinates, embeddings included."""
         from workers.analyzers.face_detection import detect_faces
 
         if config.detector == "cnn":  # HOG runs on the CPU whatever the setting
             dlib_device(self.settings.device_for(self.name))
         models = self.load(config)
-        found: list[SourceFace] = []
         plan = SamplingPlan(max_side=config.max_side, interval_ms=config.interval_ms)
-        for group in frame_groups(sampled_frames(source, plan, progress), config):
+        for group in frame_groups(sampled_frames(source, plan, progress, window), config):
             faces = detect_faces(
                 models,
                 group.analysed.image,
@@ -153,15 +160,25 @@ class FacesAnalyzer(SkipsUnchangedFrames, RegisteredModelAnalyzer[FacesConfig, F
                 score_threshold=config.score_threshold,
                 jitters=config.jitters,
             )
-            for frame in (group.analysed, *group.carried):
-                located = (face_in_source(frame, face) for face in faces)
-                found.extend(face for face in located if face is not None)
+            located = (
+                face_in_source(frame, face)
+                for frame in (group.analysed, *group.carried)
+                for face in faces
+            )
+            yield [face.as_observed() for face in located if face is not None]
+
+    def assemble(
+        self, source: MediaSource, config: FacesConfig, observations: Iterable[Observation]
+    ) -> Iterator[ArtifactOutput]:
+        """Clusters over every window's faces, so one person has one id across the video."""
+        from workers.analyzers.face_clustering import cluster_faces
+
+        found = [SourceFace.from_observed(face) for observed in observations for face in observed]
         cluster_ids = cluster_faces(
             [face.embedding for face in found],
             [face.frame_index for face in found],
             config.cluster_threshold,
         )
-        progress(1.0)
         for face, cluster_id in zip(found, cluster_ids, strict=True):
             yield ArtifactOutput(face.payload(cluster_id), embedding=face.embedding)
 
@@ -185,6 +202,27 @@ class SourceFace:
             bbox=self.bbox,
             landmarks=self.landmarks,
             cluster_id=cluster_id,
+        )
+
+    def as_observed(self) -> Observation:
+        return {
+            "frame_index": self.frame_index,
+            "timestamp_ms": self.timestamp_ms,
+            "confidence": self.confidence,
+            "bbox": self.bbox.model_dump(),
+            "landmarks": [[point.x, point.y] for point in self.landmarks],
+            "embedding": list(self.embedding),
+        }
+
+    @classmethod
+    def from_observed(cls, observed: Observation) -> "SourceFace":
+        return cls(
+            frame_index=observed["frame_index"],
+            timestamp_ms=observed["timestamp_ms"],
+            confidence=observed["confidence"],
+            bbox=BoundingBox(**observed["bbox"]),
+            landmarks=[Point(x=x, y=y) for x, y in observed["landmarks"]],
+            embedding=tuple(observed["embedding"]),
         )
 
 

@@ -6,7 +6,8 @@ object from the sample it enters to the one it leaves). The model is a weights f
 name from the registry (``pipeline.analysis.models``); ``smoke`` builds an untrained one.
 """
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import astuple
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
@@ -17,6 +18,7 @@ from pipeline.analysis.models import (
     SMOKE_PROFILE,
     UNTRAINED_PREFIX,
 )
+from pipeline.analysis.segments import Observation, Window
 from schemas.payloads import ObjectDetection
 from workers.analyzers.base import distribution_version
 from workers.analyzers.batching import batched
@@ -32,6 +34,7 @@ from workers.analyzers.unchanged import (
     SkipUnchangedConfig,
     frame_groups,
 )
+from workers.analyzers.windowed import Windowed
 
 if TYPE_CHECKING:
     from pipeline.media.frames import SampledFrame
@@ -80,7 +83,9 @@ _SMOKE = {
 }
 
 
-class ObjectsAnalyzer(SkipsUnchangedFrames, WeightsFileAnalyzer[ObjectsConfig, Any]):
+class ObjectsAnalyzer(
+    Windowed[ObjectsConfig], SkipsUnchangedFrames, WeightsFileAnalyzer[ObjectsConfig, Any]
+):
     name = "objects"
     produces = Produces(
         ObjectDetection,
@@ -119,32 +124,44 @@ class ObjectsAnalyzer(SkipsUnchangedFrames, WeightsFileAnalyzer[ObjectsConfig, A
     def _load_model(self, config: ObjectsConfig) -> Any:
         return load_yolo(self.weights(config), self.settings.home)
 
-    def analyze(
-        self, source: MediaSource, config: ObjectsConfig, progress: ProgressCallback
-    ) -> Iterator[ObjectDetection]:
+    def observe(
+        self, source: MediaSource, config: ObjectsConfig, window: Window, progress: ProgressCallback
+    ) -> Iterator[Observation]:
+        """Per analysed frame: the model's boxes in the analysed image (what the tracker
+        matches) and, for it and each unchanged frame carried with it, each box as an
+        untracked payload in the displayed frame (None when nothing of it is inside)."""
         from workers.analyzers.device import torch_device
 
         self.require_weights(config)
         device = torch_device(self.settings.device_for(self.name))
         model = self.load(config)
-        tracker = ObjectTracker(config.tracker_settings(), self.settings.home)
         plan = SamplingPlan(max_side=config.image_size, interval_ms=config.interval_ms)
-        groups = frame_groups(sampled_frames(source, plan, progress), config)
+        groups = frame_groups(sampled_frames(source, plan, progress, window), config)
         for batch in batched(groups, config.batch_size):
-            yield from _detect(model, batch, config, device, tracker)
-        progress(1.0)
+            yield from _detect(model, batch, config, device)
+
+    def assemble(
+        self, source: MediaSource, config: ObjectsConfig, observations: Iterable[Observation]
+    ) -> Iterator[ObjectDetection]:
+        """Tracks over every window's detections in time order, so an object in view
+        across a window boundary keeps one track id."""
+        tracker = ObjectTracker(config.tracker_settings(), self.settings.home)
+        for observed in observations:
+            detections = [ImageDetection(*row) for row in observed["detections"]]
+            height, width = observed["image_shape"]
+            for payloads in observed["frames"]:  # carried frames extend the tracks
+                track_ids = tracker.assign(detections, (height, width))
+                for payload, track_id in zip(payloads, track_ids, strict=True):
+                    if payload is not None:
+                        yield ObjectDetection.model_validate({**payload, "track_id": track_id})
 
     def download_url(self, file_name: str) -> str:
         return ASSETS_URL + file_name
 
 
 def _detect(
-    model: Any,
-    groups: Sequence[FrameGroup],
-    config: ObjectsConfig,
-    device: str,
-    tracker: ObjectTracker,
-) -> Iterator[ObjectDetection]:
+    model: Any, groups: Sequence[FrameGroup], config: ObjectsConfig, device: str
+) -> Iterator[Observation]:
     results = model.predict(
         [group.analysed.image[:, :, ::-1] for group in groups],  # ultralytics expects BGR
         conf=config.confidence,
@@ -160,21 +177,27 @@ def _detect(
             ImageDetection(*map(float, xyxy), float(score), int(class_id))
             for xyxy, score, class_id in zip(boxes.xyxy, boxes.conf, boxes.cls, strict=True)
         ]
-        for frame in (group.analysed, *group.carried):  # carried frames extend the tracks
-            track_ids = tracker.assign(detections, frame.image.shape[:2])
-            for detection, track_id in zip(detections, track_ids, strict=True):
-                payload = object_payload(frame, detection, result.names, track_id)
-                if payload is not None:
-                    yield payload
+        yield {
+            "image_shape": list(group.analysed.image.shape[:2]),
+            "detections": [list(astuple(detection)) for detection in detections],
+            "frames": [
+                [_as_observed(object_payload(frame, d, result.names)) for d in detections]
+                for frame in (group.analysed, *group.carried)
+            ],
+        }
+
+
+def _as_observed(payload: ObjectDetection | None) -> Observation:
+    return None if payload is None else payload.model_dump(mode="json")
 
 
 def object_payload(
     frame: "SampledFrame",
     detection: ImageDetection,
     names: Mapping[int, str],
-    track_id: int | None,
 ) -> ObjectDetection | None:
-    """The detection in displayed-frame pixels; None when nothing of it is inside."""
+    """The detection in displayed-frame pixels, not yet tracked; None when nothing of it
+    is inside."""
     bbox = box_in_frame(frame, detection.x0, detection.y0, detection.x1, detection.y1)
     if bbox is None:
         return None
@@ -185,5 +208,4 @@ def object_payload(
         class_id=detection.class_id,
         confidence=min(max(detection.confidence, 0.0), 1.0),
         bbox=bbox,
-        track_id=track_id,
     )

@@ -8,7 +8,7 @@ An analyzer never reads the database, so scene times reach it through its config
 are then part of the cache key, as they decide which frames are classified.
 """
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,6 +21,7 @@ from pipeline.analysis.models import (
     UNTRAINED_PREFIX,
     ModelFetchError,
 )
+from pipeline.analysis.segments import Observation, Window
 from schemas.payloads import PlaceClassification
 from schemas.payloads.places import PlacePrediction
 from workers.analyzers.base import distribution_version
@@ -34,6 +35,7 @@ from workers.analyzers.place_models import (
     load_classifier,
 )
 from workers.analyzers.registered_model import WeightsFileAnalyzer, WeightsFileConfig
+from workers.analyzers.windowed import Windowed
 
 ANALYZER_VERSION = "1"
 MODEL_NAME = "resnet18-places365"
@@ -61,7 +63,7 @@ class PlacesConfig(WeightsFileConfig):
         return sorted({(start + end) // 2 for start, end in self.scene_spans_ms})
 
 
-class PlacesAnalyzer(WeightsFileAnalyzer[PlacesConfig, Any]):
+class PlacesAnalyzer(Windowed[PlacesConfig], WeightsFileAnalyzer[PlacesConfig, Any]):
     name = "places"
     produces = Produces(
         PlaceClassification,
@@ -111,9 +113,10 @@ class PlacesAnalyzer(WeightsFileAnalyzer[PlacesConfig, Any]):
         device = torch_device(self.settings.device_for(self.name))
         return load_classifier(self.weights(config), device)
 
-    def analyze(
-        self, source: MediaSource, config: PlacesConfig, progress: ProgressCallback
-    ) -> Iterator[PlaceClassification]:
+    def observe(
+        self, source: MediaSource, config: PlacesConfig, window: Window, progress: ProgressCallback
+    ) -> Iterator[Observation]:
+        """Per keyframe in the window: its classification, as the payload's JSON."""
         from workers.analyzers.device import torch_device
 
         self.require_weights(config)
@@ -126,9 +129,17 @@ class PlacesAnalyzer(WeightsFileAnalyzer[PlacesConfig, Any]):
             interval_ms=None if keyframes else config.interval_ms,
             timestamps_ms=keyframes,
         )
-        for batch in batched(sampled_frames(source, plan, progress), config.batch_size):
-            yield from _classified(network, batch, device, config.top_k, names)
-        progress(1.0)
+        frames = sampled_frames(source, plan, progress, window)
+        for batch in batched(frames, config.batch_size):
+            for place in _classified(network, batch, device, config.top_k, names):
+                yield place.model_dump(mode="json")
+
+    def assemble(
+        self, source: MediaSource, config: PlacesConfig, observations: Iterable[Observation]
+    ) -> Iterator[PlaceClassification]:
+        """Each keyframe stands alone: its payload as observed."""
+        for observed in observations:
+            yield PlaceClassification.model_validate(observed)
 
     def download_url(self, file_name: str) -> str:
         if file_name != Path(CHECKPOINT_URL).name:
