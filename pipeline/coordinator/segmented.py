@@ -35,13 +35,15 @@ Dispatch = Callable[[int], None]
 WAIT_POLL_S = 0.5  # how often an owner with nothing left to claim looks at its helpers
 
 
-def windows_for(source: MediaSource, segment_s: float, cuts_ms: Sequence[int] = ()) -> list[Window]:
+def windows_for(
+    source: MediaSource, segment_s: float, scene_cuts: Callable[[], Sequence[int]] = tuple
+) -> list[Window]:
     """The run's windows: about ``segment_s`` each, boundaries on the video's scene cuts
-    (where a scenes run found them) or keyframes."""
+    (``scene_cuts``, asked only for a video long enough to be segmented) or keyframes."""
     segment_ms = max(round(segment_s * 1000), 1)
     if source.duration_ms < segment_ms * 3 // 2:
         return [Window.whole(source.duration_ms)]
-    return plan_windows(source.duration_ms, segment_ms, _keyframes_ms(source), cuts_ms)
+    return plan_windows(source.duration_ms, segment_ms, _keyframes_ms(source), scene_cuts())
 
 
 def _keyframes_ms(source: MediaSource) -> list[int]:

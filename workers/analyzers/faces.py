@@ -43,6 +43,7 @@ from workers.analyzers.unchanged import (
     SkipsUnchangedFrames,
     SkipUnchangedConfig,
     frame_groups,
+    lead_in,
 )
 from workers.analyzers.windowed import Windowed
 
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
     from pipeline.media.frames import SampledFrame
     from workers.analyzers.face_detection import ImageFace
 
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"  # 2: skipping anchored at multiples of max_skip_ms
 
 
 class FacesConfig(SkipUnchangedConfig):
@@ -152,7 +153,8 @@ class FacesAnalyzer(
             dlib_device(self.settings.device_for(self.name))
         models = self.load(config)
         plan = SamplingPlan(max_side=config.max_side, interval_ms=config.interval_ms)
-        for group in frame_groups(sampled_frames(source, plan, progress, window), config):
+        frames = sampled_frames(source, plan, progress, lead_in(window, config))
+        for group in frame_groups(frames, config, window.start_ms):
             faces = detect_faces(
                 models,
                 group.analysed.image,
@@ -160,11 +162,7 @@ class FacesAnalyzer(
                 score_threshold=config.score_threshold,
                 jitters=config.jitters,
             )
-            located = (
-                face_in_source(frame, face)
-                for frame in (group.analysed, *group.carried)
-                for face in faces
-            )
+            located = (face_in_source(frame, face) for frame in group.frames for face in faces)
             yield [face.as_observed() for face in located if face is not None]
 
     def assemble(

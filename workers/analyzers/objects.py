@@ -33,13 +33,14 @@ from workers.analyzers.unchanged import (
     SkipsUnchangedFrames,
     SkipUnchangedConfig,
     frame_groups,
+    lead_in,
 )
 from workers.analyzers.windowed import Windowed
 
 if TYPE_CHECKING:
     from pipeline.media.frames import SampledFrame
 
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"  # 2: skipping anchored at multiples of max_skip_ms
 
 
 class ObjectsConfig(WeightsFileConfig, SkipUnchangedConfig):
@@ -136,7 +137,8 @@ class ObjectsAnalyzer(
         device = torch_device(self.settings.device_for(self.name))
         model = self.load(config)
         plan = SamplingPlan(max_side=config.image_size, interval_ms=config.interval_ms)
-        groups = frame_groups(sampled_frames(source, plan, progress, window), config)
+        frames = sampled_frames(source, plan, progress, lead_in(window, config))
+        groups = frame_groups(frames, config, window.start_ms)
         for batch in batched(groups, config.batch_size):
             yield from _detect(model, batch, config, device)
 
@@ -182,7 +184,7 @@ def _detect(
             "detections": [list(astuple(detection)) for detection in detections],
             "frames": [
                 [_as_observed(object_payload(frame, d, result.names)) for d in detections]
-                for frame in (group.analysed, *group.carried)
+                for frame in group.frames
             ],
         }
 

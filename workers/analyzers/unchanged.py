@@ -1,13 +1,19 @@
 """Skip unchanged frames: a sampled frame that looks like the last analysed one (mean
 absolute difference of a downscaled luma below a threshold) is not given to the model;
-the analyzer carries that frame's results forward instead. At least one frame every
-``max_skip_ms`` is analysed, so slow drifts and small changes are caught up, and so is the
-first sampled frame at or after each scene cut when the video has a ``scenes`` run (the
-planner hands its cuts over as ``scene_cuts_ms``; docs/ARCHITECTURE.md, "Scene inputs")."""
+the analyzer carries that frame's results forward instead. The first sampled frame at or
+after each **anchor** is analysed anyway: every multiple of ``max_skip_ms`` (so slow drifts
+and small changes are caught up at least that often) and each scene cut when the video
+has a ``scenes`` run (the planner hands its cuts over as ``scene_cuts_ms``;
+docs/ARCHITECTURE.md, "Scene inputs").
+
+Anchors at fixed times make the decisions reproducible from any anchor on: a window of a
+segmented run replays them from the last anchor before its start (``lead_in``), running
+the model on at most the one analysed frame whose results reach into the window, and so
+skips exactly what the whole video's run skips."""
 
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic import (
@@ -20,6 +26,7 @@ from pydantic import (
 )
 
 from pipeline.analysis.contract import SceneSpan
+from pipeline.analysis.segments import Window
 from workers.analyzers.base import AnalyzerConfig
 
 if TYPE_CHECKING:
@@ -84,10 +91,31 @@ class SkipsUnchangedFrames:
 @dataclass
 class FrameGroup:
     """A frame the model analyses and the unchanged frames after it that reuse its
-    results."""
+    results. ``lead_in``: the analysed frame lies before the window being observed, which
+    only gets the results of the carried frames."""
 
     analysed: "SampledFrame"
     carried: list["SampledFrame"] = field(default_factory=list)
+    lead_in: bool = False
+
+    @property
+    def frames(self) -> list["SampledFrame"]:
+        """The frames this group gives the analysed frame's results to."""
+        return self.carried if self.lead_in else [self.analysed, *self.carried]
+
+
+def lead_in(window: Window, settings: SkipUnchangedConfig) -> Window:
+    """``window`` from the last anchor at or before its start: where sampling must begin
+    for its skipping decisions to be the whole video's (unchanged when nothing is
+    skipped)."""
+    if not settings.skip_unchanged or not settings.max_skip_ms or window.start_ms == 0:
+        return window
+    anchor = window.start_ms // settings.max_skip_ms * settings.max_skip_ms
+    cuts = settings.scene_cuts_ms or []
+    at = bisect_right(cuts, window.start_ms)
+    if at:
+        anchor = max(anchor, cuts[at - 1])
+    return replace(window, start_ms=anchor)
 
 
 def small_luma(image: "np.ndarray") -> "np.ndarray":
@@ -105,11 +133,12 @@ def luma_difference(first: "np.ndarray", second: "np.ndarray") -> float:
 
 
 def frame_groups(
-    frames: Iterable["SampledFrame"], settings: SkipUnchangedConfig
+    frames: Iterable["SampledFrame"], settings: SkipUnchangedConfig, from_ms: int = 0
 ) -> Iterator[FrameGroup]:
     """Every frame in order, each analysed or carried; a group is yielded once the next
-    analysed frame (or the end) shows that it is complete."""
-    cuts = settings.scene_cuts_ms or []
+    analysed frame (or the end) shows that it is complete. Frames before ``from_ms`` (a
+    window's lead-in) only steer the decisions: a group whose frames all lie before it is
+    dropped, one that reaches into it is ``lead_in``."""
     group: FrameGroup | None = None
     reference: np.ndarray | None = None
     for frame in frames:
@@ -117,17 +146,34 @@ def frame_groups(
         if group is not None and luma is not None and reference is not None:
             since_ms = group.analysed.timestamp_ms
             if (
-                frame.timestamp_ms - since_ms < settings.max_skip_ms
-                and not _cut_between(cuts, since_ms, frame.timestamp_ms)
+                not _anchor_between(settings, since_ms, frame.timestamp_ms)
                 and luma_difference(reference, luma) < settings.skip_threshold
             ):
                 group.carried.append(frame)
                 continue
         if group is not None:
-            yield group
+            yield from _from(group, from_ms)
         group, reference = FrameGroup(frame), luma
     if group is not None:
+        yield from _from(group, from_ms)
+
+
+def _from(group: FrameGroup, from_ms: int) -> Iterator[FrameGroup]:
+    if group.analysed.timestamp_ms >= from_ms:
         yield group
+        return
+    carried = [frame for frame in group.carried if frame.timestamp_ms >= from_ms]
+    if carried:
+        yield FrameGroup(group.analysed, carried, lead_in=True)
+
+
+def _anchor_between(settings: SkipUnchangedConfig, after_ms: int, until_ms: int) -> bool:
+    """Whether a multiple of ``max_skip_ms`` (0: every frame) or a cut lies in
+    (after_ms, until_ms]."""
+    every = settings.max_skip_ms
+    if not every or after_ms // every < until_ms // every:
+        return True
+    return _cut_between(settings.scene_cuts_ms or [], after_ms, until_ms)
 
 
 def _cut_between(cuts: Sequence[int], after_ms: int, until_ms: int) -> bool:
