@@ -14,6 +14,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy import text
 
+from bench.realistic_clip import write_realistic_clip
 from pipeline.analysis.contract import AnalysisInputError
 from pipeline.db.engine import Database
 from pipeline.media.frames import FrameSampler
@@ -22,6 +23,7 @@ from schemas.payloads import OcrText
 from support.sources import probe_source
 from support.synthetic import Caption, write_text_video
 from tests.support.cli import Eioku
+from tests.support.windowed import assembled_in_windows, windows_split_at
 from workers.analyzers.ocr import WEIGHT_FILES, OcrAnalyzer, default_model_dir
 
 pytestmark = pytest.mark.slow
@@ -220,3 +222,29 @@ def test_cli_analyze_fills_the_ocr_search_index(db: Database, tmp_path: Path) ->
         [("OPEN LATE", 1000, 2000)],
     )
     assert find_ocr_text(db, run["run_id"], "exit") == []
+
+
+# --- segmented runs ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def realistic_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """24 s of real stills, text cards (5-9 s, 16-20 s), a talking head and a pan."""
+    return write_realistic_clip(tmp_path_factory.mktemp("realistic"), 24)
+
+
+def test_a_segmented_run_reads_exactly_the_spans_of_the_whole_video(
+    realistic_video: Path,
+) -> None:
+    """Boundaries inside both text cards: each card is still one span, and with the fast
+    profile's skipping of unchanged frames every span equals the whole run's."""
+    analyzer = OcrAnalyzer(load_settings())
+    config = analyzer.effective_config("fast", {})
+    assert config.skip_unchanged
+    source = probe_source(realistic_video)
+    whole = list(analyzer.analyze(source, config, lambda part: None))
+    windows = windows_split_at(source.duration_ms, 7000, 18000)
+    segmented = assembled_in_windows(analyzer, source, config, windows)
+    assert segmented == whole
+    cards = [span for span in whole if span.start_ms < 7000 < span.end_ms]
+    assert {normalized(span.text) for span in cards} >= {"BUDGET 2026"}
