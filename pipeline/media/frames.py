@@ -304,10 +304,10 @@ class FrameSampler:
         )
         origin = stream.start_time if stream.start_time is not None else ordered[0][0]
         keyframe_of, seek_keys, last_key = [], {}, 0
-        for position, (_, dts, key, _) in enumerate(ordered):
+        for position, (pts_of_key, dts, key, _) in enumerate(ordered):
             if key:
                 last_key = position
-                seek_keys[position] = dts
+                seek_keys[position] = pts_of_key
             keyframe_of.append(last_key)
         # frames before the first keyframe can only be had by decoding from the start
         seek_keys.setdefault(0, min(dts for _, dts, _, _ in ordered))
