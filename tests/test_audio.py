@@ -28,6 +28,21 @@ def jfk_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_video(path, [Shot(25 * JFK_SECONDS, hue=0.3)], audio=JFK)
 
 
+@pytest.fixture(scope="module")
+def jfk_16k_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """AAC at 16 kHz: decoded at its own rate, a range is the very samples of the whole."""
+    folder = tmp_path_factory.mktemp("audio-16k")
+    samples = decode_audio(str(JFK)).samples
+    with wave.open(str(folder / "jfk.wav"), "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(16_000)
+        audio.writeframes((samples * 32767).astype("<i2").tobytes())
+    return write_video(
+        folder / "jfk.mp4", [Shot(25 * JFK_SECONDS, hue=0.3)], audio=folder / "jfk.wav"
+    )
+
+
 def envelope(samples: np.ndarray, rate: int, window_ms: int = 100) -> np.ndarray:
     size = rate * window_ms // 1000
     usable = len(samples) // size * size
@@ -59,6 +74,37 @@ def test_resamples_to_the_requested_rate(jfk_video: Path, rate: int) -> None:
     audio = decode_audio(str(jfk_video), rate)
     assert audio.sample_rate == rate
     assert abs(len(audio.samples) - rate * JFK_SECONDS) <= rate // 100 + 1024
+
+
+@pytest.mark.parametrize(
+    ("start_ms", "end_ms"), [(0, 2_000), (1_000, 4_000), (4_013, 7_500), (6_500, None)]
+)
+def test_a_time_range_is_those_samples_of_the_whole_stream(
+    jfk_16k_video: Path, start_ms: int, end_ms: int | None
+) -> None:
+    whole = decode_audio(str(jfk_16k_video))
+    part = decode_audio(str(jfk_16k_video), 16_000, start_ms, end_ms)
+    expected = whole.samples[start_ms * 16 : None if end_ms is None else end_ms * 16]
+    assert part.start_ms == start_ms
+    assert len(part.samples) == len(expected)
+    # decoded from the packets before it (SEEK_PRE_ROLL_MS): without them, 0.9 off
+    assert np.abs(part.samples - expected).max() < 1e-3
+
+
+@pytest.mark.parametrize(("start_ms", "end_ms"), [(11_500, None), (12_000, 20_000)])
+def test_a_range_past_the_end_of_the_audio_is_empty(
+    jfk_video: Path, start_ms: int, end_ms: int | None
+) -> None:
+    audio = decode_audio(str(jfk_video), 16_000, start_ms, end_ms)
+    assert (len(audio.samples), audio.start_ms) == (0, start_ms)
+
+
+@pytest.mark.parametrize(("start_ms", "end_ms"), [(-1, None), (2_000, 1_000)])
+def test_a_range_that_runs_backwards_is_refused(
+    jfk_video: Path, start_ms: int, end_ms: int | None
+) -> None:
+    with pytest.raises(ValueError, match="not a time range"):
+        decode_audio(str(jfk_video), 16_000, start_ms, end_ms)
 
 
 def test_video_without_audio_stream_is_a_clear_error(tmp_path: Path) -> None:
@@ -126,9 +172,8 @@ def test_audio_that_never_decodes_is_a_clear_error(jfk_video: Path, tmp_path: Pa
     assert raised.value.code == UNREADABLE_AUDIO
 
 
-def test_audio_that_starts_late_is_placed_on_the_video_timeline(tmp_path: Path) -> None:
-    rate, late_s = 16_000, 2
-    path = tmp_path / "late.mp4"
+def late_tone(path: Path, late_s: int, rate: int = 16_000) -> Path:
+    """3 s of video, and 1 s of a tone from ``late_s`` on."""
     with av.open(str(path), "w") as output:
         video = output.add_stream("libx264", rate=25)
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
@@ -147,7 +192,21 @@ def test_audio_that_starts_late_is_placed_on_the_video_timeline(tmp_path: Path) 
             frame.pts = late_s * rate + start
             output.mux(audio.encode(frame))
         output.mux(audio.encode(None))
-    decoded = decode_audio(str(path))
+    return path
+
+
+def test_audio_that_starts_late_is_placed_on_the_video_timeline(tmp_path: Path) -> None:
+    decoded = decode_audio(str(late_tone(tmp_path / "late.mp4", late_s=2)))
     # AAC's 1024 priming samples (64 ms) come before the first real sample
-    assert abs(decoded.start_ms - late_s * 1000) <= 100
+    assert abs(decoded.start_ms - 2_000) <= 100
     assert abs(decoded.duration_ms - 1000) <= 150
+
+
+def test_a_range_that_starts_before_the_audio_starts_where_the_audio_does(
+    tmp_path: Path,
+) -> None:
+    path = late_tone(tmp_path / "late.mp4", late_s=2)
+    whole = decode_audio(str(path))
+    part = decode_audio(str(path), 16_000, 1_000, 2_500)
+    assert part.start_ms == whole.start_ms
+    assert part.duration_ms == 2_500 - whole.start_ms

