@@ -21,10 +21,11 @@ RATE = 16_000
 
 def speech_track(path: Path, seconds: int) -> Path:
     """``seconds`` of audio: the JFK sentence at the start of every 15 s, silence between."""
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
     with av.open(str(JFK)) as source:
-        speech = np.concatenate(
-            [frame.to_ndarray().reshape(-1) for frame in source.decode(audio=0)]
-        ).astype(np.int16)
+        frames = [out for frame in source.decode(audio=0) for out in resampler.resample(frame)]
+    frames += resampler.resample(None)  # what the resampler still holds
+    speech = np.concatenate([frame.to_ndarray().reshape(-1) for frame in frames])
     track = np.zeros(seconds * RATE, np.int16)
     for start in range(0, seconds, SPEECH_EVERY_S):
         piece = speech[: max(0, min(len(speech), (seconds - start) * RATE))]

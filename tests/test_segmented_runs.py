@@ -192,6 +192,9 @@ def test_a_killed_run_resumes_with_only_the_windows_it_had_not_finished(
     first.wait(10)
     finished_before = done_windows(db)
     assert the_run(db).status == "running"  # killed: nobody reset it
+    listed = eioku(env, "runs", "--json")
+    assert listed.returncode == 0, listed.stderr
+    assert json.loads(listed.stdout)[0]["windows"] == [finished_before, total]
     again = eioku(env, "analyze", str(long_video), "-a", "paced", *PACE, "--json")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)[0]["runs"][0]["outcome"] == "succeeded"

@@ -19,6 +19,7 @@ from pipeline.db.repositories import (
     ArtifactRepository,
     InvalidSelectionPolicyError,
     RunRepository,
+    SegmentRepository,
     SelectionPolicy,
     VideoRepository,
 )
@@ -57,15 +58,19 @@ def runs(
     limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_JSON_SAFE_INT)] = 100,
     as_json: JsonFlag = False,
 ) -> None:
-    """Runs, newest first, with worker, attempts, progress and heartbeat."""
+    """Runs, newest first, with worker, attempts, progress and heartbeat; a long video's
+    unfinished run also with its windows done (see EIOKU_SEGMENT_S)."""
     db = open_database(current_settings())
     with db.sessions() as session:
         video_id = find_video(session, video).video_id if video else None
         found = RunRepository(session).find(video_id=video_id, status=status_filter, limit=limit)
+        windows = SegmentRepository(session).finished_of([run.run_id for run in found])
     if as_json:
-        render.print_json([render.run_dict(run) for run in found])
+        render.print_json(
+            [{**render.run_dict(run), "windows": windows.get(run.run_id)} for run in found]
+        )
     else:
-        render.print_runs(found)
+        render.print_runs(found, windows)
 
 
 def artifacts(

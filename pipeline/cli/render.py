@@ -169,7 +169,8 @@ def print_artifacts(envelopes: Sequence["ArtifactEnvelope"]) -> None:
     out.print(table)
 
 
-def print_runs(runs: Sequence["Run"]) -> None:
+def print_runs(runs: Sequence["Run"], windows: Mapping[str, tuple[int, int]]) -> None:
+    """``windows``: (done, all) of the runs planned as windows that have not committed."""
     if not runs:
         out.print("no runs match")
         return
@@ -196,13 +197,18 @@ def print_runs(runs: Sequence["Run"]) -> None:
             run.profile,
             shown(run.model_id),
             run.status,
-            f"{run.progress:.0%}",
+            _progress(run, windows.get(run.run_id)),
             str(run.attempts),
             shown(run.worker or "-"),
             run.heartbeat_at.strftime("%H:%M:%S") if run.heartbeat_at else "-",
             shown(f"{run.error_code}: {run.error_message}") if run.error_code else "",
         )
     out.print(table)
+
+
+def _progress(run: "Run", windows: tuple[int, int] | None) -> str:
+    share = f"{run.progress:.0%}"
+    return share if windows is None else f"{share} ({windows[0]}/{windows[1]} windows)"
 
 
 def print_run_notes(runs: Sequence["AnsweringRun"]) -> None:

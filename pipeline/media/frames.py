@@ -304,7 +304,7 @@ class FrameSampler:
         )
         origin = stream.start_time if stream.start_time is not None else ordered[0][0]
         keyframe_of, seek_keys, last_key = [], {}, 0
-        for position, (pts_of_key, dts, key, _) in enumerate(ordered):
+        for position, (pts_of_key, _, key, _) in enumerate(ordered):
             if key:
                 last_key = position
                 seek_keys[position] = pts_of_key

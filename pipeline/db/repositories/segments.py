@@ -117,6 +117,19 @@ class SegmentRepository:
         ).all()
         return {status: count for status, count in rows}
 
+    def finished_of(self, run_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """(windows done, windows) of each of these runs that has windows."""
+        rows = self.session.execute(
+            select(
+                RunSegment.run_id,
+                func.count().filter(RunSegment.status == SegmentStatus.DONE),
+                func.count(),
+            )
+            .where(RunSegment.run_id.in_(run_ids))
+            .group_by(RunSegment.run_id)
+        ).all()
+        return {run_id: (done, total) for run_id, done, total in rows}
+
     def observations(self, run_id: str) -> Iterator[Observation]:
         """Every window's observations in time order, one window in memory at a time."""
         for seq in self.session.scalars(
