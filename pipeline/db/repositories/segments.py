@@ -134,13 +134,14 @@ class SegmentRepository:
         result = self.session.execute(delete(RunSegment).where(RunSegment.run_id == run_id))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    def _by_claim(self, run_id: str, seq: int, claim: str, **values: Any) -> bool:
+    def _by_claim(self, run_id: str, seq: int, held: str, **values: Any) -> bool:
+        """Update a window while ``held`` is its claim (``values`` may set a new one)."""
         result = self.session.execute(
             update(RunSegment)
             .where(
                 RunSegment.run_id == run_id,
                 RunSegment.seq == seq,
-                RunSegment.claim == claim,
+                RunSegment.claim == held,
                 RunSegment.status == SegmentStatus.RUNNING,
             )
             .values(**values)
