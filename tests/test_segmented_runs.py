@@ -11,14 +11,15 @@ import signal
 import subprocess
 import sys
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from pipeline.analysis.segments import plan_windows
+from pipeline.analysis.segments import Window, plan_windows
+from pipeline.coordinator.owner import ProcessOwner, owner_is_gone
 from pipeline.coordinator.segmented import windows_for
 from pipeline.db.engine import Database
 from pipeline.db.models import Artifact, Run, RunSegment, SegmentStatus
@@ -140,31 +141,51 @@ def whole_spans(
     return found
 
 
-def test_windows_are_claimed_once_and_a_silent_one_is_taken_over(db: Database) -> None:
+def test_windows_are_claimed_once_and_a_silent_or_dead_ones_taken_over(db: Database) -> None:
     with db.transaction() as session:
         video = make_video(session)
         run = make_run(session, video.video_id, status="running")
         segments = SegmentRepository(session)
         planned = segments.plan(run.run_id, plan_windows(20_000, 5_000))
         assert segments.plan(run.run_id, plan_windows(20_000, 1_000)) == planned  # kept
-    now = utcnow()
-    with db.transaction() as session:
-        segments = SegmentRepository(session)
-        first = segments.claim_next(run.run_id, "a", now - timedelta(seconds=60))
-        second = segments.claim_next(run.run_id, "b", now - timedelta(seconds=60))
-    assert first is not None and second is not None
-    assert (first[0].index, second[0].index) == (0, 1)
+    alive = ProcessOwner.current().as_columns()
+    dead = {**alive, "owner_pid": exited_pid(), "owner_start": None}
+    a_minute_ago = utcnow() - timedelta(seconds=60)
+
+    def claim(worker: str, owner: dict[str, Any], stale_before: datetime) -> tuple[Window, str]:
+        with db.transaction() as session:
+            claimed = SegmentRepository(session).claim_next(
+                run.run_id, worker, owner, stale_before, owner_is_gone
+            )
+        assert claimed is not None
+        return claimed
+
+    first, second, third = (claim(w, o, a_minute_ago) for w, o in
+                            (("a", alive), ("b", alive), ("c", dead)))  # fmt: skip
+    assert [claimed[0].index for claimed in (first, second, third)] == [0, 1, 2]
+    # window 2's process is gone: it is free at once, its heartbeat notwithstanding
+    assert claim("d", alive, a_minute_ago)[0].index == 2
     with db.transaction() as session:
         segments = SegmentRepository(session)
         assert segments.finish(run.run_id, 0, first[1], [[1, 2.0]], 10)
         assert not segments.finish(run.run_id, 1, "not-the-claim", [], 10)
-        # the worker of window 1 is silent: a claim with a later cut-off takes it over
-        taken = segments.claim_next(run.run_id, "c", utcnow() + timedelta(seconds=1))
-        assert taken is not None and taken[0].index == 1
-        assert not segments.beat(run.run_id, 1, second[1])  # the first claim is lost
-        assert segments.counts(run.run_id) == {"done": 1, "running": 1, "pending": 2}
+        assert not segments.beat(run.run_id, 2, third[1])  # that claim is lost
+    # the worker of window 1 is silent: a claim with a later cut-off takes it over
+    taken = claim("e", alive, utcnow() + timedelta(seconds=1))
+    assert taken[0].index == 1
+    with db.transaction() as session:
+        segments = SegmentRepository(session)
+        assert not segments.beat(run.run_id, 1, second[1])
+        assert segments.counts(run.run_id) == {"done": 1, "running": 2, "pending": 1}
+        assert segments.finished_of([run.run_id, "other"]) == {run.run_id: (1, 4)}
         assert list(segments.observations(run.run_id)) == [[1, 2.0]]
         assert segments.discard(run.run_id) == 4
+
+
+def exited_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
 
 
 def test_a_segmented_run_equals_the_whole_run(
@@ -185,7 +206,9 @@ def test_a_killed_run_resumes_with_only_the_windows_it_had_not_finished(
     db: Database, long_video: Path, whole_spans: list[tuple[Any, ...]], tmp_path: Path, total: int
 ) -> None:
     log = tmp_path / "windows.log"
-    env = environment(db, tmp_path / "home", log)
+    # the window the killed process held is taken over because its process is gone, not
+    # after an hour of silence: the re-run would hang past its timeout otherwise
+    env = environment(db, tmp_path / "home", log, EIOKU_STALE_AFTER="3600")
     first = start_analyze(env, long_video)
     wait_until(lambda: done_windows(db) >= 3, 120, "three windows done")
     first.send_signal(signal.SIGKILL)

@@ -9,6 +9,7 @@ import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from pipeline.db.models import Run
 from pipeline.db.repositories.runs import is_silent
@@ -74,7 +75,15 @@ def _pid_alive(pid: int) -> bool:
     return fields is None or fields[0] != "Z"  # a zombie has exited, only unreaped
 
 
-def owner_is_gone(run: Run) -> bool:
+class Owned(Protocol):
+    """A row that records the process holding it: a run, a window of a run."""
+
+    owner_host: str | None
+    owner_pid: int | None
+    owner_start: str | None
+
+
+def owner_is_gone(run: Owned) -> bool:
     """True only when it is certain: the owner ran on this host and no process with its
     pid and start marker exists any more. Owners on other hosts are judged by heartbeat."""
     if run.owner_pid is None or run.owner_host != this_host():

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.analysis.contract import MediaSource, ProgressCallback, RunCancelledError
 from pipeline.analysis.segments import SegmentedAnalyzer, Window, plan_windows
+from pipeline.coordinator.owner import ProcessOwner, owner_is_gone
 from pipeline.coordinator.timing import Timing
 from pipeline.db.engine import Database
 from pipeline.db.models import RunStatus, SegmentStatus
@@ -124,8 +125,11 @@ class SegmentWork:
 
     def _claim(self) -> tuple[Window, str] | None:
         stale_before = utcnow() - timedelta(seconds=self.timing.stale_after_s)
+        owner = ProcessOwner.current().as_columns()
         with self.db.transaction() as session:
-            return SegmentRepository(session).claim_next(self.run_id, self.worker, stale_before)
+            return SegmentRepository(session).claim_next(
+                self.run_id, self.worker, owner, stale_before, owner_is_gone
+            )
 
     def _observe(self, window: Window, claim: str, progress: ProgressCallback) -> None:
         began = time.monotonic()

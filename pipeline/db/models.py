@@ -166,6 +166,9 @@ class RunSegment(Base):
     status: Mapped[str] = mapped_column(String(16), default=SegmentStatus.PENDING)
     claim: Mapped[str | None] = mapped_column(String(64))  # the claim token of its worker
     worker: Mapped[str | None] = mapped_column(String(255))
+    owner_host: Mapped[str | None] = mapped_column(String(255))  # the claiming process,
+    owner_pid: Mapped[int | None] = mapped_column(Integer)  # as for runs: a dead one on
+    owner_start: Mapped[str | None] = mapped_column(String(64))  # this host is seen at once
     heartbeat_at: Mapped[datetime | None]
     observations: Mapped[list[Any] | None] = mapped_column(JSONDocument)
     elapsed_ms: Mapped[int | None] = mapped_column(Integer)

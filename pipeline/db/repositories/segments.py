@@ -3,7 +3,7 @@ with a compare-and-set, finished with their observations (docs/ARCHITECTURE.md,
 "Segments")."""
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -47,27 +47,23 @@ class SegmentRepository:
         return [Window(seq, len(rows), start, end) for seq, start, end in rows]
 
     def claim_next(
-        self, run_id: str, worker: str, stale_before: datetime
+        self,
+        run_id: str,
+        worker: str,
+        owner: Mapping[str, Any],
+        stale_before: datetime,
+        abandoned: Callable[[RunSegment], bool],
     ) -> tuple[Window, str] | None:
         """Claim the first window nobody works on — pending, or running with a heartbeat
-        older than ``stale_before`` (its worker died) — and return it with the claim token
-        that later writes must show. None when every window is done or claimed."""
-        count = self.session.scalar(
-            select(func.count()).select_from(RunSegment).where(RunSegment.run_id == run_id)
-        )
-        free = (
-            select(RunSegment)
-            .where(
-                RunSegment.run_id == run_id,
-                (RunSegment.status == SegmentStatus.PENDING)
-                | (
-                    (RunSegment.status == SegmentStatus.RUNNING)
-                    & (RunSegment.heartbeat_at < stale_before)
-                ),
-            )
-            .order_by(RunSegment.seq)
-        )
-        for segment in self.session.scalars(free):
+        older than ``stale_before`` or ``abandoned`` (its process is known to be gone) —
+        for ``worker`` and the process ``owner`` (owner_* columns), and return it with the
+        claim token that later writes must show. None when every window is done or held."""
+        segments = self.session.scalars(
+            select(RunSegment).where(RunSegment.run_id == run_id).order_by(RunSegment.seq)
+        ).all()
+        for segment in segments:
+            if not _free(segment, stale_before, abandoned):
+                continue
             token = uuid.uuid4().hex
             claimed = self.session.execute(
                 update(RunSegment)
@@ -78,12 +74,16 @@ class SegmentRepository:
                     _same_claim(segment.claim),
                 )
                 .values(
-                    status=SegmentStatus.RUNNING, claim=token, worker=worker, heartbeat_at=utcnow()
+                    status=SegmentStatus.RUNNING,
+                    claim=token,
+                    worker=worker,
+                    heartbeat_at=utcnow(),
+                    **owner,
                 )
                 .execution_options(synchronize_session=False)
             )
             if claimed.rowcount == 1:  # type: ignore[attr-defined]
-                window = Window(segment.seq, count or 0, segment.start_ms, segment.end_ms)
+                window = Window(segment.seq, len(segments), segment.start_ms, segment.end_ms)
                 return window, token
         return None
 
@@ -160,6 +160,17 @@ class SegmentRepository:
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _free(
+    segment: RunSegment, stale_before: datetime, abandoned: Callable[[RunSegment], bool]
+) -> bool:
+    if segment.status == SegmentStatus.PENDING:
+        return True
+    if segment.status != SegmentStatus.RUNNING:
+        return False
+    silent = segment.heartbeat_at is None or segment.heartbeat_at < stale_before
+    return silent or abandoned(segment)
 
 
 def _same_claim(claim: str | None) -> Any:
