@@ -11,12 +11,11 @@ sequentially and its frames are timed by the nominal frame rate.
 
 Decoding costs what it must: a packet that is no wanted frame is decoded only when other
 frames need it (the decoder skips it when it is no reference frame, ``skip_frame``
-NONREF), and the codec uses as many threads as the process may use cores.
+NONREF).
 """
 
 import bisect
 import logging
-import os
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -102,16 +101,17 @@ class FrameSampler:
         path: str,
         *,
         max_side: int | None = None,
-        threads: int | None = None,
+        threads: int = 1,
         skip_unwanted: bool = True,
     ) -> None:
-        """``threads``: the codec's (None: as many as the process may use cores);
-        ``skip_unwanted``: let the decoder skip non-reference frames nobody asked for."""
+        """``threads``: the codec's (frame threads flush at every seek: slower for sampling,
+        see docs/performance.md, bench.frame_sampler); ``skip_unwanted``: let the decoder
+        skip non-reference frames nobody asked for."""
         if max_side is not None and max_side < 1:
             raise ValueError("max_side must be at least 1")
         self._path = path
         self._max_side = max_side
-        self._threads = len(os.sched_getaffinity(0)) if threads is None else threads
+        self._threads = threads
         self._skip_unwanted = skip_unwanted
         self._container = self._open()
         self._wanted_pts: set[int] | None = None  # absolute pts of the frames asked for
@@ -267,7 +267,7 @@ class FrameSampler:
             raise MediaError("no_video_stream", f"{self._path}: has no video stream")
         # demux(video stream) hands over video packets only: other streams are ignored
         # without touching their (version-dependent) discard settings
-        if self._threads > 1:  # a worker pinned to one core decodes on that core alone
+        if self._threads > 1:
             context = container.streams.video[0].codec_context
             context.thread_type, context.thread_count = "AUTO", self._threads
         return container
