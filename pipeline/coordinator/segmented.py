@@ -10,17 +10,16 @@ A resumed run (a takeover, ``--resume``, a worker's retry, the reconciler) keeps
 windows and their finished observations: it redoes only what had not finished."""
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import timedelta
-from types import TracebackType
 
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from pipeline.analysis.contract import MediaSource, ProgressCallback, RunCancelledError
 from pipeline.analysis.segments import SegmentedAnalyzer, Window, plan_windows
+from pipeline.coordinator.heartbeat import WindowHeartbeat
 from pipeline.coordinator.owner import ProcessOwner, owner_is_gone
 from pipeline.coordinator.timing import Timing
 from pipeline.db.engine import Database
@@ -133,7 +132,7 @@ class SegmentWork:
 
     def _observe(self, window: Window, claim: str, progress: ProgressCallback) -> None:
         began = time.monotonic()
-        heartbeat = SegmentHeartbeat(
+        heartbeat = WindowHeartbeat(
             self.db, self.run_id, window.index, claim, self.timing.heartbeat_interval_s
         )
 
@@ -185,45 +184,3 @@ def run_is_running(db: Database, run_id: str) -> Callable[[], bool]:
             return run is not None and run.status == RunStatus.RUNNING
 
     return check
-
-
-class SegmentHeartbeat:
-    """Keeps a claimed window's heartbeat fresh while a model computes; ``lost`` is set
-    when the claim was taken over or the run stopped running."""
-
-    def __init__(self, db: Database, run_id: str, seq: int, claim: str, interval_s: float) -> None:
-        self.db = db
-        self.run_id = run_id
-        self.seq = seq
-        self.claim = claim
-        self.interval_s = interval_s
-        self.lost = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"window-{seq}", daemon=True)
-
-    def __enter__(self) -> "SegmentHeartbeat":
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self._stop.set()
-        self._thread.join(timeout=self.interval_s + 5)
-
-    def _beat(self) -> None:
-        running = run_is_running(self.db, self.run_id)
-        while not self._stop.wait(self.interval_s):
-            try:
-                with self.db.transaction() as session:
-                    held = SegmentRepository(session).beat(self.run_id, self.seq, self.claim)
-                alive = held and running()
-            except SQLAlchemyError as exc:  # the database is away: keep trying
-                log.warning("run %s: window heartbeat not written: %s", self.run_id, exc)
-                continue
-            if not alive:
-                self.lost.set()
-                return

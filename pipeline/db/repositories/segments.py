@@ -132,15 +132,14 @@ class SegmentRepository:
 
     def observations(self, run_id: str) -> Iterator[Observation]:
         """Every window's observations in time order, one window in memory at a time."""
-        for seq in self.session.scalars(
-            select(RunSegment.seq).where(RunSegment.run_id == run_id).order_by(RunSegment.seq)
-        ):
-            stored = self.session.scalar(
-                select(RunSegment.observations).where(
-                    RunSegment.run_id == run_id, RunSegment.seq == seq
-                )
-            )
-            yield from stored or ()
+        stored = self.session.scalars(
+            select(RunSegment.observations)
+            .where(RunSegment.run_id == run_id)
+            .order_by(RunSegment.seq)
+            .execution_options(yield_per=1)
+        )
+        for observations in stored:
+            yield from observations or ()
 
     def discard(self, run_id: str) -> int:
         """Forget a run's windows (committed, or computed from input that changed)."""
