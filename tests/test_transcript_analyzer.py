@@ -25,6 +25,7 @@ from pipeline.db.models import Artifact, Video
 from pipeline.db.projections import artifact_text
 from pipeline.settings import Settings, load_settings
 from schemas.payloads.transcript import TranscriptSegment
+from support.quality import words_only
 from support.sources import probe_source
 from support.synthetic import Shot, write_video
 from tests.support.cli import CliResult, Eioku
@@ -34,7 +35,6 @@ from tests.support.transcripts import (
     PHRASE,
     all_words,
     assert_in_order_and_inside,
-    words_only,
 )
 from workers.analyzers.transcript import Timeline, TranscriptAnalyzer
 from workers.analyzers.whisper_models import (

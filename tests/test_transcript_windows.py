@@ -22,6 +22,7 @@ from pipeline.db.models import Artifact
 from pipeline.media.audio import WHISPER_SAMPLE_RATE, decode_audio
 from pipeline.settings import load_settings
 from schemas.payloads.transcript import TranscriptSegment
+from support.quality import word_error_rate, words_only
 from support.sources import probe_source
 from support.synthetic import Shot, write_video
 from tests.support.factories import clear_tables
@@ -29,8 +30,6 @@ from tests.support.transcripts import (
     JFK,
     PHRASE,
     assert_in_order_and_inside,
-    word_error_rate,
-    words_only,
 )
 from workers.analyzers.transcript import Timeline, TranscriptAnalyzer
 
