@@ -38,6 +38,8 @@ def _key(row: QualityRow) -> tuple[str, str, str, str]:
 
 
 def _worse(row: QualityRow, before: float) -> bool:
+    if row.better == "info":
+        return False
     if row.better == "lower":
         return row.value > before + TOLERANCE
     return row.value < before - TOLERANCE
@@ -45,20 +47,24 @@ def _worse(row: QualityRow, before: float) -> bool:
 
 def _table(rows: Sequence[QualityRow], baseline: dict[tuple[str, str, str, str], float]) -> str:
     lines = []
-    header = f"{'analyzer':<11}{'profile':<13}{'media':<30}{'measure':<18}{'value':>8}"
+    header = f"{'analyzer':<11}{'profile':<13}{'media':<34}{'measure':<18}{'value':>8}"
     if baseline:
         header += f"{'before':>9}  change"
     lines.append(header)
     for row in rows:
         line = (
-            f"{row.analyzer:<11}{row.profile:<13}{row.media:<30}{row.measure:<18}{row.value:>8.3f}"
+            f"{row.analyzer:<11}{row.profile:<13}{row.media:<34}{row.measure:<18}{row.value:>8.3f}"
         )
         before = baseline.get(_key(row))
         if before is not None:
             verdict = (
-                "WORSE"
-                if _worse(row, before)
-                else ("same" if abs(row.value - before) <= TOLERANCE else "better")
+                "info"
+                if row.better == "info"
+                else (
+                    "WORSE"
+                    if _worse(row, before)
+                    else ("same" if abs(row.value - before) <= TOLERANCE else "better")
+                )
             )
             line += f"{before:>9.3f}  {verdict}"
         if row.detail:

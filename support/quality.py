@@ -8,10 +8,15 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+# Titles written either way in transcripts (as Whisper's own English normalizer does).
+SPELLED_OUT = {"mr": "mister", "mrs": "missus", "dr": "doctor", "st": "saint"}
+
 
 def words_only(text: str) -> str:
-    """Lower case, letters, digits and apostrophes: what a word error rate compares."""
-    return " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
+    """Lower case without accents, letters, digits and apostrophes, titles spelled out:
+    what a word error rate compares."""
+    words = re.sub(r"[^a-z0-9' ]", " ", plain_characters(text)).split()
+    return " ".join(SPELLED_OUT.get(word, word) for word in words)
 
 
 def edit_distance(expected: Sequence[object], found: Sequence[object]) -> int:
@@ -143,7 +148,7 @@ class QualityRow:
     media: str
     measure: str
     value: float
-    better: str = "higher"
+    better: str = "higher"  # or "lower", or "info": a figure that is neither
     detail: str = ""
 
 

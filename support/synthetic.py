@@ -237,3 +237,21 @@ def _draw_centred(cv2: Any, image: np.ndarray, text: str) -> None:
     (text_width, text_height), _ = cv2.getTextSize(text, font, scale, thickness)
     origin = ((width - text_width) // 2, (height + text_height) // 2)
     cv2.putText(image, text, origin, font, scale, (20, 20, 20), thickness, cv2.LINE_AA)
+
+
+def write_joined_speech(path: Path, recordings: Sequence[Path], pause_s: float = 2.0) -> Path:
+    """A 16 kHz mono FLAC of the recordings one after the other, ``pause_s`` of silence
+    between them."""
+    from pipeline.media.audio import WHISPER_SAMPLE_RATE, decode_audio
+
+    pause = np.zeros(round(pause_s * WHISPER_SAMPLE_RATE), np.float32)
+    parts = [decode_audio(str(recording), WHISPER_SAMPLE_RATE).samples for recording in recordings]
+    joined = np.concatenate([piece for part in parts for piece in (part, pause)][:-1])
+    pcm = (np.clip(joined, -1.0, 1.0) * 32767).astype(np.int16)
+    with av.open(str(path), "w") as output:
+        stream = output.add_stream("flac", rate=WHISPER_SAMPLE_RATE, layout="mono")
+        frame = av.AudioFrame.from_ndarray(pcm[None, :], format="s16", layout="mono")
+        frame.sample_rate = WHISPER_SAMPLE_RATE
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            output.mux(packet)
+    return path

@@ -365,7 +365,7 @@ print(json.dumps({"identities": identities, "imported": imported, "engine": engi
         "weights_sha256": None,
         "untrained": False,
     }
-    assert found["engine"] == "1+faster-whisper1.2.1"
+    assert found["engine"] == "2+faster-whisper1.2.1"
 
 
 def test_explicit_model_path_wins_and_a_bad_one_is_refused(
@@ -420,7 +420,9 @@ def spoken(start: float, end: float, text: str, probability: float = 0.9) -> Sim
 
 
 def segment(start: float, end: float, text: str, words: list, avg_logprob: float = -0.1):  # type: ignore[no-untyped-def]
-    return SimpleNamespace(start=start, end=end, text=text, avg_logprob=avg_logprob, words=words)
+    return SimpleNamespace(
+        start=start, end=end, text=text, avg_logprob=avg_logprob, words=words, no_speech_prob=0.2
+    )
 
 
 def test_timeline_shifts_clamps_and_keeps_order() -> None:
@@ -440,14 +442,19 @@ def test_timeline_shifts_clamps_and_keeps_order() -> None:
         ("hello", 300, 900, 1.0),
         ("there", 900, 1_500, 0.0),  # overlapped its predecessor; NaN probability
     ]
-    assert first.confidence == pytest.approx(math.exp(-0.1))
+    # the geometric mean of its own words' probabilities (a certain "no" counts as 1e-6),
+    # not the whole decode's avg_logprob
+    assert first.confidence == pytest.approx(math.sqrt(1.0 * 1e-6))
+    assert (first.no_speech_prob, first.compression_ratio) == (0.2, pytest.approx(11 / 19))
     # overlaps the first segment and runs past the end of the video
     second = timeline.segment(
         segment(0.8, 4.0, "again", [spoken(0.8, 4.0, " again")], avg_logprob=-math.inf), "en"
     )
     assert second is not None
-    assert (second.start_ms, second.end_ms, second.confidence) == (1_500, 3_000, 0.0)
+    assert (second.start_ms, second.end_ms, second.confidence) == (1_500, 3_000, 0.9)
     assert [(w.start_ms, w.end_ms) for w in second.words] == [(1_500, 3_000)]
+    wordless = timeline.segment(segment(3.0, 3.0, "mm", [], avg_logprob=-0.5), "en")
+    assert wordless is not None and wordless.confidence == pytest.approx(math.exp(-0.5))
     assert timeline.segment(segment(2.0, 2.5, "   ", []), "en") is None
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
+import numpy as np
 from pydantic import Field, field_validator
 
 from pipeline.analysis.contract import (
@@ -46,6 +47,8 @@ from schemas.payloads.transcript import TranscriptSegment, Word
 from workers.analyzers.base import AnalyzerConfig, distribution_version
 from workers.analyzers.device import DeviceUnavailableError, ctranslate2_device, gpu_expected
 from workers.analyzers.registered_model import RegisteredModelAnalyzer
+from workers.analyzers.speech_languages import Stretch, language_stretches, shifted
+from workers.analyzers.speech_segments import RepeatFilter, compression_ratio, words_confidence
 from workers.analyzers.whisper_models import (
     WEIGHTS_FILE,
     ModelUnavailableError,
@@ -58,7 +61,7 @@ from workers.thread_budget import thread_budget_in_force
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
-ANALYZER_VERSION = "1"
+ANALYZER_VERSION = "2"  # 2: confidence from the segment's words, repeats over silence dropped
 # model_id is stored in a 255-character column, next to "@sha256:<16 hex>".
 MAX_MODEL_LABEL = 200
 ComputeType = Literal["auto", "int8", "int8_float32", "float32", "int8_float16", "float16"]
@@ -89,6 +92,22 @@ class TranscriptConfig(AnalyzerConfig):
     compute_type: ComputeType = Field(
         default="auto",
         description="CTranslate2 weights type; auto = float16 on a GPU, int8 on the CPU",
+    )
+    condition_on_previous_text: bool = Field(
+        default=False,
+        description="prompt each 30 s with the text before it (consistent style, but a "
+        "misheard stretch can make Whisper loop)",
+    )
+    hallucination_silence_threshold: float | None = Field(
+        default=2.0,
+        gt=0.0,
+        description="seconds of silence around a likely hallucination that are skipped; None = off",
+    )
+    language_per_stretch: bool = Field(
+        default=True,
+        description="with a multilingual model and no language set, each stretch of speech "
+        "decoded in its own language (one encoder pass per pause-separated chunk to ask); "
+        "off = the first 30 s decide for all",
     )
 
     @field_validator("model_path")
@@ -232,27 +251,46 @@ class TranscriptAnalyzer(
         if not audio.samples.size:
             return  # the audio stream ends before the window
         model = self.load(config)
-        try:
-            segments, info = model.transcribe(
-                audio.samples,
-                language=config.language,
-                beam_size=config.beam_size,
-                vad_filter=config.vad,
-                word_timestamps=True,
-            )
-        except ValueError as exc:  # raised before decoding starts: an unknown language
-            raise AnalysisInputError("unsupported_language", str(exc)) from exc
+        whole = [Stretch(0, len(audio.samples), None)]
+        stretches = (
+            language_stretches(model, audio.samples)
+            if _languages_per_stretch(model, config)
+            else whole
+        )
         timeline = Timeline(
             offset_ms=audio.start_ms,
             end_ms=source.duration_ms or audio.start_ms + audio.duration_ms,
         )
         heard_in = [window.index, window.count, window.start_ms, window.end_ms]
-        for segment in segments:
-            payload = timeline.segment(segment, info.language)
-            if payload is not None:
-                yield {"window": heard_in, "segment": payload.model_dump(mode="json")}
-            progress(min(max(segment.end / max(info.duration, 1e-6), 0.0), 1.0))
+        heard_s = max(len(audio.samples) / WHISPER_SAMPLE_RATE, 1e-6)
+        for stretch in stretches:
+            segments, language = self._transcribe(model, config, audio.samples, stretch)
+            for segment in shifted(segments, stretch.offset_s):
+                payload = timeline.segment(segment, language)
+                if payload is not None:
+                    yield {"window": heard_in, "segment": payload.model_dump(mode="json")}
+                progress(min(max(segment.end / heard_s, 0.0), 1.0))
         progress(1.0)
+
+    @staticmethod
+    def _transcribe(
+        model: "WhisperModel", config: TranscriptConfig, samples: np.ndarray, stretch: Stretch
+    ) -> tuple[Iterator[Any], str]:
+        """The segments of the stretch's audio (times from the stretch's start), lazily,
+        and the language they are decoded in."""
+        try:
+            segments, info = model.transcribe(
+                samples[stretch.start : stretch.end],
+                language=config.language or stretch.language,
+                beam_size=config.beam_size,
+                vad_filter=config.vad,
+                word_timestamps=True,
+                condition_on_previous_text=config.condition_on_previous_text,
+                hallucination_silence_threshold=config.hallucination_silence_threshold,
+            )
+        except ValueError as exc:  # raised before decoding starts: an unknown language
+            raise AnalysisInputError("unsupported_language", str(exc)) from exc
+        return segments, info.language
 
     def assemble(
         self,
@@ -265,15 +303,24 @@ class TranscriptAnalyzer(
         before the end of the last one kept (the rest of a sentence the window before has
         whole): no sentence cut in two, nothing said twice, nothing left out."""
         kept_until_ms = 0
+        repeats = RepeatFilter()
         for heard_in, observed in itertools.groupby(observations, lambda o: o["window"]):
             window = Window(*heard_in)
             for segment in (TranscriptSegment.model_validate(o["segment"]) for o in observed):
                 if not window.holds(segment.start_ms):
                     continue  # the next window's, heard there from its start
                 rest = _said_from(segment, kept_until_ms)
-                if rest is not None:
+                if rest is not None and repeats.keep(rest):
                     kept_until_ms = rest.end_ms
                     yield rest
+
+
+def _languages_per_stretch(model: "WhisperModel", config: TranscriptConfig) -> bool:
+    return (
+        config.language_per_stretch
+        and config.language is None
+        and bool(model.model.is_multilingual)
+    )
 
 
 def _said_from(segment: TranscriptSegment, from_ms: int) -> TranscriptSegment | None:
@@ -337,6 +384,7 @@ class SpokenSegment(Protocol):
     end: float
     text: str
     avg_logprob: float
+    no_speech_prob: float
     words: "list[SpokenWord] | None"
 
 
@@ -383,10 +431,11 @@ class Timeline:
             end_ms=end,
             text=text,
             language=language,
-            # exp(mean token log-probability) = the geometric mean of the token
-            # probabilities: 1.0 for a certain segment, towards 0 for a guess.
-            confidence=_unit(math.exp(segment.avg_logprob)),
+            # avg_logprob is the whole 30 s decode's; without words it is all there is
+            confidence=words_confidence(words, fallback=_unit(math.exp(segment.avg_logprob))),
             words=words,
+            no_speech_prob=_unit(segment.no_speech_prob),
+            compression_ratio=compression_ratio(text),
         )
 
 
