@@ -1,0 +1,85 @@
+"""The searchable form of a text, computed in Python so that both databases match the same
+words: case folded (``str.casefold``), compatibility-decomposed (NFKD) with the combining
+marks dropped (``Café`` -> ``cafe``, ``ﬁ`` -> ``fi``, ``²`` -> ``2``), cut into tokens at
+every character that is not a letter or digit, and joined by single spaces. Stored beside
+the text in ``artifact_text`` (``search_text``): PostgreSQL's tsvector and SQLite's FTS5
+index index it, and a user's query is folded by the same functions
+(``pipeline.query.search_syntax``), so neither database's own case or accent handling
+(locale-dependent; ``unaccent`` is an extension a server may lack) takes part.
+
+Changing what these functions produce changes the stored search text: it needs a migration
+that recomputes it (as 0011 computed it first).
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+MAX_TOKEN_CHARS = 255
+"""Longer tokens are cut to this many characters, in stored texts and queries alike:
+PostgreSQL ignores a word over 2047 bytes (with a notice), FTS5 would not."""
+
+_TOKEN = re.compile(r"[^\W_]+")  # letters and digits: str.isalnum, as `_alnum` below
+
+
+def folded(text: str) -> str:
+    """Case folded, NFKD, combining marks removed. Character by character (each character's
+    folding is independent of its neighbours once the marks are gone), which is what lets
+    ``tokens`` map every token back to the characters of the original text."""
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def search_tokens(text: str) -> list[str]:
+    return [token[:MAX_TOKEN_CHARS] for token in _TOKEN.findall(folded(text))]
+
+
+def search_text(text: str) -> str:
+    """What the databases index for ``text``: its tokens, space-separated."""
+    return " ".join(search_tokens(text))
+
+
+@dataclass(frozen=True)
+class Token:
+    """A token of ``search_tokens`` and the characters of the original text it comes from:
+    ``text[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=4096)
+def _folded_char(char: str) -> str:
+    return folded(char)
+
+
+def _alnum(char: str) -> bool:
+    return char.isalnum() and char != "_"
+
+
+def tokens(text: str) -> list[Token]:
+    """The tokens of ``search_tokens(text)`` with their place in ``text`` (for snippets).
+    A character folding to several (``½`` -> ``1``, ``2``) may start or end more than one."""
+    found: list[Token] = []
+    current: list[str] = []
+    start = 0
+    end = 0
+    for index, char in enumerate(text):
+        for part in _folded_char(char):
+            if _alnum(part):
+                if not current:
+                    start = index
+                current.append(part)
+                end = index + 1
+            elif current:
+                found.append(Token("".join(current)[:MAX_TOKEN_CHARS], start, end))
+                current = []
+        if current and not _folded_char(char):
+            end = index + 1  # a mark folded away inside a token belongs to it
+    if current:
+        found.append(Token("".join(current)[:MAX_TOKEN_CHARS], start, end))
+    return found
