@@ -162,7 +162,13 @@ def _jump_dict(target: JumpTarget) -> dict[str, Any]:
 
 def find_command(
     video: VideoArgument,
-    text: Annotated[str, typer.Argument(help="Words to find (all of them, in any order).")],
+    text: Annotated[
+        str,
+        typer.Argument(
+            help='Words to find (all of them, in any order); "a phrase", prefix*, a or b, '
+            "-excluded. Case and accents never matter."
+        ),
+    ],
     source: Annotated[
         str,
         typer.Option(

@@ -63,6 +63,7 @@ def _upgrade_postgresql() -> None:
         )
     op.execute("ALTER TABLE artifact_text ALTER COLUMN search_text SET NOT NULL")
     _add_tsv("search_text")
+    op.execute("ANALYZE artifact_text")  # the new tsv column has no statistics yet
 
 
 def _add_tsv(column: str) -> None:
