@@ -13,8 +13,8 @@ that recomputes it (as 0011 computed it first).
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 MAX_TOKEN_CHARS = 255
 """Longer tokens are cut to this many characters, in stored texts and queries alike:
@@ -42,10 +42,10 @@ def search_text(text: str) -> str:
     return " ".join(search_tokens(text))
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """A token of ``search_tokens`` and the characters of the original text it comes from:
-    ``text[start:end]``."""
+    ``text[start:end]`` (a tuple: cheaper to make than a dataclass, per word of each text
+    a snippet is computed for)."""
 
     text: str
     start: int
@@ -57,29 +57,26 @@ def _folded_char(char: str) -> str:
     return folded(char)
 
 
-def _alnum(char: str) -> bool:
-    return char.isalnum() and char != "_"
-
-
 def tokens(text: str) -> list[Token]:
     """The tokens of ``search_tokens(text)`` with their place in ``text`` (for snippets).
-    A character folding to several (``½`` -> ``1``, ``2``) may start or end more than one."""
-    found: list[Token] = []
-    current: list[str] = []
-    start = 0
-    end = 0
-    for index, char in enumerate(text):
-        for part in _folded_char(char):
-            if _alnum(part):
-                if not current:
-                    start = index
-                current.append(part)
-                end = index + 1
-            elif current:
-                found.append(Token("".join(current)[:MAX_TOKEN_CHARS], start, end))
-                current = []
-        if current and not _folded_char(char):
-            end = index + 1  # a mark folded away inside a token belongs to it
-    if current:
-        found.append(Token("".join(current)[:MAX_TOKEN_CHARS], start, end))
-    return found
+    A token ends after the last character it comes from and the marks that folded away
+    behind it; a character folding to several tokens (``½``: ``1``, ``2``) is in each."""
+    if text.isascii():  # folding keeps every character in place
+        return [
+            Token(found.group()[:MAX_TOKEN_CHARS], found.start(), found.end())
+            for found in _TOKEN.finditer(text.lower())
+        ]
+    pieces = [_folded_char(char) for char in text]
+    origin = [index for index, piece in enumerate(pieces) for _ in piece]  # per folded char
+    joined = "".join(pieces)
+    return [
+        Token(
+            found.group()[:MAX_TOKEN_CHARS],
+            origin[found.start()],
+            max(
+                origin[found.end() - 1] + 1,
+                origin[found.end()] if found.end() < len(joined) else len(text),
+            ),
+        )
+        for found in _TOKEN.finditer(joined)
+    ]

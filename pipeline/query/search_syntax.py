@@ -47,15 +47,17 @@ class Term:
     def fts5(self) -> str:
         return '"' + " ".join(self.words) + '"' + (STAR if self.prefix else "")
 
-    def matches_at(self, found: Sequence[Token], index: int) -> bool:
-        """Whether the tokens of a text from ``index`` on are this term."""
-        if index + len(self.words) > len(found):
-            return False
+    def starts(self, words: Sequence[str]) -> list[int]:
+        """Where in a text's ``words`` this term matches."""
         *exact, last = self.words
-        tail = found[index + len(exact)].text
-        return all(found[index + offset].text == word for offset, word in enumerate(exact)) and (
-            tail.startswith(last) if self.prefix else tail == last
-        )
+        width = len(self.words)
+        return [
+            index
+            for index in range(len(words) - width + 1)
+            if words[index + width - 1].startswith(last)
+            and (self.prefix or len(words[index + width - 1]) == len(last))
+            and all(words[index + offset] == word for offset, word in enumerate(exact))
+        ]
 
 
 @dataclass(frozen=True)
@@ -86,13 +88,9 @@ class SearchQuery:
 
     def hits(self, found: Sequence[Token]) -> list[tuple[int, int]]:
         """The [first, last) token ranges of ``found`` that a required term matches."""
+        words = [token.text for token in found]
         terms = {term for group in self.groups for term in group}
-        return [
-            (index, index + len(term.words))
-            for index in range(len(found))
-            for term in terms
-            if term.matches_at(found, index)
-        ]
+        return [(index, index + len(term.words)) for term in terms for index in term.starts(words)]
 
 
 def _joined(parts: list[str], operator: str) -> str:

@@ -6,13 +6,16 @@ index that instead of the text, so that case and accents match alike on both
 tokenizer (the search text holds only letters, digits and single spaces, so it splits at
 the spaces and nowhere else).
 
-The search text of the stored rows is computed here in batches of ``BATCH`` rows, in
-Python, on both databases.
+The search text of the stored rows is computed here in Python, on both databases, in
+batches of ``BATCH`` rows read in the table's order: on PostgreSQL an update of each batch
+then a rewrite of the table (for the generated tsvector) that keeps that order; on SQLite
+a new FTS5 table filled batch by batch.
 
 Revision ID: 0011
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -28,28 +31,21 @@ BATCH = 10_000
 OTHER_COLUMNS = "artifact_id, asset_id, run_id, start_ms, end_ms"
 
 
-def _batches(select: str, first: object) -> Iterator[list[sa.RowMapping]]:
-    """The rows of ``select``, which reads rows by a key ``key`` greater than ``:after``
-    (``first``: below every key) in key order, ``BATCH`` at a time."""
-    after = first
-    while True:
-        rows = op.get_bind().execute(sa.text(select), {"after": after, "batch": BATCH})
-        batch = list(rows.mappings())
-        if not batch:
-            return
-        yield batch
-        after = batch[-1]["key"]
+def _batches(select: str) -> Iterator[Sequence[sa.Row[Any]]]:
+    """The rows of ``select``, ``BATCH`` at a time, streamed (a server-side cursor on
+    PostgreSQL) while the caller writes each batch on the same connection: the cursor sees
+    the table as it was when opened."""
+    rows = op.get_bind().execute(sa.text(select).execution_options(yield_per=BATCH))
+    yield from rows.partitions()
 
 
 def _upgrade_postgresql() -> None:
     op.execute("DROP INDEX ix_artifact_text_run_tsv")
     op.execute("ALTER TABLE artifact_text DROP COLUMN tsv")  # no tsv rewritten per update
     op.execute("ALTER TABLE artifact_text ADD COLUMN search_text TEXT")
-    for batch in _batches(
-        "SELECT artifact_id AS key, text FROM artifact_text WHERE artifact_id > :after"
-        " ORDER BY artifact_id LIMIT :batch",
-        "",
-    ):
+    # in the table's own order, so that the rows keep it (and a run's rows their nearness)
+    # once rewritten below; the updated versions are written after the rows read
+    for batch in _batches("SELECT artifact_id, text FROM artifact_text"):
         op.get_bind().execute(
             sa.text(
                 "UPDATE artifact_text t SET search_text = u.search_text"
@@ -57,8 +53,8 @@ def _upgrade_postgresql() -> None:
                 " AS u(artifact_id, search_text) WHERE t.artifact_id = u.artifact_id"
             ),
             {
-                "keys": [row["key"] for row in batch],
-                "texts": [search_text(row["text"]) for row in batch],
+                "keys": [row.artifact_id for row in batch],
+                "texts": [search_text(row.text) for row in batch],
             },
         )
     op.execute("ALTER TABLE artifact_text ALTER COLUMN search_text SET NOT NULL")
@@ -80,17 +76,13 @@ def _upgrade_sqlite() -> None:
         " artifact_id UNINDEXED, asset_id UNINDEXED, run_id UNINDEXED, start_ms UNINDEXED,"
         " end_ms UNINDEXED, tokenize = 'ascii')"
     )
-    for batch in _batches(
-        f"SELECT rowid AS key, text, {OTHER_COLUMNS} FROM artifact_text WHERE rowid > :after"
-        " ORDER BY rowid LIMIT :batch",
-        0,
-    ):
+    for batch in _batches(f"SELECT text, {OTHER_COLUMNS} FROM artifact_text ORDER BY rowid"):
         op.get_bind().execute(
             sa.text(
                 f"INSERT INTO artifact_text_new (search_text, text, {OTHER_COLUMNS}) VALUES"
                 " (:search_text, :text, :artifact_id, :asset_id, :run_id, :start_ms, :end_ms)"
             ),
-            [{**row, "search_text": search_text(row["text"])} for row in batch],
+            [{**row._mapping, "search_text": search_text(row.text)} for row in batch],
         )
     _replace_sqlite_table()
 
