@@ -20,13 +20,13 @@ MAX_TOKEN_CHARS = 255
 """Longer tokens are cut to this many characters, in stored texts and queries alike:
 PostgreSQL ignores a word over 2047 bytes (with a notice), FTS5 would not."""
 
-_TOKEN = re.compile(r"[^\W_]+")  # letters and digits: str.isalnum, as `_alnum` below
+_TOKEN = re.compile(r"[^\W_]+")  # runs of letters and digits (str.isalnum)
 
 
 def folded(text: str) -> str:
-    """Case folded, NFKD, combining marks removed. Character by character (each character's
-    folding is independent of its neighbours once the marks are gone), which is what lets
-    ``tokens`` map every token back to the characters of the original text."""
+    """Case folded, NFKD, combining marks removed: the same as folding each character
+    alone and joining the results (NFKD reorders only combining marks, which go), which
+    is what lets ``tokens`` map every token back to the characters it comes from."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
