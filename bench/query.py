@@ -32,8 +32,9 @@ session a request uses), taking turns request by request
 filter) filtered in Python. The answers of the four paths are checked to agree.
 Finally the EXPLAIN ANALYZE of the jump and find SQL, captured from the engine, with each
 statement's size (psycopg parses a long one again at every execution) and how PostgreSQL
-plans it once prepared (a generic plan reused or a plan per execution), and for find how
-many rows `ts_headline` ran for against how many the search matched.
+plans it once prepared (a generic plan reused or a plan per execution); for find also a
+prefix (the word's first four letters and `*`) and a phrase (the word twice, quoted), to
+show which index they read.
 """
 
 from __future__ import annotations
@@ -582,33 +583,6 @@ def explain(
         return "\n".join(row[0] for row in plan)
 
 
-PLAN_NODE = re.compile(r"^( *(?:->  )?)(\S.*?) \(actual time=\S+ rows=(\d+) loops=(\d+)\)")
-
-
-def headline_work(verbose_plan: str, table: str) -> str:
-    """How many rows ts_headline ran for, against how many the search matched: it runs in
-    the deepest plan node whose output holds it (the nodes above only pass it on)."""
-    node: tuple[int, str, int] | None = None
-    computing: tuple[int, str, int] | None = None
-    matched = 0
-    for line in verbose_plan.splitlines():
-        if found := PLAN_NODE.match(line):
-            depth, name = len(found.group(1)), found.group(2)
-            node = (depth, name, int(found.group(3)) * int(found.group(4)))
-            if f" on public.{table}" in name or f" on {table}" in name:
-                matched = node[2]
-        elif (
-            node
-            and "Output:" in line
-            and "ts_headline" in line
-            and (computing is None or node[0] > computing[0])
-        ):
-            computing = node
-    if computing is None:
-        return "ts_headline: not in the plan"
-    return f"ts_headline: run for {computing[2]} rows ({computing[1]} node); {matched} matched"
-
-
 def main_statement(statements: list[Captured], table: str) -> Captured:
     return next(c for c in statements if f"FROM {table}" in c.statement and "LIMIT" in c.statement)
 
@@ -645,9 +619,14 @@ def plan_reuse(url: str, captured: Captured, executions: int = 20) -> str:
 def explain_queries(
     url: str, db: Database, direct: Direct, jump_request: JumpRequest, find_request: FindRequest
 ) -> None:
+    word = find_request.word
+    prefix = FindRequest(find_request.video_id, word[:4] + "*", find_request.from_ms)
+    phrase = FindRequest(find_request.video_id, f'"{word} {word}"', find_request.from_ms)
     for title, table, run in (
         ("jump (object, label, next)", "artifact_facets", lambda: direct.jump(jump_request)),
         ("find (transcript word)", "artifact_text", lambda: direct.find(find_request)),
+        ("find (transcript prefix)", "artifact_text", lambda: direct.find(prefix)),
+        ("find (transcript phrase)", "artifact_text", lambda: direct.find(phrase)),
     ):
         with captured_sql(db) as statements:
             run()
@@ -662,9 +641,6 @@ def explain_queries(
         parameters = ", ".join(f"{key}={value!s}" for key, value in captured.parameters.items())
         print(f"-- SQL ({parameters}):\n{captured.statement}\n-- plan:")
         print(plan)
-        if table == "artifact_text":
-            verbose = explain(db, captured, "ANALYZE, VERBOSE, COSTS OFF")
-            print(headline_work(verbose, table))
 
 
 # --- report -----------------------------------------------------------------------------

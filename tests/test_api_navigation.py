@@ -250,9 +250,22 @@ def test_global_jump_walks_across_videos(client: TestClient, seeded: Seeded, db:
         "run_id": first_seeded.runs["object.detection/fast"],
         "model_id": "yolov8n-untrained@" + "0" * 16,
         "stale": False,
+        "texts": None,  # no text query
     }
-    spoken = client.get("/v1/jump/global", params={"kind": "transcript", "query": "budget"})
+    spoken = client.get("/v1/jump/global", params={"kind": "transcript", "query": "BUDGET"})
     assert {r["video_id"] for r in spoken.json()["results"]} == {first, second}
+    assert spoken.json()["results"][0]["texts"] == [
+        {
+            "artifact_id": spoken.json()["results"][0]["artifact_ids"][0],
+            "text": "The budget meeting starts now",
+            "snippet": "The <mark>budget</mark> meeting starts now",
+        }
+    ]
+    phrase = client.get("/v1/jump/global", params={"kind": "transcript", "query": '"the budget"'})
+    assert [r["texts"][0]["snippet"] for r in phrase.json()["results"]] == [
+        "<mark>The budget</mark> meeting starts now",
+        "we discuss <mark>the budget</mark> again",
+    ] * 2
     assert_error(
         client.get("/v1/jump/global", params={"kind": "scene", "from_video_id": "f" * 16}),
         404,

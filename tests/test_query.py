@@ -13,7 +13,7 @@ from pipeline.analysis.declarations import Produces
 from pipeline.db.engine import Database
 from pipeline.db.models import RunStatus
 from pipeline.db.repositories import SelectionPolicyManager
-from pipeline.query.find import MAX_TERMS, find_text, sanitized
+from pipeline.query.find import find_text
 from pipeline.query.jump import JumpFilters, jump, jump_global
 from pipeline.query.kinds import ALL_SOURCES, Direction, QueryParameterError
 from schemas.base import BoundingBox, Point
@@ -272,13 +272,6 @@ def test_filters_that_do_not_apply_are_refused(
     with db.sessions() as session, pytest.raises(QueryParameterError) as raised:
         jump(session, SelectionPolicyManager(session), "v", kind, Direction.NEXT, 0, filters)
     assert raised.value.field == field
-
-
-def test_search_strings_are_deduplicated_and_capped() -> None:
-    assert sanitized("budget " * 2000) == "budget"
-    assert sanitized("a\x00b  c a") == "a b c"
-    many = " ".join(f"w{i}" for i in range(1000))
-    assert len(sanitized(many).split()) == MAX_TERMS
 
 
 @pytest.mark.parametrize("q", ["", "   ", "\x00"])

@@ -185,6 +185,8 @@ def test_library_page_lists_the_video_and_searches_the_library(
     hits.first.wait_for()
     sources = {hits.nth(i).locator(".source").inner_text().lower() for i in range(hits.count())}
     assert sources == {"said", "shown"}  # ASK NOT is said and shown
+    marked = {hits.nth(i).locator(".snippet mark").first.inner_text() for i in range(hits.count())}
+    assert {word.lower() for word in marked} == {"ask"}
     screenshot(page, "library-page")
     hits.first.click()
     page.wait_for_selector('[data-lane="frame"]')

@@ -115,8 +115,21 @@ class JumpResult(AnsweringRunFields):
     artifact_ids: list[str] = Field(description="every artifact starting at jump_to.start_ms")
 
 
+class MatchedTextOut(BaseModel):
+    artifact_id: str
+    text: str
+    snippet: str = Field(description="the text around the hit, hit wrapped in <mark>…</mark>")
+
+
+class GlobalJumpResult(JumpResult):
+    texts: list[MatchedTextOut] | None = Field(
+        description="with a text `query`: the text and snippet of each artifact of "
+        "`artifact_ids`, in that order (as `find` gives them); null without one"
+    )
+
+
 class GlobalJumpResponse(BaseModel):
-    results: list[JumpResult]
+    results: list[GlobalJumpResult]
 
 
 class TextMatchOut(AnsweringRunFields):

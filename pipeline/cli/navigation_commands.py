@@ -28,9 +28,10 @@ from pipeline.db.connect import open_database
 from pipeline.db.models import SelectionMode, Video
 from pipeline.db.repositories import ArtifactRepository, HistoryRepository, SelectionPolicy
 from pipeline.files import atomic_write_bytes
-from pipeline.query.find import MARK_END, MARK_START, TextMatch, find_text
+from pipeline.query.find import TextMatch, find_text
 from pipeline.query.jump import JumpFilters, JumpTarget, jump
 from pipeline.query.kinds import ALL_SOURCES, Direction, QueryParameterError
+from pipeline.query.snippets import MARK_END, MARK_START
 from pipeline.settings import Settings
 from schemas.base import MAX_INT32, MAX_JSON_SAFE_INT
 from schemas.payloads import TranscriptSegment
@@ -161,7 +162,13 @@ def _jump_dict(target: JumpTarget) -> dict[str, Any]:
 
 def find_command(
     video: VideoArgument,
-    text: Annotated[str, typer.Argument(help="Words to find (all of them, in any order).")],
+    text: Annotated[
+        str,
+        typer.Argument(
+            help='Words to find (all of them, in any order); "a phrase", prefix*, a or b, '
+            "-excluded. Case and accents never matter."
+        ),
+    ],
     source: Annotated[
         str,
         typer.Option(

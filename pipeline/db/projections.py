@@ -5,10 +5,12 @@ artifact type needs no migration (docs/ARCHITECTURE.md, "Projections"):
 
 - ``artifact_facets``: a label, a person and a confidence per artifact (jump by label,
   person and minimum confidence), for the types that project any of them;
-- ``artifact_text``: the searchable text (find, jump with a query). Dialect-specific
-  (PostgreSQL: a table with a generated tsvector and one GIN on (run_id, tsv); SQLite: an
-  FTS5 virtual table), so it lives in its own MetaData that migrations never create from;
-  the Table object here describes only the columns we insert and read.
+- ``artifact_text``: the searchable text (find, jump with a query): the text as analyzed
+  and its search text (``search_text``: folded and tokenized in Python), which is what is
+  indexed. Dialect-specific (PostgreSQL: a table with a tsvector generated from the search
+  text and one GIN on (run_id, tsv); SQLite: an FTS5 virtual table indexing the search text
+  alone), so it lives in its own MetaData that migrations never create from; the Table
+  object here describes only the columns we insert and read.
 """
 
 import math
@@ -30,6 +32,7 @@ from sqlalchemy import (
 
 from pipeline.analysis.declarations import Projection
 from pipeline.db.models import Base
+from pipeline.db.search_text import search_text
 from pipeline.errors import EiokuError
 from schemas.base import MAX_INT32
 
@@ -82,6 +85,7 @@ artifact_text = Table(
     Column("start_ms", BigInteger),
     Column("end_ms", BigInteger),
     Column("text", Text),
+    Column("search_text", Text),
 )
 
 PROJECTION_TABLES: tuple[Table, ...] = (artifact_facets, artifact_text)
@@ -117,7 +121,7 @@ def projection_rows(
     if text is not None:
         if not isinstance(text, str):
             raise ProjectionError(str(projection.text), "the projected text is not a string")
-        rows.append((artifact_text, {**common, "text": text}))
+        rows.append((artifact_text, {**common, "text": text, "search_text": search_text(text)}))
     return rows
 
 

@@ -1,13 +1,14 @@
-"""Find text in transcripts and on-screen text. PostgreSQL: ``websearch_to_tsquery`` over
-the generated tsvector of the selected run (one GIN on (run_id, tsv)), ``ts_headline`` for
-the snippet, which PostgreSQL evaluates after the sort and limit: for the returned page
-only (docs/ARCHITECTURE.md, "Request path"). SQLite: FTS5 MATCH with every
-word of the user's string quoted, ``snippet()`` for the highlight. Any string the user
-types (quotes, operators, SQL, unicode, NUL, 10 kB) gives results or nothing, never an
-error. Matches are merged across sources (the kinds whose artifacts project text) in time order."""
+"""Find text in transcripts and on-screen text. The user's string is parsed in Python
+(``search_syntax``: words, phrases, prefixes, ``or``, exclusions; folded like the stored
+search text, so case and accents never matter) and rendered for the database: PostgreSQL
+matches ``to_tsquery`` against the generated tsvector of the selected run (one GIN on
+(run_id, tsv)), SQLite an FTS5 query. The snippet is computed in Python from the original
+text, for the returned page only (``snippets``). Any string the user types (quotes,
+operators, SQL, unicode, NUL, 10 kB) gives results or nothing, never an error. Matches are
+merged across sources (the kinds whose artifacts project text) in time order."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from sqlalchemy import (
@@ -39,10 +40,10 @@ from pipeline.db.repositories.run_selection import (
     policy_run_statement,
 )
 from pipeline.query.kinds import Direction
+from pipeline.query.search_syntax import SearchQuery, parse
+from pipeline.query.snippets import snippet
 
-MARK_START, MARK_END = "<mark>", "</mark>"
-SNIPPET_WORDS = 24
-TS_CONFIG = "simple"  # the text search configuration the migration indexed with
+TS_CONFIG = "simple"  # the text search configuration the tsvector is built with
 
 
 @dataclass(frozen=True)
@@ -57,47 +58,17 @@ class TextMatch:
     run: AnsweringRun
 
 
-MAX_TERMS = 32  # beyond this, ts_headline's cost explodes and no search gets better
-
-
-def sanitized(q: str) -> str:
-    """The user's string without NUL (no database accepts it in text), its words
-    de-duplicated and capped at MAX_TERMS, so a 10 kB string costs what a sentence does."""
-    words = q.replace("\x00", " ").split()
-    return " ".join(list(dict.fromkeys(words))[:MAX_TERMS])
-
-
-def has_terms(q: str) -> bool:
-    return bool(sanitized(q))
-
-
-def fts5_query(q: str) -> str:
-    """Each word as a quoted FTS5 string (quotes doubled): operators and syntax in the
-    user's string are plain text; the words are ANDed."""
-    return " ".join('"' + word.replace('"', '""') + '"' for word in q.split())
-
-
-def search_terms(q: str, dialect: str) -> str:
-    """What the database matches the text with: the sanitized words, which PostgreSQL's
-    ``websearch_to_tsquery`` parses, or for SQLite an FTS5 query."""
-    q = sanitized(q)
-    return q if dialect == "postgresql" else fts5_query(q)
+def search_terms(query: SearchQuery, dialect: str) -> str:
+    """What the database matches the text with: a ``to_tsquery`` string for PostgreSQL,
+    an FTS5 query for SQLite."""
+    return query.tsquery() if dialect == "postgresql" else query.fts5()
 
 
 def text_match(table: Table, terms: ColumnElement[str], dialect: str) -> ColumnElement[bool]:
     if dialect == "postgresql":
         tsvector = literal_column(f"{table.name}.tsv")
-        return tsvector.op("@@")(func.websearch_to_tsquery(TS_CONFIG, terms))
+        return tsvector.op("@@")(func.to_tsquery(TS_CONFIG, terms))
     return literal_column(table.name).op("MATCH")(terms)
-
-
-def _snippet(table: Table, terms: ColumnElement[str], dialect: str) -> ColumnElement[str]:
-    if dialect == "postgresql":
-        options = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords={SNIPPET_WORDS}, MinWords=5"
-        return func.ts_headline(
-            TS_CONFIG, table.c.text, func.websearch_to_tsquery(TS_CONFIG, terms), options
-        )
-    return func.snippet(literal_column(table.name), 0, MARK_START, MARK_END, "…", SNIPPET_WORDS)
 
 
 def find_text(
@@ -113,19 +84,22 @@ def find_text(
     policy: SelectionPolicy | None = None,
 ) -> list[TextMatch]:
     """Matches in the artifacts of ``sources`` (types that project text), one statement
-    per source."""
-    if not has_terms(q):
+    per source; the snippets of the returned ones only."""
+    query = parse(q)
+    if not query.matches_anything:
         return []
     matches = [
         match
         for one in sources
-        for match in _find_in(reader, manager, video_id, one, q, direction, from_ms, limit, policy)
+        for match in _find_in(
+            reader, manager, video_id, one, query, direction, from_ms, limit, policy
+        )
     ]
     matches.sort(
         key=lambda match: (match.start_ms, match.artifact_id),
         reverse=direction is Direction.PREV,
     )
-    return matches[:limit]
+    return [replace(match, snippet=snippet(match.text, query)) for match in matches[:limit]]
 
 
 def _find_in(
@@ -133,7 +107,7 @@ def _find_in(
     manager: SelectionPolicyManager,
     video_id: str,
     source: Produces,
-    q: str,
+    query: SearchQuery,
     direction: Direction,
     from_ms: int | None,
     limit: int,
@@ -152,7 +126,7 @@ def _find_in(
     )
     values = {
         "video_id": video_id,
-        "terms": search_terms(q, dialect),
+        "terms": search_terms(query, dialect),
         "from_ms": from_ms,
         "limit": limit,
         CURRENT_REVISIONS: manager.current_revisions(artifact_type),
@@ -165,10 +139,10 @@ def _find_in(
             int(start),
             int(end),
             text,
-            snippet,
+            "",  # the snippet, once the page is known
             manager.answering_run(artifact_type, *run),
         )
-        for artifact_id, start, end, text, snippet, *run in connection.execute(statement, values)
+        for artifact_id, start, end, text, *run in connection.execute(statement, values)
     ]
 
 
@@ -180,7 +154,7 @@ def _search_statement(
     bounded: bool,
     policy: SelectionPolicy | None,
     profile_order: tuple[str, ...],
-) -> Select[tuple[str, int, int, str, str, str, str, str | None, str]]:
+) -> Select[tuple[str, int, int, str, str, str, str | None, str]]:
     """The search of one source, its values left as bound parameters (video_id, terms,
     from_ms, limit, the current revisions): built once per shape, not per request, which
     spares each request the statement's construction and its SQLAlchemy cache key (CPU:
@@ -198,7 +172,7 @@ def _search_statement(
     ).scalar_subquery()
     query = select(
         table.c.artifact_id, table.c.start_ms, table.c.end_ms, table.c.text,
-        _snippet(table, terms, dialect), *ANSWERING_RUN_COLUMNS,
+        *ANSWERING_RUN_COLUMNS,
     ).join_from(table, ANSWERING_RUN, ANSWERING_RUN.run_id == table.c.run_id).where(
         text_match(table, terms, dialect),
         # no asset_id condition: the selected run is one of the video's. Stating it made

@@ -43,8 +43,19 @@ from pipeline.db.repositories.run_selection import (
     current_revisions_param,
     policy_run_statement,
 )
-from pipeline.query.find import has_terms, search_terms, text_match
+from pipeline.query.find import search_terms, text_match
 from pipeline.query.kinds import Direction, QueryParameterError
+from pipeline.query.search_syntax import SearchQuery, parse
+from pipeline.query.snippets import snippet
+
+
+@dataclass(frozen=True)
+class MatchedText:
+    """The text of an artifact a text query matched, and its snippet (as find's)."""
+
+    artifact_id: str
+    text: str
+    snippet: str
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,7 @@ class JumpTarget:
     end_ms: int
     artifact_ids: list[str]
     run: AnsweringRun
+    texts: list[MatchedText] | None = None  # with a text query: each artifact's, in order
 
 
 @dataclass(frozen=True)
@@ -100,6 +112,7 @@ class Scope:
     start: Any
     end: Any
     conditions: list[ColumnElement[bool]] = field(default_factory=list)
+    text: Any = None  # the text column, when the candidates are texts
 
 
 def jump(
@@ -186,16 +199,19 @@ def jump_global(
     policy: SelectionPolicy | None = None,
 ) -> list[JumpTarget]:
     """The next (or previous) ``limit`` instants across all videos, in (video id, start)
-    order, each video's artifacts chosen by ``policy`` (default: the default policy)."""
+    order, each video's artifacts chosen by ``policy`` (default: the default policy). With
+    a text ``query`` (find's syntax), each target carries its artifacts' texts and
+    snippets."""
     check_filters(kind, filters, query)
-    if query is not None and not has_terms(query):
+    parsed = None if query is None else parse(query)
+    if parsed is not None and not parsed.matches_anything:
         return []
     connection = connection_of(reader)
     dialect = connection.dialect.name
-    scope = candidate_scope(kind, filters.shape(text=query is not None), dialect)
+    scope = candidate_scope(kind, filters.shape(text=parsed is not None), dialect)
     values = filters.values()
-    if query is not None:
-        values["terms"] = search_terms(query, dialect)
+    if parsed is not None:
+        values["terms"] = search_terms(parsed, dialect)
     selected = manager.selected_run_query(
         scope.asset_id, kind.artifact_type, policy or manager.get_default_policy()
     ).scalar_subquery()
@@ -224,6 +240,7 @@ def jump_global(
             [*conditions, scope.asset_id == video_id],
             values,
             start,
+            parsed,
         )
         for video_id, start in instants
     ]
@@ -237,19 +254,27 @@ def _target_at(
     conditions: list[ColumnElement[bool]],
     values: dict[str, Any],
     start: int,
+    query: SearchQuery | None,
 ) -> JumpTarget:
+    texts = [] if scope.text is None else [scope.text]
     rows = connection.execute(
-        select(scope.asset_id, scope.artifact_id, scope.end, *ANSWERING_RUN_COLUMNS)
+        select(scope.asset_id, scope.artifact_id, scope.end, *texts, *ANSWERING_RUN_COLUMNS)
         .select_from(scope.source.join(ANSWERING_RUN, ANSWERING_RUN.run_id == scope.run_id))
         .where(*conditions, scope.start == start).order_by(scope.artifact_id),
         values,
     ).all()  # fmt: skip
+    matched = (
+        None
+        if query is None
+        else [MatchedText(row[1], row[3], snippet(row[3], query)) for row in rows]
+    )
     return JumpTarget(
         rows[0][0],
         start,
         max(row[2] for row in rows),
         [row[1] for row in rows],
-        manager.answering_run(artifact_type, *rows[0][3:]),
+        manager.answering_run(artifact_type, *rows[0][3 + len(texts) :]),
+        matched,
     )
 
 
@@ -261,6 +286,7 @@ def candidate_scope(kind: Produces, shape: FilterShape, dialect: str = "postgres
         return Scope(
             table, table.c.artifact_id, table.c.asset_id, table.c.run_id, table.c.start_ms,
             table.c.end_ms, [text_match(table, bindparam("terms", type_=String), dialect)],
+            table.c.text,
         )  # fmt: skip
     facets = artifact_facets
     confidence = (

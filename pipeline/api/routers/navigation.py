@@ -23,7 +23,9 @@ from pipeline.api.models import (
     NO_NUL,
     FindResponse,
     GlobalJumpResponse,
+    GlobalJumpResult,
     JumpResult,
+    MatchedTextOut,
     TextMatchOut,
     TimeSpan,
 )
@@ -37,7 +39,7 @@ from pipeline.api.params import (
 )
 from pipeline.api.routers import API_PREFIX
 from pipeline.db.repositories import SelectionPolicy
-from pipeline.query.find import TextMatch, find_text, sanitized
+from pipeline.query.find import TextMatch, find_text
 from pipeline.query.jump import JumpFilters, JumpTarget, check_filters, jump, jump_global
 from pipeline.query.kinds import ALL_SOURCES, Direction
 from schemas.base import MAX_JSON_SAFE_INT
@@ -64,6 +66,15 @@ def _result(target: JumpTarget) -> JumpResult:
         artifact_ids=target.artifact_ids,
         **asdict(target.run),
     )
+
+
+def _global_result(target: JumpTarget) -> GlobalJumpResult:
+    texts = (
+        None
+        if target.texts is None
+        else [MatchedTextOut(**asdict(matched)) for matched in target.texts]
+    )
+    return GlobalJumpResult(**_result(target).model_dump(), texts=texts)
 
 
 def _match(match: TextMatch) -> TextMatchOut:
@@ -185,12 +196,17 @@ async def jump_across_videos(
     face_cluster_id: Annotated[int | None, cluster_query()] = None,
     min_confidence: Annotated[float | None, confidence_query()] = None,
     query: Annotated[
-        str | None, Query(description="text to match (kind transcript or ocr); any string is safe")
+        str | None,
+        Query(
+            description="text to match, in find's syntax (a kind with the text filter: "
+            "transcript, ocr, ...); any string is safe"
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> GlobalJumpResponse:
     """The next (or previous) instants across all videos in (video id, start) order, each
-    video read through its default selection policy."""
+    video read through its default selection policy; with a text `query`, each result
+    carries its artifacts' texts and snippets."""
     declared = jump_kind(context, kind)
     filters = JumpFilters(label, face_cluster_id, min_confidence)
     check_filters(declared, filters, query)
@@ -198,14 +214,13 @@ async def jump_across_videos(
     def jumped(session: Session) -> list[JumpTarget]:
         if from_video_id is not None:
             find_video(session, from_video_id, "from_video_id")
-        if query is not None and not sanitized(query).split():
-            return []  # no words: nothing can match
         manager = policy_manager(context, session)
         return jump_global(
             session, manager, declared, direction, from_video_id, from_ms, filters, query, limit
         )
 
-    return GlobalJumpResponse(results=[_result(target) for target in await context.read(jumped)])
+    targets = await context.read(jumped)
+    return GlobalJumpResponse(results=[_global_result(target) for target in targets])
 
 
 def jump_kind(context: ApiContext, kind: str) -> Produces:

@@ -1,8 +1,8 @@
 // The library: every video with its duration and the state of its analyzers, and a
 // search over the whole library (every kind whose text find searches: transcript,
-// on-screen text, ...), each hit a deep link.
+// on-screen text, ...), each hit a deep link with the snippet of its text.
 import { api, query } from "./api.js";
-import { clock, fileName, h, message } from "./dom.js";
+import { clock, fileName, h, message, snippet } from "./dom.js";
 import { sourceBadge, textLanes } from "./lanes.js";
 
 function latestRunPerAnalyzer(runs) {
@@ -32,7 +32,8 @@ async function search(text, videos, results) {
       h("a", { href: `/videos/${encodeURIComponent(hit.video_id)}?t=${seconds}`, class: "global-hit" },
         sourceBadge(lanes, hit.source),
         h("span", {}, fileName(videos.get(hit.video_id)?.path ?? hit.video_id)),
-        h("time", {}, clock(hit.jump_to.start_ms)))));
+        h("time", {}, clock(hit.jump_to.start_ms)),
+        (hit.texts ?? []).map((matched) => h("span", { class: "snippet" }, snippet(matched.snippet))))));
   }
 }
 
