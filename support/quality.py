@@ -8,23 +8,12 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from workers.analyzers.text_distance import edit_distance
+
 
 def words_only(text: str) -> str:
     """Lower case, letters, digits and apostrophes: what a word error rate compares."""
     return " ".join(re.sub(r"[^a-z0-9' ]", " ", text.lower()).split())
-
-
-def edit_distance(expected: Sequence[object], found: Sequence[object]) -> int:
-    """Substitutions, deletions and insertions that turn ``expected`` into ``found``."""
-    distances = list(range(len(found) + 1))
-    for row, wanted in enumerate(expected, 1):
-        diagonal, distances[0] = distances[0], row
-        for column, got in enumerate(found, 1):
-            diagonal, distances[column] = (
-                distances[column],
-                min(distances[column] + 1, distances[column - 1] + 1, diagonal + (wanted != got)),
-            )
-    return distances[-1]
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
