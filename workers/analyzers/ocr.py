@@ -93,7 +93,7 @@ class OcrConfig(SkipUnchangedConfig):
         default=0.5,
         ge=0.0,
         le=1.0,
-        description="lines whose characters (spaces aside) are less this share letters and "
+        description="lines whose characters (spaces aside) are less than this share letters and "
         "digits are dropped",
     )
     short_text_chars: int = Field(
