@@ -8,6 +8,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from workers.analyzers.text_distance import edit_distance
+
 # Titles written either way in transcripts (as Whisper's own English normalizer does).
 SPELLED_OUT = {"mr": "mister", "mrs": "missus", "dr": "doctor", "st": "saint"}
 
@@ -17,19 +19,6 @@ def words_only(text: str) -> str:
     what a word error rate compares."""
     words = re.sub(r"[^a-z0-9' ]", " ", plain_characters(text)).split()
     return " ".join(SPELLED_OUT.get(word, word) for word in words)
-
-
-def edit_distance(expected: Sequence[object], found: Sequence[object]) -> int:
-    """Substitutions, deletions and insertions that turn ``expected`` into ``found``."""
-    distances = list(range(len(found) + 1))
-    for row, wanted in enumerate(expected, 1):
-        diagonal, distances[0] = distances[0], row
-        for column, got in enumerate(found, 1):
-            diagonal, distances[column] = (
-                distances[column],
-                min(distances[column] + 1, distances[column - 1] + 1, diagonal + (wanted != got)),
-            )
-    return distances[-1]
 
 
 def word_error_rate(reference: str, hypothesis: str) -> float:

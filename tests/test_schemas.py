@@ -17,7 +17,7 @@ from schemas import (
     SchemaRegistry,
 )
 from schemas.base import Payload
-from schemas.payloads import FrameKind, ObjectDetection, Scene
+from schemas.payloads import FrameKind, ObjectDetection, OcrText, Scene
 from tests.support.factories import INSTALLED, make_envelope
 from tests.support.strategies import STRATEGY_FACTORIES, installed_models, payloads, payloads_of
 
@@ -218,6 +218,15 @@ VALID: dict[str, dict[str, Any]] = {
         "text": "EXIT",
         "confidence": 0.5,
         "polygon": [{"x": 0.0, "y": 0.0}, {"x": 10.0, "y": 0.0}, {"x": 10.0, "y": 5.0}],
+        "words": [
+            {
+                "text": "EXIT",
+                "confidence": 0.5,
+                "polygon": [{"x": 0.0, "y": 0.0}, {"x": 10.0, "y": 0.0}, {"x": 10.0, "y": 5.0}],
+            }
+        ],
+        "variants": [{"text": "EXlT", "count": 2}],
+        "reads": 3,
     },
     "frame.selection": {"frame_index": 3, "timestamp_ms": 120, "kind": "Dark", "score": 0.1},
 }
@@ -288,6 +297,12 @@ REJECTED: list[tuple[str, str, Any, str]] = [
     ("frame.selection", "kind", "Blurry", "kind"),
     ("frame.selection", "kind", "", "kind"),
     ("ocr.text", "polygon.2", MISSING, "polygon"),
+    ("ocr.text", "words.0.confidence", 1.5, "words.0.confidence"),
+    ("ocr.text", "words.0.text", "", "words.0.text"),
+    ("ocr.text", "words.0.polygon.2", MISSING, "words.0.polygon"),
+    ("ocr.text", "variants.0.count", 0, "variants.0.count"),
+    ("ocr.text", "variants.0.count", 2.0, "variants.0.count"),
+    ("ocr.text", "reads", 0, "reads"),
     ("ocr.text", "text", "", "text"),
     ("ocr.text", "text", MISSING, "text"),
     ("place.classification", "predictions", [], "predictions"),
@@ -334,3 +349,11 @@ def test_payloads_are_immutable() -> None:
     payload = REGISTRY.validate("scene", 1, VALID["scene"])
     with pytest.raises(ValidationError):
         payload.start_ms = 5  # type: ignore[attr-defined]
+
+
+def test_ocr_text_stored_before_lines_were_voted_still_reads() -> None:
+    """Artifacts of ocr engine 2 and earlier have no words, variants or reads."""
+    stored = {k: v for k, v in VALID["ocr.text"].items() if k not in ("words", "variants", "reads")}
+    payload = REGISTRY.validate("ocr.text", 1, stored)
+    assert isinstance(payload, OcrText)
+    assert (payload.words, payload.variants, payload.reads) == ([], [], None)

@@ -5,7 +5,7 @@ models are registered is the analyzers' declarations' business
 from schemas.payloads.faces import FaceDetection
 from schemas.payloads.frames import FrameKind, FrameSelection
 from schemas.payloads.objects import ObjectDetection
-from schemas.payloads.ocr import OcrText
+from schemas.payloads.ocr import OcrText, OcrVariant, OcrWord
 from schemas.payloads.places import PlaceClassification, PlacePrediction
 from schemas.payloads.scene import Scene
 from schemas.payloads.transcript import TranscriptSegment, Word
@@ -16,6 +16,8 @@ __all__ = [
     "FrameSelection",
     "ObjectDetection",
     "OcrText",
+    "OcrVariant",
+    "OcrWord",
     "PlaceClassification",
     "PlacePrediction",
     "Scene",

