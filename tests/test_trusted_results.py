@@ -61,7 +61,5 @@ def test_a_prefix_finds_a_spanish_word_of_a_real_transcript(eioku: Eioku, tmp_pa
     assert "castellano" in spanish["text"].casefold()
     assert find(eioku, video, "cast") == []
     for q in ("CASTELLANO", "espana"):  # España: case and accents ignored
-        assert [match["artifact_id"] for match in find(eioku, video, q)] == [
-            spanish["artifact_id"]
-        ]
+        assert [match["artifact_id"] for match in find(eioku, video, q)] == [spanish["artifact_id"]]
     assert "<mark>España</mark>" in find(eioku, video, "espana")[0]["snippet"]
