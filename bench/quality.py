@@ -22,12 +22,13 @@ from dataclasses import asdict
 from pathlib import Path
 from types import ModuleType
 
-from bench import quality_scenes, quality_transcript
+from bench import quality_faces, quality_scenes, quality_transcript
 from support.quality import MeasureUnavailable, QualityRow
 
 MEASURES: dict[str, ModuleType] = {
     "transcript": quality_transcript,
     "scenes": quality_scenes,
+    "faces": quality_faces,
 }
 PROFILES = ("fast", "balanced", "high_quality")
 TOLERANCE = 1e-9

@@ -1,0 +1,122 @@
+"""Faces against boxes marked by eye (tests/data/faces_truth.json; how they were marked:
+tests/data/README.md): precision and recall of the boxes found on tests/data/zidane.jpg,
+tests/data/bus.jpg and the demo sample, and on the demo how many of its two men are told
+apart as persons.
+
+Each photo is a one-second still video analysed as a worker analyses it (the profile's
+settings, the real weights), so it is decoded and scaled as any video is; the demo is
+analysed whole, so a face found on its colour fields or caption card counts against
+precision. Beside each photo's figures: the seconds a run takes once the models are
+loaded (one sampled frame: decoding, detection, landmarks and embeddings), noisy on a
+shared machine."""
+
+import json
+import time
+from collections.abc import Sequence
+from math import ceil
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+import cv2
+from pydantic import BaseModel
+
+from bench.quality_runs import DATA, DEMO, analyze_file
+from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.analysis.models import Resolution
+from pipeline.settings import load_settings
+from support.quality import Box, Matched, MeasureUnavailable, QualityRow, match_boxes
+from support.synthetic import write_stills_video
+
+TRUTH = DATA / "faces_truth.json"
+PHOTOS = ("zidane.jpg", "bus.jpg")
+DEMO_MEDIA = "sample.mp4"
+FPS = 25
+MIN_IOU = 0.5
+
+
+def measure(profile: str) -> list[QualityRow]:
+    analyzer = AnalyzerCatalog(load_settings()).get("faces")
+    if analyzer.model_status(profile).resolution is Resolution.MISSING:
+        raise MeasureUnavailable("the dlib face models are not installed")
+    truth = json.loads(TRUTH.read_text())
+    rows = []
+    with TemporaryDirectory(prefix="eioku-quality-faces-") as directory:
+        for name in PHOTOS:
+            video = _still_video(DATA / name, Path(directory) / f"{name}.mp4")
+            faces, seconds = _analysed_twice(profile, video)
+            matched = match_boxes(_boxes(truth[name]), [_found(face) for face in faces], MIN_IOU)
+            rows += _box_rows(profile, name, matched, f"{seconds:.2f} s for the frame")
+    rows += _demo_rows(profile, truth[DEMO_MEDIA])
+    return rows
+
+
+def _demo_rows(profile: str, truth: dict) -> list[QualityRow]:
+    """The faces on every sampled frame of the demo: the two men on the frames sampled in
+    their shot, nobody elsewhere."""
+    faces = analyze_file("faces", profile, DEMO)
+    interval = AnalyzerCatalog(load_settings()).effective_config("faces", profile, {}).interval_ms
+    # the frames are 40 ms apart and the shot starts on a frame: each instant sampled in
+    # the shot is a frame of the shot
+    in_shot = range(ceil(truth["from_ms"] / interval) * interval, truth["to_ms"], interval)
+    expected = _boxes(truth)
+    matched = Matched(0, 0, 0)
+    for instant in sorted(set(in_shot) | {face.timestamp_ms for face in faces}):
+        found = [_found(face) for face in faces if face.timestamp_ms == instant]
+        matched += match_boxes(expected if instant in in_shot else [], found, MIN_IOU)
+    told_apart = _persons_told_apart(expected, faces)
+    persons = len({face.cluster_id for face in faces})
+    return [
+        *_box_rows(profile, DEMO_MEDIA, matched, f"{len(in_shot)} frames in the shot"),
+        QualityRow(
+            "faces", profile, DEMO_MEDIA, "persons told apart", told_apart,
+            detail=f"of {len(expected)}; {persons} persons found",
+        ),
+    ]  # fmt: skip
+
+
+def _persons_told_apart(expected: Sequence[Box], faces: Sequence[BaseModel]) -> int:
+    """The people of the truth whose faces found (each matched to the person it overlaps
+    most, at MIN_IOU at least) all carry one cluster id that no other face found carries."""
+    owners = []  # per face: the index of its person, or None
+    for face in faces:
+        overlaps = [truth.iou(_found(face)) for truth in expected]
+        best = max(range(len(expected)), key=overlaps.__getitem__)
+        owners.append(best if overlaps[best] >= MIN_IOU else None)
+    owned = list(zip(faces, owners, strict=True))
+    told_apart = 0
+    for person in range(len(expected)):
+        own = {face.cluster_id for face, owner in owned if owner == person}
+        other = {face.cluster_id for face, owner in owned if owner != person}
+        told_apart += len(own) == 1 and not own & other
+    return told_apart
+
+
+def _box_rows(profile: str, media: str, matched: Matched, note: str) -> list[QualityRow]:
+    detail = f"{matched.matched}/{matched.expected} faces, {matched.found} found; {note}"
+    return [
+        QualityRow("faces", profile, media, "precision", matched.precision, detail=detail),
+        QualityRow("faces", profile, media, "recall", matched.recall, detail=detail),
+    ]
+
+
+def _analysed_twice(profile: str, video: Path) -> tuple[list[BaseModel], float]:
+    """The faces found, and the seconds the second run took: the first one also imports
+    dlib and loads the models."""
+    analyze_file("faces", profile, video)
+    began = time.perf_counter()
+    faces = analyze_file("faces", profile, video)
+    return faces, time.perf_counter() - began
+
+
+def _still_video(image_path: Path, video_path: Path) -> Path:
+    image = cv2.cvtColor(cv2.imread(str(image_path)), cv2.COLOR_BGR2RGB)
+    return write_stills_video(video_path, [(image, FPS)], fps=FPS)
+
+
+def _boxes(truth: dict) -> list[Box]:
+    return [Box(*face["box"]) for face in truth["faces"]]
+
+
+def _found(face: BaseModel) -> Box:
+    box = face.bbox
+    return Box(box.x, box.y, box.x + box.width, box.y + box.height)
