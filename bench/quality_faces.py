@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from bench.quality_runs import DATA, DEMO, analyze_file
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.analysis.models import Resolution
-from pipeline.media.frames import scaled_down
+from pipeline.media.frames import scaled_to
 from pipeline.settings import load_settings
 from support.quality import Box, Matched, MeasureUnavailable, QualityRow, match_boxes
 from support.synthetic import write_stills_video
@@ -64,7 +64,7 @@ def _photo_rows(
     media, scale = photo, 1.0
     if side is not None:
         scale = side / max(image.shape[:2])
-        image = scaled_down(image, side)
+        image = scaled_to(image, side)
         media = f"{photo} at {image.shape[1]}x{image.shape[0]}"
     write_stills_video(video, [(image, STILL_MS * FPS // 1000)], fps=FPS)
     shown = _instants(interval, 0, STILL_MS)
@@ -86,7 +86,7 @@ def _demo_rows(profile: str, truth: dict, interval: int) -> list[QualityRow]:
     matched = _matched(expected, faces, _instants(interval, truth["from_ms"], truth["to_ms"]))
     persons = len({face.cluster_id for face in faces})
     return [
-        *_box_rows(profile, DEMO_MEDIA, matched, f"{per_frame:.2f} s per frame, skipping"),
+        *_box_rows(profile, DEMO_MEDIA, matched, f"{per_frame:.2f} s per sample of the video"),
         QualityRow(
             "faces", profile, DEMO_MEDIA, "persons told apart",
             _persons_told_apart(expected, faces),
