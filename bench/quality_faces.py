@@ -2,7 +2,7 @@
 tests/data/README.md): precision and recall of the boxes found on tests/data/zidane.jpg,
 tests/data/bus.jpg, zidane.jpg scaled down to 480x270 (a small video: the marked boxes
 scaled with it) and the demo sample, and on the demo how many of its two men are told
-apart as persons.
+apart as persons. A face found matches a marked one at IoU >= MIN_IOU.
 
 Each photo is a still video of a few seconds analysed as a worker analyses it (the
 profile's settings, the real weights), so it is decoded and scaled as any video is; the
@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from bench.quality_runs import DATA, DEMO, analyze_file
 from pipeline.analysis.catalog import AnalyzerCatalog
 from pipeline.analysis.models import Resolution
-from pipeline.media.frames import scaled_to
+from pipeline.media.frames import scaled_down
 from pipeline.settings import load_settings
 from support.quality import Box, Matched, MeasureUnavailable, QualityRow, match_boxes
 from support.synthetic import write_stills_video
@@ -37,7 +37,11 @@ DEMO_MEDIA = "sample.mp4"
 DEMO_MS = 12_000
 FPS = 25
 STILL_MS = 3000
-MIN_IOU = 0.5
+# dlib's boxes are squares from the brows down, the marked ones run from the hairline: a
+# right detection of the bus's middle man overlaps his marked box by 0.52 only (the others
+# 0.62-0.88), so 0.5 would put it on the edge; a box in the wrong place (a neck, a
+# neighbour) stays far below 0.4.
+MIN_IOU = 0.4
 
 
 def measure(profile: str) -> list[QualityRow]:
@@ -64,7 +68,7 @@ def _photo_rows(
     media, scale = photo, 1.0
     if side is not None:
         scale = side / max(image.shape[:2])
-        image = scaled_to(image, side)
+        image = scaled_down(image, side)
         media = f"{photo} at {image.shape[1]}x{image.shape[0]}"
     write_stills_video(video, [(image, STILL_MS * FPS // 1000)], fps=FPS)
     shown = _instants(interval, 0, STILL_MS)

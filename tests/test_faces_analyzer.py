@@ -22,7 +22,7 @@ from pipeline.db.engine import Database
 from pipeline.db.projections import artifact_facets
 from pipeline.db.repositories import ArtifactRepository
 from pipeline.demo import SAMPLE_VIDEO
-from pipeline.media.frames import SampledFrame, scaled_to
+from pipeline.media.frames import SampledFrame, scaled_down
 from pipeline.settings import load_settings
 from support.quality import Box, match_boxes
 from support.sources import probe_source
@@ -158,12 +158,10 @@ def test_cnn_tells_the_two_people_apart_and_keeps_their_ids_across_the_video(
     assert all(face.payload.bbox.width > 140 for face in zidane)
 
 
-def test_a_video_smaller_than_the_profile_frames_is_searched_at_the_profile_size(
-    tmp_path: Path,
-) -> None:
-    """At 480x270 Ancelotti's face is ~60 px, under HOG's 80 px window: fast searches the
-    frame scaled up to 960 px and finds him; searched at the video's own size (max_side
-    null), nobody is found."""
+def test_a_video_smaller_than_the_profile_frames_is_searched_doubled(tmp_path: Path) -> None:
+    """At 480x270 Ancelotti's face is ~60 px, under HOG's 80 px window: fast doubles the
+    frame, which fits its 960 px, and finds him; searched at the video's own size
+    (max_side null), nobody is found."""
     whole = cv2.cvtColor(cv2.imread(str(DATA / "zidane.jpg")), cv2.COLOR_BGR2RGB)
     small = cv2.resize(whole, (480, 270), interpolation=cv2.INTER_AREA)
     path = write_stills_video(tmp_path / "small.mp4", [(small, FPS)], fps=FPS)
@@ -181,7 +179,7 @@ def demo_truth() -> tuple[list[Box], range]:
 @pytest.mark.slow
 def test_balanced_finds_both_men_of_the_demo_as_two_persons() -> None:
     """The demo's photo (320x180): Zidane, turned away, is found by the CNN only, on the
-    frame scaled up to 640 px; Ancelotti by both detectors, kept once."""
+    frame doubled to 640 px; Ancelotti by both detectors, kept once."""
     boxes, shot = demo_truth()
     found = run_faces(SAMPLE_VIDEO, "balanced")
     assert {face.payload.timestamp_ms for face in found} == {4000, 5000}
@@ -343,12 +341,12 @@ def test_hog_and_cnn_together_keep_each_face_once(zidane_640: np.ndarray) -> Non
     ]
 
 
-def test_the_cnn_searches_a_scaled_to_copy_and_reports_in_the_frame(
+def test_the_cnn_searches_a_scaled_down_copy_and_reports_in_the_frame(
     zidane_640: np.ndarray,
 ) -> None:
     cnn = load_face_models(FaceModelFiles.locate("cnn", None))
     large = cv2.resize(zidane_640, (1280, 720), interpolation=cv2.INTER_LINEAR)
-    on_copy = detect_faces(cnn, scaled_to(large, 640))
+    on_copy = detect_faces(cnn, scaled_down(large, 640))
     found = detect_faces(cnn, large, FaceSearch(cnn_side=640))
     assert len(found) == len(on_copy) == 2
     for face, small in zip(found, on_copy, strict=True):

@@ -453,19 +453,17 @@ class FrameSampler:
         )
 
 
-def scaled_to(image: np.ndarray, side: int) -> np.ndarray:
-    """``image`` (RGB uint8 HxWx3) scaled up or down so its longer side is ``side``, the
-    aspect ratio kept (a pixel of a smaller image is the average of those it covers, as
-    the sampler scales frames); ``image`` itself when it has that size."""
+def scaled_down(image: np.ndarray, max_side: int) -> np.ndarray:
+    """``image`` (RGB uint8 HxWx3) with its longer side at most ``max_side``, the aspect
+    ratio kept, scaled as the sampler scales frames (each pixel the average of those it
+    covers); ``image`` itself when it is small enough."""
     height, width = image.shape[:2]
-    factor = side / max(width, height)
-    out_width, out_height = max(round(width * factor), 1), max(round(height * factor), 1)
+    out_width, out_height = _fit(width, height, max_side)
     if (out_width, out_height) == (width, height):
         return image
     frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
-    interpolation = "AREA" if factor < 1 else "BILINEAR"
     return frame.to_ndarray(
-        width=out_width, height=out_height, format="rgb24", interpolation=interpolation
+        width=out_width, height=out_height, format="rgb24", interpolation="AREA"
     )
 
 

