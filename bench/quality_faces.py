@@ -94,7 +94,7 @@ def _demo_rows(profile: str, truth: dict, interval: int) -> list[QualityRow]:
         QualityRow(
             "faces", profile, DEMO_MEDIA, "persons told apart",
             _persons_told_apart(expected, faces),
-            detail=f"of {len(expected)}; {persons} persons found",
+            detail=f"of {len(expected)}; clusters on the demo: {persons}",
         ),
     ]  # fmt: skip
 
