@@ -135,7 +135,7 @@ def ocr_baseline(analyzer: OcrAnalyzer, config: Any, path: Path) -> None:
 def faces_baseline(analyzer: FacesAnalyzer, config: Any, path: Path) -> None:
     models = analyzer.load(config)
     for image in sequential_frames(path, config.interval_ms, config.max_side):
-        detect_faces(models, image, upsample=config.upsample)
+        detect_faces(models, image, config.search())
 
 
 @functools.cache

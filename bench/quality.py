@@ -22,13 +22,14 @@ from dataclasses import asdict
 from pathlib import Path
 from types import ModuleType
 
-from bench import quality_ocr, quality_scenes, quality_transcript
+from bench import quality_faces, quality_ocr, quality_scenes, quality_transcript
 from support.quality import MeasureUnavailable, QualityRow
 
 MEASURES: dict[str, ModuleType] = {
     "transcript": quality_transcript,
     "ocr": quality_ocr,
     "scenes": quality_scenes,
+    "faces": quality_faces,
 }
 PROFILES = ("fast", "balanced", "high_quality")
 TOLERANCE = 1e-9

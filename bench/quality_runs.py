@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from pipeline.analysis.catalog import AnalyzerCatalog
+from pipeline.analysis.contract import ArtifactOutput
 from pipeline.settings import load_settings
 from support.sources import probe_source
 
@@ -22,8 +23,10 @@ def _silent(_: float) -> None:
 def analyze_file(
     name: str, profile: str, path: Path, overrides: Mapping[str, Any] | None = None
 ) -> list[BaseModel]:
-    """The payloads ``name`` yields for ``path`` under ``profile``."""
+    """The payloads ``name`` yields for ``path`` under ``profile`` (without the embeddings
+    an analyzer keeps beside them)."""
     catalog = AnalyzerCatalog(load_settings())
     analyzer = catalog.get(name)
     config = catalog.effective_config(name, profile, overrides or {})
-    return list(analyzer.analyze(probe_source(str(path)), config, _silent))
+    outputs = analyzer.analyze(probe_source(str(path)), config, _silent)
+    return [output.payload if isinstance(output, ArtifactOutput) else output for output in outputs]

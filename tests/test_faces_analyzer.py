@@ -1,5 +1,6 @@
 """The faces analyzer with the real dlib weights, on a video built from tests/data/zidane.jpg
-(two people: Ancelotti on the left, Zidane on the right) and tests/data/bus.jpg."""
+(two people: Zidane on the left, turned three-quarters away, and Ancelotti on the right),
+tests/data/bus.jpg and the demo sample."""
 
 import hashlib
 import json
@@ -20,8 +21,10 @@ from pipeline.analysis.contract import ArtifactOutput
 from pipeline.db.engine import Database
 from pipeline.db.projections import artifact_facets
 from pipeline.db.repositories import ArtifactRepository
-from pipeline.media.frames import SampledFrame
+from pipeline.demo import SAMPLE_VIDEO
+from pipeline.media.frames import SampledFrame, scaled_down
 from pipeline.settings import load_settings
+from support.quality import Box, match_boxes
 from support.sources import probe_source
 from support.synthetic import alternating_shots, write_stills_video, write_video
 from tests.support.cli import Eioku
@@ -30,6 +33,7 @@ from tests.support.windowed import assembled_in_windows, windows_split_at
 from workers.analyzers.face_clustering import cluster_faces, renumber_by_first_appearance
 from workers.analyzers.face_detection import (
     EMBEDDING_SIZE,
+    FaceSearch,
     ImageFace,
     detect_faces,
     score_to_confidence,
@@ -154,6 +158,40 @@ def test_cnn_tells_the_two_people_apart_and_keeps_their_ids_across_the_video(
     assert all(face.payload.bbox.width > 140 for face in zidane)
 
 
+def test_a_video_smaller_than_the_profile_frames_is_searched_doubled(tmp_path: Path) -> None:
+    """At 480x270 Ancelotti's face is ~60 px, under HOG's 80 px window: fast doubles the
+    frame, which fits its 960 px, and finds him; searched at the video's own size
+    (max_side null), nobody is found."""
+    whole = cv2.cvtColor(cv2.imread(str(DATA / "zidane.jpg")), cv2.COLOR_BGR2RGB)
+    small = cv2.resize(whole, (480, 270), interpolation=cv2.INTER_AREA)
+    path = write_stills_video(tmp_path / "small.mp4", [(small, FPS)], fps=FPS)
+    found = run_faces(path, "fast")
+    assert len(found) == 1 and centre_x(found[0]) > 240
+    assert run_faces(path, "fast", max_side=None) == []
+
+
+def demo_truth() -> tuple[list[Box], range]:
+    """The two men's boxes marked on the demo's photo shot, and the shot's span."""
+    truth = json.loads((DATA / "faces_truth.json").read_text())["sample.mp4"]
+    return [Box(*face["box"]) for face in truth["faces"]], range(truth["from_ms"], truth["to_ms"])
+
+
+@pytest.mark.slow
+def test_balanced_finds_both_men_of_the_demo_as_two_persons() -> None:
+    """The demo's photo (320x180): Zidane, turned away, is found by the CNN only, on the
+    frame doubled to 640 px; Ancelotti by both detectors, kept once."""
+    boxes, shot = demo_truth()
+    found = run_faces(SAMPLE_VIDEO, "balanced")
+    assert {face.payload.timestamp_ms for face in found} == {4000, 5000}
+    assert all(face.payload.timestamp_ms in shot for face in found)
+    for instant in (4000, 5000):
+        on_frame = [face.payload.bbox for face in found if face.payload.timestamp_ms == instant]
+        faces = [Box(box.x, box.y, box.x + box.width, box.y + box.height) for box in on_frame]
+        matched = match_boxes(boxes, faces)
+        assert (matched.matched, matched.found) == (2, 2)
+    assert [face.payload.cluster_id for face in found] == [0, 1, 0, 1]  # left to right
+
+
 def test_progress_is_reported_per_sample_and_ends_at_one(people_video: Path) -> None:
     reported: list[float] = []
     run_faces(people_video, "fast", reported, interval_ms=1500)
@@ -194,9 +232,11 @@ def every_sample_faces(people_video: Path, tmp_path_factory: pytest.TempPathFact
         return run_faces(people_video, "fast", skip_unchanged=False)
 
 
-def faces_in_windows(path: Path, **overrides: object) -> list[ArtifactOutput]:
+def faces_in_windows(
+    path: Path, profile: str = "fast", **overrides: object
+) -> list[ArtifactOutput]:
     analyzer = FacesAnalyzer(load_settings())
-    config = analyzer.effective_config("fast", overrides)
+    config = analyzer.effective_config(profile, overrides)
     source = probe_source(path)
     windows = windows_split_at(source.duration_ms, *BOUNDARIES_MS)
     return assembled_in_windows(analyzer, source, config, windows)
@@ -210,6 +250,19 @@ def test_a_segmented_run_finds_exactly_the_faces_and_people_of_the_whole_video(
     assert [face.embedding for face in segmented] == [face.embedding for face in every_sample_faces]
     zidane = [face.payload.timestamp_ms for face in segmented if face.payload.cluster_id == 0]
     assert zidane == [0, 1000, 4000, 5000]  # one person across the three windows
+
+
+@pytest.mark.slow
+def test_a_segmented_run_with_both_detectors_finds_exactly_the_faces_of_the_whole_video(
+    people_video: Path,
+) -> None:
+    settings = {"skip_unchanged": False, "interval_ms": 1500}
+    whole = run_faces(people_video, "balanced", **settings)
+    segmented = faces_in_windows(people_video, "balanced", **settings)
+    assert [face.payload for face in segmented] == [face.payload for face in whole]
+    assert [face.embedding for face in segmented] == [face.embedding for face in whole]
+    zidane = [face for face in whole if on_zidane(face)]
+    assert len({face.payload.cluster_id for face in zidane}) == 2  # both men, in every window
 
 
 def test_skipping_unchanged_frames_decides_in_a_window_as_in_the_whole_video(
@@ -268,6 +321,40 @@ def test_detect_faces_on_an_image_in_its_own_pixels() -> None:
     assert 600 < face.left < face.right < 840 and 60 < face.top < face.bottom < 300
     assert face.embedding.shape == (EMBEDDING_SIZE,)
     assert detect_faces(models, np.zeros((240, 320, 3), dtype=np.uint8)) == []
+
+
+@pytest.fixture(scope="module")
+def zidane_640() -> np.ndarray:
+    return cv2.resize(still("zidane.jpg", ZIDANE_CROP), (640, 360), interpolation=cv2.INTER_AREA)
+
+
+def test_hog_and_cnn_together_keep_each_face_once(zidane_640: np.ndarray) -> None:
+    both = load_face_models(FaceModelFiles.locate("hog+cnn", None))
+    cnn = load_face_models(FaceModelFiles.locate("cnn", None))
+    hog = load_face_models(FaceModelFiles.locate("hog", None))
+    by_hog = detect_faces(hog, zidane_640)
+    by_cnn = detect_faces(cnn, zidane_640)
+    assert len(by_hog) == 1 and len(by_cnn) == 2  # HOG misses the turned face
+    found = detect_faces(both, zidane_640)
+    assert [(face.left, face.top, face.score) for face in found] == [
+        (face.left, face.top, face.score) for face in by_cnn
+    ]
+
+
+def test_the_cnn_searches_a_scaled_down_copy_and_reports_in_the_frame(
+    zidane_640: np.ndarray,
+) -> None:
+    cnn = load_face_models(FaceModelFiles.locate("cnn", None))
+    large = cv2.resize(zidane_640, (1280, 720), interpolation=cv2.INTER_LINEAR)
+    on_copy = detect_faces(cnn, scaled_down(large, 640))
+    found = detect_faces(cnn, large, FaceSearch(cnn_side=640))
+    assert len(found) == len(on_copy) == 2
+    for face, small in zip(found, on_copy, strict=True):
+        assert (face.left, face.top, face.right, face.bottom) == (
+            2 * small.left, 2 * small.top, 2 * small.right, 2 * small.bottom,
+        )  # fmt: skip
+        assert face.score == small.score
+    assert detect_faces(cnn, large, FaceSearch(cnn_side=640, score_threshold=2.0)) == []
 
 
 def test_face_in_source_scales_and_clips_to_the_frame() -> None:
@@ -364,16 +451,17 @@ def test_model_identity_names_the_detector_and_hashes_every_file_used() -> None:
     }
     assert {profile: identity.name for profile, identity in identities.items()} == {
         "fast": "dlib-faces-hog",
-        "balanced": "dlib-faces-hog",
-        "high_quality": "dlib-faces-cnn",
+        "balanced": "dlib-faces-hog+cnn",
+        "high_quality": "dlib-faces-hog+cnn",
     }
     hog = f"{LANDMARKS_FILE}={file_sha256(folder / LANDMARKS_FILE)}\n" + (
         f"{RECOGNITION_FILE}={file_sha256(folder / RECOGNITION_FILE)}\n"
     )
     cnn = f"{CNN_DETECTOR_FILE}={file_sha256(folder / CNN_DETECTOR_FILE)}\n" + hog
     assert identities["fast"].weights_sha256 == hashlib.sha256(hog.encode()).hexdigest()
+    assert identities["balanced"].weights_sha256 == hashlib.sha256(cnn.encode()).hexdigest()
     assert identities["high_quality"].weights_sha256 == hashlib.sha256(cnn.encode()).hexdigest()
-    assert analyzer.engine_version.startswith("2+dlib20.0")
+    assert analyzer.engine_version.startswith("3+dlib20.0")
 
 
 def test_model_identity_imports_neither_dlib_nor_the_models_package(tmp_path: Path) -> None:
@@ -399,8 +487,8 @@ print(json.dumps({"ids": ids, "imported": sorted(watched & set(sys.modules))}))
     assert reported["imported"] == []
     assert [model_id.split("@")[0] for model_id in reported["ids"]] == [
         "dlib-faces-hog",
-        "dlib-faces-hog",
-        "dlib-faces-cnn",
+        "dlib-faces-hog+cnn",
+        "dlib-faces-hog+cnn",
     ]
 
 

@@ -33,7 +33,7 @@ from tests.support.media_matrix import (
     storyboard,
     write_matrix,
 )
-from workers.analyzers.face_detection import detect_faces
+from workers.analyzers.face_detection import FaceSearch, detect_faces
 from workers.analyzers.face_models import FaceModelFiles, load_face_models
 
 ANALYZERS = ("scenes", "transcript", "faces", "ocr", "frame_index")
@@ -162,7 +162,7 @@ def test_faces_are_where_the_displayed_picture_shows_them(analysed: Analysed) ->
         assert faces, name
         assert all(face["frame_index"] in FACE_FRAMES for face in faces), name
         picture = storyboard(width, height)[FACE_FRAMES[0]]
-        expected = detect_faces(models, picture, upsample=1)
+        expected = detect_faces(models, picture, FaceSearch(upsample=1))
         assert len(expected) == 1
         truth = expected[0]
         for face in faces:

@@ -453,6 +453,20 @@ class FrameSampler:
         )
 
 
+def scaled_down(image: np.ndarray, max_side: int) -> np.ndarray:
+    """``image`` (RGB uint8 HxWx3) with its longer side at most ``max_side``, the aspect
+    ratio kept, scaled as the sampler scales frames (each pixel the average of those it
+    covers); ``image`` itself when it is small enough."""
+    height, width = image.shape[:2]
+    out_width, out_height = _fit(width, height, max_side)
+    if (out_width, out_height) == (width, height):
+        return image
+    frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="rgb24")
+    return frame.to_ndarray(
+        width=out_width, height=out_height, format="rgb24", interpolation="AREA"
+    )
+
+
 def _fit(width: int, height: int, max_side: int | None) -> tuple[int, int]:
     """The size that keeps the aspect ratio with the longer side at most ``max_side``."""
     longest = max(width, height)

