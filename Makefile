@@ -61,8 +61,8 @@ demo: install
 	$(EIOKU_DEMO) artifacts $(SAMPLE) --type face.detection --limit 4
 	@echo "== jump to the first appearance of person 0 (a face cluster)"
 	$(EIOKU_DEMO) jump $(SAMPLE) --kind face --face-cluster 0
-	@echo "== where is 'ask' said (transcript) or shown (on-screen text)?"
-	$(EIOKU_DEMO) find $(SAMPLE) ask
+	@echo "== where is the phrase 'ask not' said (transcript) or shown (on-screen text)?"
+	$(EIOKU_DEMO) find $(SAMPLE) '"ask not"'
 	@echo "== the transcript as subtitles"
 	$(EIOKU_DEMO) export $(SAMPLE) --format srt
 	@echo "== the same file again: every run cached, answered from its stamp without the planner"
