@@ -43,7 +43,7 @@ prepare:
 	bash scripts/prepare-machine
 
 test: install prepare
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 # no PostgreSQL, Redis, Celery worker or browser, nothing `slow`: the markers in pyproject.toml
 test-fast: install
