@@ -4,10 +4,10 @@ and character error rates, precision and recall of boxes and of time points. Sha
 hold the floors."""
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pipeline.db.search_text import folded
 from workers.analyzers.text_distance import edit_distance
 
 # Titles written either way in transcripts (as Whisper's own English normalizer does).
@@ -30,9 +30,7 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
 
 def plain_characters(text: str) -> str:
     """Case, accents and runs of white space ignored: what a character error rate compares."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.split())
+    return " ".join(folded(text).split())
 
 
 def character_error_rate(reference: str, hypothesis: str) -> float:
